@@ -1,0 +1,1326 @@
+//! Typed configuration, read from `config/digestbot.yaml`.
+//!
+//! Every key is optional and has a default, so an empty file (or no file at all) is a working
+//! configuration: Monday 09:00 Asia/Seoul, Korean messages, digests in `digests/`. The YAML is parsed
+//! strictly: an unknown key or a bad value is an error that names the key, the value and the line, so a
+//! typo never silently falls back to a default. Tokens are never part of the file; they come from the
+//! environment and are read elsewhere. Webhook URLs may be written in the file or named by an
+//! environment variable; either way they are held as a [`Secret`], which never prints its value.
+//! Only [`load`] touches the file system; everything else works on a `&str`.
+
+use std::fmt;
+use std::io;
+use std::marker::PhantomData;
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::{NaiveTime, Weekday};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+
+pub use crate::i18n::Locale;
+use crate::schedule::WeeklySlot;
+
+const DEFAULT_DIGESTS_DIR: &str = "digests";
+const DEFAULT_STATE_PATH: &str = "state/digestbot.sqlite3";
+const DEFAULT_CATCH_UP: Duration = Duration::from_secs(12 * 60 * 60);
+const DEFAULT_DISCORD_API_BASE: &str = "https://discord.com";
+const DEFAULT_SLACK_API_BASE: &str = "https://slack.com/api";
+const DEFAULT_SLACK_LISTEN: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 3000));
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Folder holding the digest Markdown files. Default: `digests`.
+    pub digests_dir: PathBuf,
+    /// SQLite file with subscriptions and the delivery ledger. Default: `state/digestbot.sqlite3`.
+    pub state_path: PathBuf,
+    /// Language of the bot's own messages (the [`crate::i18n`] locale). Default: Korean (`ko`).
+    pub locale: Locale,
+    /// When the digest is posted.
+    pub schedule: ScheduleConfig,
+    /// Discord API location, command registration and always-on destinations.
+    pub discord: DiscordConfig,
+    /// Slack API location, listener and always-on destinations.
+    pub slack: SlackConfig,
+}
+
+impl Default for Config {
+    /// The defaults, with the paths relative as written (`digests`, `state/digestbot.sqlite3`).
+    fn default() -> Self {
+        Config {
+            digests_dir: PathBuf::from(DEFAULT_DIGESTS_DIR),
+            state_path: PathBuf::from(DEFAULT_STATE_PATH),
+            locale: Locale::default(),
+            schedule: ScheduleConfig::default(),
+            discord: DiscordConfig::default(),
+            slack: SlackConfig::default(),
+        }
+    }
+}
+
+/// When the weekly digest is posted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduleConfig {
+    /// Weekday, time and zone of the post. Default: Monday 09:00 Asia/Seoul.
+    pub slot: WeeklySlot,
+    /// How late a missed post may still go out (after downtime). Default: 12 hours.
+    pub catch_up: Duration,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        ScheduleConfig { slot: WeeklySlot::default(), catch_up: DEFAULT_CATCH_UP }
+    }
+}
+
+/// Discord settings. The bot token comes from `DISCORD_TOKEN`, never from the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiscordConfig {
+    /// Base URL of every REST call and gateway lookup, without a trailing slash. Default: `https://discord.com`.
+    pub api_base: String,
+    /// Register slash commands to this guild (instant) instead of globally. Default: none.
+    pub guild_id: Option<u64>,
+    /// Channel ids that are always subscribed. Default: none.
+    pub channels: Vec<u64>,
+    /// Webhooks that always receive the digest. Default: none.
+    pub webhooks: Vec<WebhookRef>,
+}
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        DiscordConfig {
+            api_base: DEFAULT_DISCORD_API_BASE.to_owned(),
+            guild_id: None,
+            channels: Vec::new(),
+            webhooks: Vec::new(),
+        }
+    }
+}
+
+/// Slack settings. The bot token and signing secret come from `SLACK_BOT_TOKEN` and
+/// `SLACK_SIGNING_SECRET`, never from the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SlackConfig {
+    /// Base URL of every Web API call, without a trailing slash. Default: `https://slack.com/api`.
+    pub api_base: String,
+    /// Address the Events API / slash command HTTP endpoint listens on. Default: `127.0.0.1:3000`.
+    pub listen: SocketAddr,
+    /// Channel ids (`C…`, `G…`) that are always subscribed. Default: none.
+    pub channels: Vec<String>,
+    /// Incoming webhooks that always receive the digest. Default: none.
+    pub webhooks: Vec<WebhookRef>,
+    /// User ids (`U…`, `W…`) allowed to subscribe and unsubscribe channels; empty means anyone.
+    pub admins: Vec<String>,
+}
+
+impl Default for SlackConfig {
+    fn default() -> Self {
+        SlackConfig {
+            api_base: DEFAULT_SLACK_API_BASE.to_owned(),
+            listen: DEFAULT_SLACK_LISTEN,
+            channels: Vec::new(),
+            webhooks: Vec::new(),
+            admins: Vec::new(),
+        }
+    }
+}
+
+/// A secret string (a token or a webhook URL). `Debug` and `Display` print `Secret([redacted])`, so it
+/// can be logged by accident without leaking; [`Secret::expose`] is the only way to the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret value.
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The secret value, for the one place that needs it (an HTTP request).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+/// A webhook as written in the config: the URL itself, or the name of an environment variable
+/// holding it (so the URL, which carries its own credentials, can stay out of the file).
+#[derive(Clone, PartialEq, Eq)]
+pub enum WebhookRef {
+    /// A URL written in the file.
+    Url(Secret),
+    /// The name of an environment variable holding the URL.
+    Env(String),
+}
+
+impl fmt::Debug for WebhookRef {
+    /// `Url([redacted])` or `Env(NAME)`: never the URL.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WebhookRef::Url(_) => f.write_str("Url([redacted])"),
+            WebhookRef::Env(name) => write!(f, "Env({name})"),
+        }
+    }
+}
+
+impl WebhookRef {
+    /// Parses one config entry: a URL if it starts with `https://` or `http://`, otherwise an
+    /// environment variable name (`[A-Za-z_][A-Za-z0-9_]*`). The error never repeats the entry,
+    /// which may be a mistyped URL with its token.
+    fn parse(text: &str) -> Result<WebhookRef, String> {
+        let text = text.trim();
+        if is_http_url(text) {
+            Ok(WebhookRef::Url(Secret::new(text)))
+        } else if is_env_name(text) {
+            Ok(WebhookRef::Env(text.to_owned()))
+        } else {
+            Err("expected a webhook URL starting with https:// or http://, or the name of an environment \
+                 variable holding one (letters, digits and `_`, not starting with a digit); the value is \
+                 not shown because it may contain a secret"
+                .to_owned())
+        }
+    }
+
+    /// The webhook URL: the one written in the file, or the value of the named variable as given by
+    /// `lookup` (pass `|name| std::env::var(name).ok()`). Errors name the variable, never its value.
+    pub fn resolve(&self, lookup: impl Fn(&str) -> Option<String>) -> Result<Secret, ConfigError> {
+        let name = match self {
+            WebhookRef::Url(url) => return Ok(url.clone()),
+            WebhookRef::Env(name) => name,
+        };
+        let problem = match lookup(name) {
+            Some(value) if is_http_url(value.trim()) => return Ok(Secret::new(value.trim())),
+            Some(value) if value.trim().is_empty() => "is empty; it should hold a webhook URL",
+            Some(_) => "does not hold a URL starting with https:// or http:// (value not shown)",
+            None => "is not set; it should hold a webhook URL",
+        };
+        Err(ConfigError::Invalid {
+            path: PathBuf::from(format!("${name}")),
+            line: None,
+            message: format!("environment variable `{name}` {problem}"),
+        })
+    }
+
+    /// A stable name that is safe to log and store: `env:NAME`, or `webhook:` and the first 12 hex
+    /// digits of the FNV-1a hash of the URL.
+    pub fn label(&self) -> String {
+        match self {
+            WebhookRef::Env(name) => format!("env:{name}"),
+            // The top 48 bits are the first 12 of the 16 hex digits.
+            WebhookRef::Url(url) => format!("webhook:{:012x}", fnv1a64(url.expose().as_bytes()) >> 16),
+        }
+    }
+}
+
+/// FNV-1a, 64-bit. NOT cryptographic and not meant to hide anything: it only gives a webhook URL a
+/// short, stable identifier for logs and the delivery ledger.
+fn fnv1a64(bytes: &[u8]) -> u64 {
+    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    bytes.iter().fold(OFFSET_BASIS, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(PRIME))
+}
+
+/// What went wrong reading the configuration, split by how the caller reacts.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The config file that was asked for explicitly does not exist: check the path.
+    #[error("{}: config file not found", .path.display())]
+    NotFound { path: PathBuf },
+    /// The file exists but could not be read (permissions, a directory, an I/O error).
+    #[error("{}: cannot read the config file", .path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    /// A mistake in the file (or in an environment variable it refers to): fix the named key.
+    /// Displays as `<path>:<line>: <message>`, or `<path>: <message>` when the line is unknown.
+    #[error("{}{}: {message}", .path.display(), LineSuffix(*.line))]
+    Invalid { path: PathBuf, line: Option<usize>, message: String },
+}
+
+/// Formats `:<line>` when the line is known.
+struct LineSuffix(Option<usize>);
+
+impl fmt::Display for LineSuffix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(line) => write!(f, ":{line}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Reads the configuration.
+///
+/// With `explicit` (a `--config` path), that file must exist. Without it, `default_path` is read if it
+/// exists, and the defaults (with paths relative to the current directory) are used if it does not.
+/// Relative paths in a file are resolved against the file's folder (`.` when it has none).
+pub fn load(explicit: Option<&Path>, default_path: &Path) -> Result<Config, ConfigError> {
+    let path = explicit.unwrap_or(default_path);
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            return match explicit {
+                Some(_) => Err(ConfigError::NotFound { path: path.to_path_buf() }),
+                None => Ok(Config::default()),
+            };
+        }
+        Err(source) => return Err(ConfigError::Read { path: path.to_path_buf(), source }),
+    };
+    let text = String::from_utf8(bytes).map_err(|_| ConfigError::Invalid {
+        path: path.to_path_buf(),
+        line: None,
+        message: "the file is not valid UTF-8".to_owned(),
+    })?;
+    from_yaml(&text, path, &base_dir_of(path))
+}
+
+/// The folder relative paths in the config file at `path` are resolved against.
+fn base_dir_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Parses a config file's text. `origin` names the file in errors only; relative `digests_dir` and
+/// `state_path` are joined onto `base_dir` (absolute ones are kept). Empty text is the defaults.
+pub fn from_yaml(text: &str, origin: &Path, base_dir: &Path) -> Result<Config, ConfigError> {
+    let raw: Option<RawConfig> = serde_yaml::from_str(text).map_err(|err| invalid_yaml(origin, &err))?;
+    Ok(raw.unwrap_or_default().into_config(base_dir))
+}
+
+/// Turns a serde_yaml error into [`ConfigError::Invalid`], moving its position into `line`.
+fn invalid_yaml(origin: &Path, err: &serde_yaml::Error) -> ConfigError {
+    let location = err.location();
+    let mut message = err.to_string();
+    if let Some(at) = &location {
+        // serde_yaml appends the position to its message; the line moves into `line` instead.
+        message = message.replacen(&format!(" at line {} column {}", at.line(), at.column()), "", 1);
+    }
+    ConfigError::Invalid { path: origin.to_path_buf(), line: location.map(|at| at.line()), message }
+}
+
+// --- The file as written --------------------------------------------------------------------------
+//
+// Each value is read through a small type whose parser produces a message naming the bad value;
+// serde_yaml prefixes it with the key's path (`schedule.timezone: …`) and gives the position.
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields, expecting = "a mapping of digestbot settings")]
+struct RawConfig {
+    digests_dir: Option<Parsed<PathBuf>>,
+    state_path: Option<Parsed<PathBuf>>,
+    locale: Option<Parsed<Locale>>,
+    schedule: Option<RawSchedule>,
+    discord: Option<RawDiscord>,
+    slack: Option<RawSlack>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a mapping of schedule settings")]
+struct RawSchedule {
+    weekday: Option<Parsed<Weekday>>,
+    time: Option<Parsed<NaiveTime>>,
+    timezone: Option<Parsed<Tz>>,
+    catch_up: Option<Parsed<Duration>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a mapping of Discord settings")]
+struct RawDiscord {
+    api_base: Option<Parsed<ApiBase>>,
+    guild_id: Option<DiscordId>,
+    channels: Option<Vec<DiscordId>>,
+    webhooks: Option<Vec<Parsed<WebhookRef>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a mapping of Slack settings")]
+struct RawSlack {
+    api_base: Option<Parsed<ApiBase>>,
+    listen: Option<Parsed<SocketAddr>>,
+    channels: Option<Vec<Parsed<SlackChannelId>>>,
+    webhooks: Option<Vec<Parsed<WebhookRef>>>,
+    admins: Option<Vec<Parsed<SlackUserId>>>,
+}
+
+impl RawConfig {
+    fn into_config(self, base_dir: &Path) -> Config {
+        let defaults = Config::default();
+        Config {
+            digests_dir: base_dir.join(value_or(self.digests_dir, defaults.digests_dir)),
+            state_path: base_dir.join(value_or(self.state_path, defaults.state_path)),
+            locale: value_or(self.locale, defaults.locale),
+            schedule: self.schedule.map_or(defaults.schedule, RawSchedule::into_config),
+            discord: self.discord.map_or(defaults.discord, RawDiscord::into_config),
+            slack: self.slack.map_or(defaults.slack, RawSlack::into_config),
+        }
+    }
+}
+
+impl RawSchedule {
+    fn into_config(self) -> ScheduleConfig {
+        let defaults = ScheduleConfig::default();
+        ScheduleConfig {
+            slot: WeeklySlot {
+                weekday: value_or(self.weekday, defaults.slot.weekday),
+                time: value_or(self.time, defaults.slot.time),
+                tz: value_or(self.timezone, defaults.slot.tz),
+            },
+            catch_up: value_or(self.catch_up, defaults.catch_up),
+        }
+    }
+}
+
+impl RawDiscord {
+    fn into_config(self) -> DiscordConfig {
+        let defaults = DiscordConfig::default();
+        DiscordConfig {
+            api_base: self.api_base.map_or(defaults.api_base, |base| base.0.0),
+            guild_id: self.guild_id.map(|id| id.0),
+            channels: self.channels.unwrap_or_default().into_iter().map(|id| id.0).collect(),
+            webhooks: values(self.webhooks),
+        }
+    }
+}
+
+impl RawSlack {
+    fn into_config(self) -> SlackConfig {
+        let defaults = SlackConfig::default();
+        SlackConfig {
+            api_base: self.api_base.map_or(defaults.api_base, |base| base.0.0),
+            listen: value_or(self.listen, defaults.listen),
+            channels: values(self.channels).into_iter().map(|id| id.0).collect(),
+            webhooks: values(self.webhooks),
+            admins: values(self.admins).into_iter().map(|id| id.0).collect(),
+        }
+    }
+}
+
+fn value_or<T>(value: Option<Parsed<T>>, default: T) -> T {
+    value.map_or(default, |parsed| parsed.0)
+}
+
+fn values<T>(list: Option<Vec<Parsed<T>>>) -> Vec<T> {
+    list.unwrap_or_default().into_iter().map(|parsed| parsed.0).collect()
+}
+
+/// A value written as a YAML string and parsed by [`FromConfigStr`].
+struct Parsed<T>(T);
+
+/// Parsing of one config value from its text; the error says what was expected and repeats the
+/// value (unless it may be a secret). serde_yaml adds the key and the position.
+trait FromConfigStr: Sized {
+    /// What the value should look like, for type errors (a list where a string was expected, …).
+    const EXPECTING: &'static str;
+    fn from_config_str(text: &str) -> Result<Self, String>;
+}
+
+impl<'de, T: FromConfigStr> Deserialize<'de> for Parsed<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ParsedVisitor<T>(PhantomData<T>);
+
+        impl<T: FromConfigStr> Visitor<'_> for ParsedVisitor<T> {
+            type Value = Parsed<T>;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(T::EXPECTING)
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Parsed<T>, E> {
+                T::from_config_str(text).map(Parsed).map_err(E::custom)
+            }
+        }
+
+        deserializer.deserialize_str(ParsedVisitor(PhantomData))
+    }
+}
+
+impl FromConfigStr for PathBuf {
+    const EXPECTING: &'static str = "a path";
+
+    fn from_config_str(text: &str) -> Result<Self, String> {
+        if text.trim().is_empty() { Err("the path must not be empty".to_owned()) } else { Ok(PathBuf::from(text)) }
+    }
+}
+
+impl FromConfigStr for Locale {
+    const EXPECTING: &'static str = "`ko` or `en`";
+
+    fn from_config_str(text: &str) -> Result<Self, String> {
+        Locale::parse(text).ok_or_else(|| format!("unknown locale `{text}`: expected `ko` or `en`"))
+    }
+}
+
+impl FromConfigStr for Weekday {
+    const EXPECTING: &'static str = "an English day name such as monday or mon";
+
+    fn from_config_str(text: &str) -> Result<Self, String> {
+        const DAYS: [(&str, Weekday); 7] = [
+            ("monday", Weekday::Mon),
+            ("tuesday", Weekday::Tue),
+            ("wednesday", Weekday::Wed),
+            ("thursday", Weekday::Thu),
+            ("friday", Weekday::Fri),
+            ("saturday", Weekday::Sat),
+            ("sunday", Weekday::Sun),
+        ];
+        let name = text.trim().to_ascii_lowercase();
+        DAYS.iter().find(|(full, _)| name == *full || name == full[..3]).map(|(_, day)| *day).ok_or_else(|| {
+            format!("unknown weekday `{text}`: expected an English day name, full or three letters (monday, mon, …)")
+        })
+    }
+}
+
+impl FromConfigStr for NaiveTime {
+    const EXPECTING: &'static str = "a time of day as HH:MM";
+
+    fn from_config_str(text: &str) -> Result<Self, String> {
+        let bad = || format!("invalid time `{text}`: expected HH:MM on a 24-hour clock, 00:00 to 23:59");
+        let (hours, minutes) = text.trim().split_once(':').ok_or_else(bad)?;
+        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if !(all_digits(hours) && hours.len() <= 2 && all_digits(minutes) && minutes.len() == 2) {
+            return Err(bad());
+        }
+        let hours: u32 = hours.parse().map_err(|_| bad())?;
+        let minutes: u32 = minutes.parse().map_err(|_| bad())?;
+        if hours > 23 || minutes > 59 {
+            return Err(bad());
+        }
+        NaiveTime::from_hms_opt(hours, minutes, 0).ok_or_else(bad)
+    }
+}
+
+impl FromConfigStr for Tz {
+    const EXPECTING: &'static str = "an IANA time zone name such as Asia/Seoul";
+
+    fn from_config_str(text: &str) -> Result<Self, String> {
+        text.trim()
+            .parse::<Tz>()
+            .map_err(|_| format!("unknown time zone `{text}`: expected an IANA name such as Asia/Seoul"))
+    }
+}
+
+impl FromConfigStr for Duration {
+    const EXPECTING: &'static str = "a duration such as 12h, 90m or 1h30m";
+
+    /// One or more `<number><unit>` parts, units `s`, `m`, `h`, `d`: `12h`, `90m`, `1h30m`, `2d`, `0s`.
+    fn from_config_str(text: &str) -> Result<Self, String> {
+        let bad = || {
+            format!(
+                "invalid duration `{text}`: expected one or more <number><unit> parts with units s, m, h, d \
+                 (e.g. 12h, 90m, 1h30m)"
+            )
+        };
+        let mut rest = text.trim();
+        if rest.is_empty() {
+            return Err(bad());
+        }
+        let mut total: u64 = 0;
+        while !rest.is_empty() {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            if digits == 0 {
+                return Err(bad());
+            }
+            let (number, tail) = rest.split_at(digits);
+            let mut chars = tail.chars();
+            let unit: u64 = match chars.next() {
+                Some('s') => 1,
+                Some('m') => 60,
+                Some('h') => 60 * 60,
+                Some('d') => 24 * 60 * 60,
+                _ => return Err(bad()),
+            };
+            let too_large = || format!("invalid duration `{text}`: too large");
+            let number: u64 = number.parse().map_err(|_| too_large())?;
+            let seconds = number.checked_mul(unit).ok_or_else(too_large)?;
+            total = total.checked_add(seconds).ok_or_else(too_large)?;
+            rest = chars.as_str();
+        }
+        Ok(Duration::from_secs(total))
+    }
+}
+
+impl FromConfigStr for SocketAddr {
+    const EXPECTING: &'static str = "an address such as 127.0.0.1:3000";
+
+    fn from_config_str(text: &str) -> Result<Self, String> {
+        text.trim().parse().map_err(|_| {
+            format!("invalid listen address `{text}`: expected IP:PORT such as 127.0.0.1:3000 or [::1]:3000")
+        })
+    }
+}
+
+impl FromConfigStr for WebhookRef {
+    const EXPECTING: &'static str = "a webhook URL or an environment variable name";
+
+    fn from_config_str(text: &str) -> Result<Self, String> {
+        WebhookRef::parse(text)
+    }
+}
+
+/// An API base URL: `http(s)://` and a host, trailing slashes trimmed.
+struct ApiBase(String);
+
+impl FromConfigStr for ApiBase {
+    const EXPECTING: &'static str = "a URL starting with https:// or http://";
+
+    fn from_config_str(text: &str) -> Result<Self, String> {
+        let trimmed = text.trim().trim_end_matches('/');
+        if is_http_url(trimmed) && !trimmed.chars().any(char::is_whitespace) {
+            Ok(ApiBase(trimmed.to_owned()))
+        } else {
+            Err(format!("invalid API base `{text}`: expected a URL starting with https:// or http://"))
+        }
+    }
+}
+
+/// A Slack conversation id: `C…` (channel), `G…` (private channel / group) or `D…` (direct message).
+struct SlackChannelId(String);
+
+impl FromConfigStr for SlackChannelId {
+    const EXPECTING: &'static str = "a Slack channel id such as C0123456789";
+
+    fn from_config_str(text: &str) -> Result<Self, String> {
+        slack_id(text, &['C', 'G', 'D']).map(SlackChannelId).ok_or_else(|| {
+            format!(
+                "invalid Slack channel id `{text}`: expected an id such as C0123456789, not a channel name \
+                 (copy it from the channel details in Slack)"
+            )
+        })
+    }
+}
+
+/// A Slack user id: `U…` or `W…` (Enterprise Grid).
+struct SlackUserId(String);
+
+impl FromConfigStr for SlackUserId {
+    const EXPECTING: &'static str = "a Slack user id such as U0123456789";
+
+    fn from_config_str(text: &str) -> Result<Self, String> {
+        slack_id(text, &['U', 'W']).map(SlackUserId).ok_or_else(|| {
+            format!("invalid Slack user id `{text}`: expected an id such as U0123456789, not a user name")
+        })
+    }
+}
+
+/// `text` as a Slack id if it is one of the `prefixes` followed by upper-case letters and digits.
+fn slack_id(text: &str, prefixes: &[char]) -> Option<String> {
+    let id = text.trim();
+    let mut chars = id.chars();
+    let first = chars.next()?;
+    let rest = chars.as_str();
+    let valid = prefixes.contains(&first)
+        && !rest.is_empty()
+        && rest.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    valid.then(|| id.to_owned())
+}
+
+/// A Discord id (snowflake), written as a number or a string of digits. Never 0.
+struct DiscordId(u64);
+
+impl<'de> Deserialize<'de> for DiscordId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct DiscordIdVisitor;
+
+        fn checked<E: de::Error>(id: u64, shown: &dyn fmt::Display) -> Result<DiscordId, E> {
+            if id == 0 {
+                Err(E::custom(format!("invalid Discord id `{shown}`: ids are never 0")))
+            } else {
+                Ok(DiscordId(id))
+            }
+        }
+
+        fn bad<E: de::Error>(shown: &dyn fmt::Display) -> E {
+            E::custom(format!("invalid Discord id `{shown}`: expected a number such as 123456789012345678"))
+        }
+
+        impl Visitor<'_> for DiscordIdVisitor {
+            type Value = DiscordId;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a Discord id (a number such as 123456789012345678)")
+            }
+
+            fn visit_u64<E: de::Error>(self, id: u64) -> Result<DiscordId, E> {
+                checked(id, &id)
+            }
+
+            fn visit_i64<E: de::Error>(self, id: i64) -> Result<DiscordId, E> {
+                u64::try_from(id).map_err(|_| bad(&id)).and_then(|id| checked(id, &id))
+            }
+
+            fn visit_u128<E: de::Error>(self, id: u128) -> Result<DiscordId, E> {
+                Err(bad(&id))
+            }
+
+            fn visit_i128<E: de::Error>(self, id: i128) -> Result<DiscordId, E> {
+                Err(bad(&id))
+            }
+
+            fn visit_f64<E: de::Error>(self, id: f64) -> Result<DiscordId, E> {
+                Err(bad(&id))
+            }
+
+            fn visit_bool<E: de::Error>(self, value: bool) -> Result<DiscordId, E> {
+                Err(bad(&value))
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<DiscordId, E> {
+                let digits = text.trim();
+                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(bad(&text));
+                }
+                digits.parse::<u64>().map_err(|_| bad(&text)).and_then(|id| checked(id, &text))
+            }
+        }
+
+        deserializer.deserialize_any(DiscordIdVisitor)
+    }
+}
+
+/// Whether `text` starts with `https://` or `http://` (any case) and has something after it.
+fn is_http_url(text: &str) -> bool {
+    ["https://", "http://"].iter().any(|scheme| {
+        text.get(..scheme.len()).is_some_and(|head| head.eq_ignore_ascii_case(scheme)) && text.len() > scheme.len()
+    })
+}
+
+/// Whether `text` looks like an environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
+fn is_env_name(text: &str) -> bool {
+    let mut bytes = text.bytes();
+    bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEFAULT_FILE: &str = include_str!("../config/digestbot.yaml");
+
+    fn parse(text: &str) -> Config {
+        from_yaml(text, Path::new("digestbot.yaml"), Path::new("")).unwrap_or_else(|err| panic!("{text:?}: {err}"))
+    }
+
+    /// Parses `text` expecting an error on `line` whose message contains every one of `wanted`.
+    fn check_err(text: &str, line: Option<usize>, wanted: &[&str]) {
+        let err = from_yaml(text, Path::new("cfg.yaml"), Path::new("")).expect_err(text);
+        let ConfigError::Invalid { path, line: got_line, message } = &err else { panic!("{text:?}: {err:?}") };
+        assert_eq!(path, Path::new("cfg.yaml"));
+        assert_eq!(*got_line, line, "{text:?}: {message}");
+        for want in wanted {
+            assert!(message.contains(want), "{text:?}: {message:?} should contain {want:?}");
+        }
+        let shown = err.to_string();
+        match line {
+            Some(line) => assert!(shown.starts_with(&format!("cfg.yaml:{line}: ")), "{shown}"),
+            None => assert!(shown.starts_with("cfg.yaml: "), "{shown}"),
+        }
+        if let Some(line) = line {
+            assert!(!shown.contains(&format!(" at line {line} column")), "{shown}");
+        }
+    }
+
+    fn time(hm: &str) -> NaiveTime {
+        NaiveTime::parse_from_str(hm, "%H:%M").unwrap()
+    }
+
+    #[test]
+    fn empty_and_comment_only_files_are_the_defaults() {
+        let cases = ["", "\n\n", "# only a comment\n", "# one\n  # two\n\n", "~\n", "null", "---\n", "---\n...\n"];
+        for text in cases {
+            assert_eq!(parse(text), Config::default(), "{text:?}");
+        }
+        // Empty sections and null values also take the defaults.
+        let cases = [
+            "schedule:\ndiscord:\nslack:\n",
+            "schedule: {}\ndiscord: {}\nslack: {}\n",
+            "locale: ~\nschedule:\n  weekday:\n  time: ~\n",
+            "discord:\n  channels: ~\n  webhooks: []\n  guild_id: null\n",
+        ];
+        for text in cases {
+            assert_eq!(parse(text), Config::default(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn default_values() {
+        let c = Config::default();
+        assert_eq!(c.digests_dir, Path::new("digests"));
+        assert_eq!(c.state_path, Path::new("state/digestbot.sqlite3"));
+        assert_eq!(c.locale, Locale::Ko);
+        assert_eq!(c.schedule.slot, WeeklySlot::default());
+        assert_eq!(c.schedule.slot.to_string(), "Mon 09:00 Asia/Seoul");
+        assert_eq!(c.schedule.catch_up, Duration::from_secs(12 * 3600));
+        assert_eq!(c.discord.api_base, "https://discord.com");
+        assert_eq!(c.discord.guild_id, None);
+        assert!(c.discord.channels.is_empty() && c.discord.webhooks.is_empty());
+        assert_eq!(c.slack.api_base, "https://slack.com/api");
+        assert_eq!(c.slack.listen, "127.0.0.1:3000".parse::<SocketAddr>().unwrap());
+        assert!(c.slack.channels.is_empty() && c.slack.webhooks.is_empty() && c.slack.admins.is_empty());
+    }
+
+    #[test]
+    fn shipped_config_file_is_the_defaults() {
+        assert_eq!(parse(DEFAULT_FILE), Config::default());
+        for token in ["DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"] {
+            assert!(DEFAULT_FILE.contains(token), "the shipped file should mention {token}");
+        }
+    }
+
+    #[test]
+    fn full_file() {
+        let text = "\
+digests_dir: /srv/digests
+state_path: data/bot.db
+locale: en
+schedule:
+  weekday: Fri
+  time: 7:30
+  timezone: Europe/Berlin
+  catch_up: 1h30m
+discord:
+  api_base: http://127.0.0.1:8080/
+  guild_id: \"987654321098765432\"
+  channels:
+    - 123456789012345678
+    - \"234567890123456789\"
+  webhooks: [https://discord.com/api/webhooks/1/abc, DISCORD_ALERTS_WEBHOOK]
+slack:
+  api_base: http://localhost:9000/api
+  listen: 0.0.0.0:8080
+  channels: [C0123ABC, G99]
+  webhooks:
+    - SLACK_WEBHOOK
+  admins: [U024BE7LH, W012A3CDE]
+";
+        let c = from_yaml(text, Path::new("conf/digestbot.yaml"), Path::new("conf")).unwrap();
+        let expected = Config {
+            digests_dir: PathBuf::from("/srv/digests"),
+            state_path: PathBuf::from("conf/data/bot.db"),
+            locale: Locale::En,
+            schedule: ScheduleConfig {
+                slot: WeeklySlot { weekday: Weekday::Fri, time: time("07:30"), tz: Tz::Europe__Berlin },
+                catch_up: Duration::from_secs(5400),
+            },
+            discord: DiscordConfig {
+                api_base: "http://127.0.0.1:8080".to_owned(),
+                guild_id: Some(987_654_321_098_765_432),
+                channels: vec![123_456_789_012_345_678, 234_567_890_123_456_789],
+                webhooks: vec![
+                    WebhookRef::Url(Secret::new("https://discord.com/api/webhooks/1/abc")),
+                    WebhookRef::Env("DISCORD_ALERTS_WEBHOOK".to_owned()),
+                ],
+            },
+            slack: SlackConfig {
+                api_base: "http://localhost:9000/api".to_owned(),
+                listen: "0.0.0.0:8080".parse().unwrap(),
+                channels: vec!["C0123ABC".to_owned(), "G99".to_owned()],
+                webhooks: vec![WebhookRef::Env("SLACK_WEBHOOK".to_owned())],
+                admins: vec!["U024BE7LH".to_owned(), "W012A3CDE".to_owned()],
+            },
+        };
+        assert_eq!(c, expected);
+        assert!(!format!("{c:?}").contains("webhooks/1/abc"), "Debug of the config leaks a webhook URL");
+    }
+
+    #[test]
+    fn bad_values_name_the_key_and_the_value() {
+        let cases: &[(&str, usize, &[&str])] = &[
+            ("locale: fr\n", 1, &["locale: unknown locale `fr`"]),
+            ("locale: kr\n", 1, &["locale: unknown locale `kr`"]),
+            ("locale: \"\"\n", 1, &["locale: unknown locale ``"]),
+            ("schedule:\n  weekday: mondy\n", 2, &["schedule.weekday: unknown weekday `mondy`"]),
+            ("schedule:\n  weekday: 1\n", 2, &["schedule.weekday: unknown weekday `1`"]),
+            ("schedule:\n  time: \"24:00\"\n", 2, &["schedule.time: invalid time `24:00`"]),
+            ("schedule:\n  time: \"9:60\"\n", 2, &["schedule.time: invalid time `9:60`"]),
+            ("schedule:\n  time: 9am\n", 2, &["schedule.time: invalid time `9am`"]),
+            ("schedule:\n  timezone: Asia/Seol\n", 2, &["schedule.timezone: unknown time zone `Asia/Seol`"]),
+            ("schedule:\n  timezone: KST\n", 2, &["schedule.timezone: unknown time zone `KST`"]),
+            ("schedule:\n  catch_up: 1x\n", 2, &["schedule.catch_up: invalid duration `1x`"]),
+            ("schedule:\n  catch_up: 12\n", 2, &["schedule.catch_up: invalid duration `12`"]),
+            ("discord:\n  api_base: discord.com\n", 2, &["discord.api_base: invalid API base `discord.com`"]),
+            (
+                "discord:\n  api_base: ftp://discord.com\n",
+                2,
+                &["discord.api_base: invalid API base `ftp://discord.com`"],
+            ),
+            ("slack:\n  api_base: \"https://\"\n", 2, &["slack.api_base: invalid API base `https://`"]),
+            ("slack:\n  listen: localhost:3000\n", 2, &["slack.listen: invalid listen address `localhost:3000`"]),
+            ("slack:\n  listen: 127.0.0.1\n", 2, &["slack.listen: invalid listen address `127.0.0.1`"]),
+            ("discord:\n  guild_id: abc\n", 2, &["discord.guild_id: invalid Discord id `abc`"]),
+            ("discord:\n  guild_id: -5\n", 2, &["discord.guild_id: invalid Discord id `-5`"]),
+            ("discord:\n  guild_id: 0\n", 2, &["discord.guild_id: invalid Discord id `0`", "never 0"]),
+            ("discord:\n  guild_id: 1.5\n", 2, &["discord.guild_id: invalid Discord id `1.5`"]),
+            ("discord:\n  guild_id: 99999999999999999999\n", 2, &["discord.guild_id: invalid Discord id"]),
+            ("discord:\n  channels: [1, \"12a\"]\n", 2, &["discord.channels[1]: invalid Discord id `12a`"]),
+            ("discord:\n  channels:\n    - 1\n    - x\n", 4, &["discord.channels[1]: invalid Discord id `x`"]),
+            ("slack:\n  channels: [\"#general\"]\n", 2, &["slack.channels[0]: invalid Slack channel id `#general`"]),
+            ("slack:\n  channels: [c0123]\n", 2, &["slack.channels[0]: invalid Slack channel id `c0123`"]),
+            ("slack:\n  admins: [U1, bob]\n", 2, &["slack.admins[1]: invalid Slack user id `bob`"]),
+            ("digests_dir: \"\"\n", 1, &["digests_dir: the path must not be empty"]),
+            ("state_path: \" \"\n", 1, &["state_path: the path must not be empty"]),
+            ("discord:\n  webhooks: [OK_NAME, 1BAD]\n", 2, &["discord.webhooks[1]: expected a webhook URL"]),
+            ("slack:\n  webhooks:\n    - MY-HOOK\n", 3, &["slack.webhooks[0]: expected a webhook URL"]),
+            // Wrong shapes.
+            ("schedule: 5\n", 1, &["schedule: invalid type", "a mapping of schedule settings"]),
+            ("discord:\n  channels: 5\n", 2, &["discord.channels: invalid type"]),
+            ("slack:\n  listen: [a]\n", 2, &["slack.listen: invalid type", "127.0.0.1:3000"]),
+            ("- locale\n", 1, &["expected a mapping of digestbot settings"]),
+            ("locale: ko\nlocale: en\n", 1, &["duplicate field `locale`"]),
+            // Not YAML.
+            ("locale: ko\n- item\n", 2, &["did not find expected key, while parsing a block mapping"]),
+            ("locale: 'ko\n", 2, &["found unexpected end of stream", "quoted scalar at line 1 column 9"]),
+            ("schedule:\n  weekday: mon\n time: x\n", 3, &["did not find expected key"]),
+        ];
+        for (text, line, wanted) in cases {
+            check_err(text, Some(*line), wanted);
+        }
+        check_err("locale: ko\n---\nlocale: en\n", None, &["more than one document"]);
+    }
+
+    #[test]
+    fn unknown_keys_are_named_with_their_line() {
+        let cases: &[(&str, usize, &str)] = &[
+            ("typo: 1\n", 1, "unknown field `typo`"),
+            ("locale: ko\n\ndigest_dir: x\n", 3, "unknown field `digest_dir`, expected one of"),
+            ("schedule:\n  weekday: mon\n  tmie: \"09:00\"\n", 3, "schedule: unknown field `tmie`"),
+            ("schedule:\n  timezone: Asia/Seoul\n  catchup: 1h\n", 3, "schedule: unknown field `catchup`"),
+            ("discord:\n  guild: 1\n", 2, "discord: unknown field `guild`"),
+            ("discord:\n  api_base: https://discord.com\n  token: x\n", 3, "discord: unknown field `token`"),
+            ("slack:\n  channels: []\n\n  admin: []\n", 4, "slack: unknown field `admin`"),
+            ("slack:\n  signing_secret: x\n", 2, "slack: unknown field `signing_secret`"),
+        ];
+        for (text, line, wanted) in cases {
+            check_err(text, Some(*line), &[wanted]);
+        }
+    }
+
+    #[test]
+    fn error_display() {
+        let cases = [
+            (ConfigError::Invalid { path: "a/b.yaml".into(), line: Some(3), message: "m".into() }, "a/b.yaml:3: m"),
+            (ConfigError::Invalid { path: "a/b.yaml".into(), line: None, message: "m".into() }, "a/b.yaml: m"),
+            (ConfigError::NotFound { path: "x.yaml".into() }, "x.yaml: config file not found"),
+            (
+                ConfigError::Read { path: "x.yaml".into(), source: io::Error::other("boom") },
+                "x.yaml: cannot read the config file",
+            ),
+        ];
+        for (err, want) in cases {
+            assert_eq!(err.to_string(), want);
+        }
+    }
+
+    #[test]
+    fn weekday_spellings() {
+        let cases = [
+            ("monday", Weekday::Mon),
+            ("Mon", Weekday::Mon),
+            ("MONDAY", Weekday::Mon),
+            ("mOnDaY", Weekday::Mon),
+            ("tue", Weekday::Tue),
+            ("Tuesday", Weekday::Tue),
+            ("wed", Weekday::Wed),
+            ("WEDNESDAY", Weekday::Wed),
+            ("THU", Weekday::Thu),
+            ("thursday", Weekday::Thu),
+            ("fri", Weekday::Fri),
+            ("Friday", Weekday::Fri),
+            ("sat", Weekday::Sat),
+            ("Saturday", Weekday::Sat),
+            ("sun", Weekday::Sun),
+            ("Sunday", Weekday::Sun),
+            (" sunday ", Weekday::Sun),
+        ];
+        for (text, want) in cases {
+            assert_eq!(Weekday::from_config_str(text), Ok(want), "{text:?}");
+            let yaml = format!("schedule:\n  weekday: \"{text}\"\n");
+            assert_eq!(parse(&yaml).schedule.slot.weekday, want, "{yaml:?}");
+        }
+        for text in ["", "mo", "mond", "tues", "thurs", "montag", "월요일", "1", "monday,", "sundays"] {
+            assert!(Weekday::from_config_str(text).is_err(), "{text:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn time_forms() {
+        let accepted = [
+            ("09:00", "09:00"),
+            ("9:00", "09:00"),
+            ("0:00", "00:00"),
+            ("00:00", "00:00"),
+            ("23:59", "23:59"),
+            ("9:05", "09:05"),
+            ("12:30", "12:30"),
+            (" 7:45 ", "07:45"),
+        ];
+        for (text, want) in accepted {
+            assert_eq!(NaiveTime::from_config_str(text), Ok(time(want)), "{text:?}");
+        }
+        // Unquoted in YAML too.
+        assert_eq!(parse("schedule:\n  time: 09:00\n").schedule.slot.time, time("09:00"));
+        assert_eq!(parse("schedule:\n  time: 7:30\n").schedule.slot.time, time("07:30"));
+        let rejected = [
+            "24:00",
+            "9:60",
+            "25:00",
+            "9:5",
+            "09:00:00",
+            "9",
+            "",
+            ":00",
+            "09:",
+            "+9:00",
+            "9 :00",
+            "099:00",
+            "-1:00",
+            "9h",
+            "\u{ff11}:00",
+            "9:0a",
+            "09.00",
+            "a:bc",
+        ];
+        for text in rejected {
+            let err = NaiveTime::from_config_str(text).expect_err(text);
+            assert!(err.contains(&format!("`{text}`")), "{err}");
+        }
+    }
+
+    #[test]
+    fn duration_forms() {
+        let accepted = [
+            ("12h", 12 * 3600),
+            ("90m", 90 * 60),
+            ("1h30m", 5400),
+            ("2d", 2 * 86400),
+            ("0s", 0),
+            ("45s", 45),
+            ("1d2h3m4s", 86400 + 7200 + 180 + 4),
+            ("30m1h", 5400),
+            ("0012h", 12 * 3600),
+            (" 5m ", 300),
+            ("18446744073709551615s", u64::MAX),
+        ];
+        for (text, seconds) in accepted {
+            assert_eq!(Duration::from_config_str(text), Ok(Duration::from_secs(seconds)), "{text:?}");
+        }
+        assert_eq!(parse("schedule:\n  catch_up: 2d\n").schedule.catch_up, Duration::from_secs(2 * 86400));
+        let rejected = [
+            "",
+            "h",
+            "12",
+            "-1h",
+            "1x",
+            "1h30",
+            "1.5h",
+            "1 h",
+            "1h 30m",
+            "h1",
+            "1H",
+            "+1h",
+            "12hh",
+            "1hm",
+            "０h",
+            "18446744073709551616s",
+            "300000000000000d",
+            "18446744073709551615s1s",
+            "99999999999999999999999999999h",
+        ];
+        for text in rejected {
+            let err = Duration::from_config_str(text).expect_err(text);
+            assert!(err.contains(&format!("invalid duration `{text}`")), "{err}");
+        }
+        check_err("schedule:\n  catch_up: \"\"\n", Some(2), &["schedule.catch_up: invalid duration ``"]);
+        check_err("schedule:\n  catch_up: -1h\n", Some(2), &["schedule.catch_up: invalid duration `-1h`"]);
+        check_err("schedule:\n  catch_up: 300000000000000d\n", Some(2), &["too large"]);
+    }
+
+    #[test]
+    fn time_zones() {
+        let cases = [
+            ("Asia/Seoul", Tz::Asia__Seoul),
+            ("America/New_York", Tz::America__New_York),
+            ("UTC", Tz::UTC),
+            ("Australia/Lord_Howe", Tz::Australia__Lord_Howe),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse(&format!("schedule:\n  timezone: {text}\n")).schedule.slot.tz, want);
+        }
+        for text in ["Asia/Seol", "asia/seoul", "KST", "+09:00", ""] {
+            assert!(Tz::from_config_str(text).is_err(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn locales_and_api_bases() {
+        for (text, want) in [("ko", Locale::Ko), ("en", Locale::En), ("EN", Locale::En), ("\"ko\"", Locale::Ko)] {
+            assert_eq!(parse(&format!("locale: {text}\n")).locale, want, "{text}");
+        }
+        let cases = [
+            ("https://discord.com", "https://discord.com"),
+            ("https://discord.com/", "https://discord.com"),
+            ("http://127.0.0.1:9999//", "http://127.0.0.1:9999"),
+            ("https://slack.com/api/", "https://slack.com/api"),
+            ("HTTPS://example.com", "HTTPS://example.com"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse(&format!("discord:\n  api_base: \"{text}\"\n")).discord.api_base, want);
+            assert_eq!(parse(&format!("slack:\n  api_base: \"{text}\"\n")).slack.api_base, want);
+        }
+        for text in ["", "discord.com", "https:/x", "https://", "https:///", "ws://x", "https://a b"] {
+            assert!(ApiBase::from_config_str(text).is_err(), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn discord_ids_as_numbers_and_strings() {
+        let cases: &[(&str, &[u64])] = &[
+            ("[]", &[]),
+            ("[1]", &[1]),
+            ("[123456789012345678, \"234567890123456789\"]", &[123_456_789_012_345_678, 234_567_890_123_456_789]),
+            ("['42', 43]", &[42, 43]),
+            ("\n    - 18446744073709551615\n    - \"7\"", &[u64::MAX, 7]),
+        ];
+        for (list, want) in cases {
+            let c = parse(&format!("discord:\n  channels: {list}\n"));
+            assert_eq!(c.discord.channels, *want, "{list}");
+        }
+        for (text, want) in [("1", 1), ("\"555\"", 555), ("~", 0)] {
+            let got = parse(&format!("discord:\n  guild_id: {text}\n")).discord.guild_id;
+            assert_eq!(got, (want != 0).then_some(want), "{text}");
+        }
+        for bad in ["\"\"", "\"1 2\"", "\"0x10\"", "true", "\"-1\"", "18446744073709551616", "[1]"] {
+            let text = format!("discord:\n  guild_id: {bad}\n");
+            assert!(from_yaml(&text, Path::new("c"), Path::new("")).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn slack_ids() {
+        let channels: &[(&str, bool)] = &[
+            ("C0123456789", true),
+            ("G024BE91L", true),
+            ("D12345", true),
+            ("C", false),
+            ("#general", false),
+            ("general", false),
+            ("c0123", false),
+            ("C01-23", false),
+            ("U12345", false),
+            ("", false),
+        ];
+        for (text, ok) in channels {
+            assert_eq!(SlackChannelId::from_config_str(text).is_ok(), *ok, "{text:?}");
+        }
+        let users: &[(&str, bool)] =
+            &[("U024BE7LH", true), ("W012A3CDE", true), ("U", false), ("@bob", false), ("C123", false), ("u12", false)];
+        for (text, ok) in users {
+            assert_eq!(SlackUserId::from_config_str(text).is_ok(), *ok, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn webhook_entries() {
+        let url = |u: &str| WebhookRef::Url(Secret::new(u));
+        let env = |n: &str| WebhookRef::Env(n.to_owned());
+        let cases = [
+            ("https://discord.com/api/webhooks/1/abc", url("https://discord.com/api/webhooks/1/abc")),
+            ("http://127.0.0.1:8080/hook", url("http://127.0.0.1:8080/hook")),
+            ("HTTPS://hooks.slack.com/services/T/B/x", url("HTTPS://hooks.slack.com/services/T/B/x")),
+            ("DISCORD_WEBHOOK", env("DISCORD_WEBHOOK")),
+            ("_x1", env("_x1")),
+            ("a", env("a")),
+            ("  SPACED  ", env("SPACED")),
+        ];
+        for (text, want) in cases {
+            assert_eq!(WebhookRef::parse(text), Ok(want), "{text:?}");
+        }
+        let secret_like = "discord.com/api/webhooks/1/t0ps3cr3t";
+        for text in ["1ABC", "MY-HOOK", "my hook", "", "https://", "ftp://x/y", "$HOOK", "HÖÖK", secret_like] {
+            let err = WebhookRef::parse(text).expect_err(text);
+            assert!(!err.contains("t0ps3cr3t"));
+        }
+        let text = format!("discord:\n  webhooks:\n    - GOOD\n    - {secret_like}\n");
+        let err = from_yaml(&text, Path::new("c.yaml"), Path::new("")).unwrap_err().to_string();
+        assert!(err.starts_with("c.yaml:4: discord.webhooks[1]: "), "{err}");
+        assert!(!err.contains("t0ps3cr3t"), "{err}");
+    }
+
+    #[test]
+    fn webhook_resolution() {
+        let lookup = |name: &str| match name {
+            "HOOK" => Some("https://discord.com/api/webhooks/9/s3cr3t".to_owned()),
+            "PADDED" => Some("  https://hooks.slack.com/x  ".to_owned()),
+            "EMPTY" => Some("   ".to_owned()),
+            "NOT_URL" => Some("s3cr3t-not-a-url".to_owned()),
+            _ => None,
+        };
+        let ok = [
+            (WebhookRef::Url(Secret::new("https://a/b")), "https://a/b"),
+            (WebhookRef::Env("HOOK".into()), "https://discord.com/api/webhooks/9/s3cr3t"),
+            (WebhookRef::Env("PADDED".into()), "https://hooks.slack.com/x"),
+        ];
+        for (hook, want) in ok {
+            assert_eq!(hook.resolve(lookup).unwrap().expose(), want);
+        }
+        for (name, wanted) in [("MISSING", "is not set"), ("EMPTY", "is empty"), ("NOT_URL", "does not hold a URL")] {
+            let err = WebhookRef::Env(name.into()).resolve(lookup).unwrap_err();
+            let shown = err.to_string();
+            assert!(shown.contains(&format!("`{name}`")) && shown.contains(wanted), "{shown}");
+            assert!(!shown.contains("s3cr3t") && !format!("{err:?}").contains("s3cr3t"), "{shown}");
+            assert!(matches!(err, ConfigError::Invalid { line: None, .. }));
+        }
+    }
+
+    #[test]
+    fn webhook_labels() {
+        // FNV-1a 64 reference values.
+        for (text, want) in
+            [("", 0xcbf2_9ce4_8422_2325), ("a", 0xaf63_dc4c_8601_ec8c), ("foobar", 0x8594_4171_f739_67e8)]
+        {
+            assert_eq!(fnv1a64(text.as_bytes()), want, "{text:?}");
+        }
+        let a = WebhookRef::Url(Secret::new("https://discord.com/api/webhooks/1/aaa"));
+        let b = WebhookRef::Url(Secret::new("https://discord.com/api/webhooks/1/aab"));
+        let label = a.label();
+        assert_eq!(label, a.clone().label(), "stable");
+        assert_ne!(label, b.label());
+        let hex = label.strip_prefix("webhook:").unwrap();
+        assert_eq!(hex.len(), 12);
+        assert!(hex.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{label}");
+        assert_eq!(WebhookRef::Url(Secret::new("foobar")).label(), "webhook:85944171f739");
+        assert_eq!(WebhookRef::Env("SLACK_HOOK".into()).label(), "env:SLACK_HOOK");
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        let secret = Secret::new("xoxb-very-secret");
+        for shown in [format!("{secret:?}"), format!("{secret}"), format!("{secret:#?}")] {
+            assert_eq!(shown, "Secret([redacted])");
+        }
+        assert_eq!(secret.expose(), "xoxb-very-secret");
+        let hook = WebhookRef::Url(Secret::new("https://hooks.slack.com/services/T/B/very-secret"));
+        assert_eq!(format!("{hook:?}"), "Url([redacted])");
+        assert_eq!(format!("{:?}", WebhookRef::Env("HOOK".into())), "Env(HOOK)");
+        let config = parse("slack:\n  webhooks: [\"https://hooks.slack.com/services/T/B/very-secret\"]\n");
+        assert!(!format!("{config:?}").contains("very-secret"));
+        assert!(!format!("{config:#?}").contains("very-secret"));
+    }
+
+    #[test]
+    fn relative_paths_join_base_dir() {
+        let cases = [
+            ("", "/etc/digestbot", "/etc/digestbot/digests", "/etc/digestbot/state/digestbot.sqlite3"),
+            ("", ".", "./digests", "./state/digestbot.sqlite3"),
+            ("", "", "digests", "state/digestbot.sqlite3"),
+            ("digests_dir: md\nstate_path: s.db\n", "conf", "conf/md", "conf/s.db"),
+            (
+                "digests_dir: ../md\n",
+                "/opt/bot/config",
+                "/opt/bot/config/../md",
+                "/opt/bot/config/state/digestbot.sqlite3",
+            ),
+            ("digests_dir: /srv/md\nstate_path: /var/lib/bot.db\n", "/etc/digestbot", "/srv/md", "/var/lib/bot.db"),
+        ];
+        for (text, base, digests, state) in cases {
+            let c = from_yaml(text, Path::new("x.yaml"), Path::new(base)).unwrap();
+            assert_eq!((c.digests_dir.as_path(), c.state_path.as_path()), (Path::new(digests), Path::new(state)));
+        }
+        let bases = [("digestbot.yaml", "."), ("config/digestbot.yaml", "config"), ("/etc/d.yaml", "/etc")];
+        for (path, base) in bases {
+            assert_eq!(base_dir_of(Path::new(path)), Path::new(base), "{path}");
+        }
+    }
+
+    /// A fresh scratch folder for one test.
+    fn scratch_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("digestbot-config-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn load_from_the_file_system() {
+        let dir = scratch_dir("load");
+        let missing = dir.join("missing.yaml");
+
+        let err = load(Some(&missing), Path::new("unused.yaml")).unwrap_err();
+        assert!(matches!(&err, ConfigError::NotFound { path } if path == &missing), "{err:?}");
+        assert!(err.to_string().contains("missing.yaml"), "{err}");
+
+        assert_eq!(load(None, &missing).unwrap(), Config::default());
+
+        let file = dir.join("digestbot.yaml");
+        std::fs::write(&file, "locale: en\nstate_path: /tmp/x.db\n").unwrap();
+        let c = load(None, &file).unwrap();
+        assert_eq!(c.locale, Locale::En);
+        assert_eq!(c.digests_dir, dir.join("digests"));
+        assert_eq!(c.state_path, Path::new("/tmp/x.db"));
+        assert_eq!(load(Some(&file), &missing).unwrap(), c);
+
+        std::fs::write(&file, "locale: en\n\nbogus: 1\n").unwrap();
+        let err = load(Some(&file), &missing).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "{}:3: unknown field `bogus`, expected one of `digests_dir`, `state_path`, `locale`, `schedule`, \
+                 `discord`, `slack`",
+                file.display()
+            )
+        );
+
+        std::fs::write(&file, b"locale: \xff\n").unwrap();
+        let err = load(Some(&file), &missing).unwrap_err();
+        assert!(
+            matches!(&err, ConfigError::Invalid { line: None, message, .. } if message.contains("UTF-8")),
+            "{err:?}"
+        );
+
+        let err = load(Some(&dir), &missing).unwrap_err();
+        assert!(matches!(&err, ConfigError::Read { path, .. } if path == &dir), "{err:?}");
+        let err = load(None, &dir).unwrap_err();
+        assert!(matches!(&err, ConfigError::Read { .. }), "{err:?}");
+
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn never_panics_on_odd_input() {
+        let cases = [
+            "\u{feff}locale: ko\n",
+            "&a [1]\n",
+            "a: &x 1\nb: *x\n",
+            "schedule: *nope\n",
+            "\t\tlocale: ko",
+            "locale: !!binary aGVsbG8=\n",
+            "? [a]\n: b\n",
+            "\"\\xff\": 1\n",
+            "schedule:\n  time: !!int 9\n",
+            "discord:\n  channels: [!!str 5]\n",
+        ];
+        let deep = ["[".repeat(10_000), "{a: ".repeat(10_000), "- ".repeat(10_000), "schedule:\n".repeat(1_000)];
+        for text in cases.iter().copied().chain(deep.iter().map(String::as_str)) {
+            let _ = from_yaml(text, Path::new("c"), Path::new(""));
+        }
+        assert_eq!(parse("\u{feff}locale: en\n").locale, Locale::En);
+    }
+}

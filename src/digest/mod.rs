@@ -1,0 +1,82 @@
+//! The digest domain: what a weekly digest is, how a file becomes one, and the library of all of them.
+//!
+//! A digest is a Markdown file with YAML front matter: a title, a date, tags, an intro, numbered
+//! articles (`## N. Source - "Title"`), extra sections such as the keyword table, and a closing footer.
+//! [`parse`] turns bytes into a [`Digest`], [`Library`] holds the parsed set and answers "latest",
+//! "by date" and keyword searches. Everything in this module is pure: it is handed bytes and a clock
+//! reading by its callers and never touches the file system, the network or the system time.
+
+pub mod library;
+pub mod markdown;
+pub mod parse;
+pub mod search;
+
+use chrono::NaiveDate;
+
+pub use library::{Library, LoadReport};
+pub use markdown::{Block, Inline};
+pub use parse::{ParseError, ParseErrorKind, parse};
+pub use search::SearchHit;
+
+/// One weekly digest, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Digest {
+    /// The file this digest came from, as its caller named it (used in messages only).
+    pub path: String,
+    pub title: String,
+    /// The issue date; at most one digest per date, so the date is the digest's identity.
+    pub date: NaiveDate,
+    /// 1-based line of the `date:` key, or 1 when the date came from the file name.
+    pub date_line: usize,
+    pub category: Option<String>,
+    pub tags: Vec<String>,
+    pub author: Option<String>,
+    pub description: Option<String>,
+    /// Blocks between the title and the first `##` section.
+    pub intro: Vec<Block>,
+    pub articles: Vec<Article>,
+    /// `##` sections that are not articles, in file order (for example the keyword table).
+    pub extras: Vec<Section>,
+    /// Rows of the keyword table, when the digest has one.
+    pub keywords: Vec<KeywordEntry>,
+    /// The closing italic line, without its emphasis markers.
+    pub footer: Option<String>,
+}
+
+impl Digest {
+    /// The stable identity used by the delivery ledger: the issue date as `YYYY-MM-DD`.
+    pub fn id(&self) -> String {
+        self.date.format("%Y-%m-%d").to_string()
+    }
+}
+
+/// One `## N. Source - "Title"` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Article {
+    /// The number written in the heading; articles without one get their position (1-based).
+    pub number: u32,
+    /// The blog or publication, empty when the heading names none.
+    pub source: String,
+    pub title: String,
+    pub author: Option<String>,
+    pub link: Option<String>,
+    /// Everything else in the section: subsections, lists, code, tables.
+    pub body: Vec<Block>,
+    /// 1-based line of the heading in the file.
+    pub line: usize,
+}
+
+/// A `##` section that is not an article.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub title: String,
+    pub body: Vec<Block>,
+    pub line: usize,
+}
+
+/// A row of the keyword table: a keyword and the source it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeywordEntry {
+    pub keyword: String,
+    pub source: String,
+}

@@ -1,0 +1,740 @@
+//! From the bytes of one digest file to a [`Digest`], or an error naming the file and the line.
+//!
+//! The steps: drop a UTF-8 BOM, decode, turn CRLF into LF, normalise to NFC, split off the YAML front
+//! matter, parse the Markdown with pulldown-cmark into blocks, then cut the blocks into the intro, the
+//! `##` sections and the footer. Section structure comes from Markdown events, so a `## ` line inside a
+//! fenced code block stays code. The parser is total: any input gives a digest or a [`ParseError`].
+
+use std::borrow::Cow;
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde_yaml::Value;
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+use super::markdown::{Block, Inline, Spanned, inlines_plain_text, inlines_to_string, parse_blocks};
+use super::{Article, Digest, KeywordEntry, Section};
+
+/// A digest file that cannot be used, with where the problem is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub path: String,
+    /// 1-based line in the file.
+    pub line: usize,
+    pub kind: ParseErrorKind,
+}
+
+/// Why a digest file cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseErrorKind {
+    #[error("the file is not valid UTF-8")]
+    InvalidUtf8,
+    #[error("the file is empty")]
+    Empty,
+    #[error("the front matter opened with `---` is never closed by a `---` line")]
+    UnclosedFrontMatter,
+    #[error("the front matter is not valid YAML: {0}")]
+    Yaml(String),
+    #[error("the front matter must be a mapping of `key: value` lines")]
+    NotAMapping,
+    #[error("front matter field `{field}`: {message}")]
+    Field { field: &'static str, message: String },
+    #[error("no date: add `date: YYYY-MM-DD` to the front matter or put YYYY-MM-DD in the file name")]
+    NoDate,
+    #[error("{other} already has the date {date}; each digest needs its own date")]
+    DuplicateDate { other: String, date: NaiveDate },
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.path, self.line, self.kind)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Parses one digest file. `path` is only used to name the file in errors and, when the front matter
+/// has no date, to find a `YYYY-MM-DD` in the file name.
+pub fn parse(path: &str, bytes: &[u8]) -> Result<Digest, ParseError> {
+    let err = |line: usize, kind: ParseErrorKind| ParseError { path: path.to_string(), line, kind };
+
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+        err(line, ParseErrorKind::InvalidUtf8)
+    })?;
+    let text = normalise(text);
+    if text.trim().is_empty() {
+        return Err(err(1, ParseErrorKind::Empty));
+    }
+
+    let (front, body, body_line) =
+        split_front_matter(&text).ok_or_else(|| err(1, ParseErrorKind::UnclosedFrontMatter))?;
+    let meta = match front {
+        Some(yaml) => FrontMatter::parse(yaml).map_err(|(line, kind)| err(line, kind))?,
+        None => FrontMatter::default(),
+    };
+
+    let mut doc = Sections::cut(body, body_line);
+    let (date, date_line) = match meta.date {
+        Some(date) => date,
+        None => (date_in_file_name(path).ok_or_else(|| err(1, ParseErrorKind::NoDate))?, 1),
+    };
+    let title = meta.title.or(doc.heading.take()).unwrap_or_else(|| file_stem(path).to_string());
+
+    let mut articles = Vec::new();
+    let mut extras = Vec::new();
+    let mut keywords = Vec::new();
+    for section in doc.sections {
+        match Article::from_section(&section, articles.len() as u32 + 1) {
+            Some(article) => articles.push(article),
+            None => {
+                keywords.extend(keyword_rows(&section));
+                extras.push(section);
+            }
+        }
+    }
+
+    Ok(Digest {
+        path: path.to_string(),
+        title,
+        date,
+        date_line,
+        category: meta.category,
+        tags: meta.tags,
+        author: meta.author,
+        description: meta.description,
+        intro: doc.intro,
+        articles,
+        extras,
+        keywords,
+        footer: doc.footer,
+    })
+}
+
+/// LF line endings and NFC, borrowing when the text already has both.
+fn normalise(text: &str) -> Cow<'_, str> {
+    let mut text = Cow::Borrowed(text);
+    if text.contains('\r') {
+        text = Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"));
+    }
+    if is_nfc_quick(text.chars()) != IsNormalized::Yes {
+        text = Cow::Owned(text.nfc().collect());
+    }
+    text
+}
+
+/// Splits `---` front matter from the body. Returns the YAML (if any), the body, and the 1-based file
+/// line the body starts on; `None` when the front matter is never closed.
+fn split_front_matter(text: &str) -> Option<(Option<&str>, &str, usize)> {
+    let first_line = text.split('\n').next().unwrap_or("");
+    if first_line.trim_end() != "---" {
+        return Some((None, text, 1));
+    }
+    let yaml_start = first_line.len() + 1;
+    let mut pos = yaml_start;
+    let mut line = 2;
+    while pos <= text.len() {
+        let end = text[pos..].find('\n').map_or(text.len(), |i| pos + i);
+        let current = text[pos..end].trim_end();
+        if current == "---" || current == "..." {
+            let body_start = (end + 1).min(text.len());
+            return Some((Some(&text[yaml_start..pos]), &text[body_start..], line + 1));
+        }
+        pos = end + 1;
+        line += 1;
+    }
+    None
+}
+
+/// The front matter fields digestbot reads; other keys are ignored.
+#[derive(Default)]
+struct FrontMatter {
+    title: Option<String>,
+    /// The date and the file line of its key.
+    date: Option<(NaiveDate, usize)>,
+    category: Option<String>,
+    tags: Vec<String>,
+    author: Option<String>,
+    description: Option<String>,
+}
+
+/// The front matter starts on file line 2, after the opening `---`.
+const FRONT_MATTER_LINE: usize = 2;
+
+impl FrontMatter {
+    fn parse(yaml: &str) -> Result<FrontMatter, (usize, ParseErrorKind)> {
+        let value: Value = serde_yaml::from_str(yaml).map_err(|e| {
+            let line = e.location().map_or(0, |l| l.line().saturating_sub(1)) + FRONT_MATTER_LINE;
+            (line, ParseErrorKind::Yaml(yaml_message(&e)))
+        })?;
+        let map = match value {
+            Value::Mapping(map) => map,
+            Value::Null => return Ok(FrontMatter::default()),
+            _ => return Err((FRONT_MATTER_LINE, ParseErrorKind::NotAMapping)),
+        };
+        let field_err =
+            |field: &'static str, message: String| (key_line(yaml, field), ParseErrorKind::Field { field, message });
+        let text = |field: &'static str| -> Result<Option<String>, (usize, ParseErrorKind)> {
+            match map.get(field) {
+                None | Some(Value::Null) => Ok(None),
+                Some(v) => scalar(v)
+                    .map(|s| Some(s.trim().to_string()).filter(|s| !s.is_empty()))
+                    .ok_or_else(|| field_err(field, "expected text".to_string())),
+            }
+        };
+        let date = match text("date")? {
+            None => None,
+            Some(s) => Some((
+                parse_date(&s)
+                    .ok_or_else(|| field_err("date", format!("expected a date as YYYY-MM-DD, found `{s}`")))?,
+                key_line(yaml, "date"),
+            )),
+        };
+        let tags = match map.get("tags") {
+            None | Some(Value::Null) => Vec::new(),
+            Some(Value::Sequence(items)) => items
+                .iter()
+                .map(|v| scalar(v).ok_or_else(|| field_err("tags", "each tag must be text".to_string())))
+                .collect::<Result<Vec<_>, _>>()?,
+            Some(v) => match scalar(v) {
+                Some(s) => s.split(',').map(str::to_string).collect(),
+                None => return Err(field_err("tags", "expected a list or comma-separated text".to_string())),
+            },
+        };
+        let tags = tags.into_iter().map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).collect();
+        Ok(FrontMatter {
+            title: text("title")?,
+            date,
+            category: text("category")?,
+            tags,
+            author: text("author")?,
+            description: text("description")?,
+        })
+    }
+}
+
+/// serde_yaml's message without its trailing " at line N column M" (we give the file line ourselves).
+fn yaml_message(e: &serde_yaml::Error) -> String {
+    let message = e.to_string();
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message,
+    }
+}
+
+/// A YAML scalar as text; `None` for sequences and mappings.
+fn scalar(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Tagged(tagged) => scalar(&tagged.value),
+        Value::Null | Value::Sequence(_) | Value::Mapping(_) => None,
+    }
+}
+
+/// The file line of `key:` in the front matter, or the front matter's first line.
+fn key_line(yaml: &str, key: &str) -> usize {
+    yaml.lines()
+        .position(|l| l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with(':')))
+        .map_or(FRONT_MATTER_LINE, |i| i + FRONT_MATTER_LINE)
+}
+
+/// `YYYY-MM-DD`, exactly.
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    let s = s.trim();
+    if s.len() != 10 || s.as_bytes()[4] != b'-' || s.as_bytes()[7] != b'-' {
+        return None;
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
+/// The first `YYYY-MM-DD` in the file name of `path` that is a real date.
+fn date_in_file_name(path: &str) -> Option<NaiveDate> {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    let bytes = name.as_bytes();
+    (0..bytes.len().saturating_sub(9)).find_map(|i| {
+        let candidate = name.get(i..i + 10)?;
+        let digits_ok =
+            candidate.bytes().enumerate().all(|(j, b)| if j == 4 || j == 7 { b == b'-' } else { b.is_ascii_digit() });
+        if digits_ok { parse_date(candidate) } else { None }
+    })
+}
+
+fn file_stem(path: &str) -> &str {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    name.rsplit_once('.').map_or(name, |(stem, _)| stem)
+}
+
+/// The body cut into its parts.
+struct Sections {
+    /// Text of the first `# ` heading before any section.
+    heading: Option<String>,
+    intro: Vec<Block>,
+    sections: Vec<Section>,
+    footer: Option<String>,
+}
+
+impl Sections {
+    fn cut(body: &str, body_line: usize) -> Sections {
+        let mut lines = LineCounter::new(body, body_line);
+        let mut heading = None;
+        let mut intro = Vec::new();
+        let mut sections: Vec<Section> = Vec::new();
+        for Spanned { offset, block } in parse_blocks(body) {
+            match block {
+                Block::Heading { level: 2, content } => sections.push(Section {
+                    title: inlines_to_string(&content),
+                    body: Vec::new(),
+                    line: lines.line_at(offset),
+                }),
+                Block::Heading { level: 1, content } if heading.is_none() && sections.is_empty() => {
+                    heading = Some(inlines_to_string(&content)).filter(|t| !t.is_empty())
+                }
+                block => match sections.last_mut() {
+                    Some(section) => section.body.push(block),
+                    None => intro.push(block),
+                },
+            }
+        }
+        let last_body = match sections.last_mut() {
+            Some(section) => &mut section.body,
+            None => &mut intro,
+        };
+        trim_rules(last_body);
+        let footer = take_footer(last_body);
+        trim_rules(&mut intro);
+        for section in &mut sections {
+            trim_rules(&mut section.body);
+        }
+        Sections { heading, intro, sections, footer }
+    }
+}
+
+/// Maps increasing byte offsets to 1-based file lines.
+struct LineCounter<'a> {
+    text: &'a str,
+    pos: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str, first_line: usize) -> Self {
+        LineCounter { text, pos: 0, line: first_line }
+    }
+
+    fn line_at(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        if offset >= self.pos {
+            self.line += self.text.as_bytes()[self.pos..offset].iter().filter(|&&b| b == b'\n').count();
+            self.pos = offset;
+        }
+        self.line
+    }
+}
+
+/// Thematic breaks (`---`) only separate sections: drop them at either end of a run of blocks.
+fn trim_rules(blocks: &mut Vec<Block>) {
+    while blocks.last() == Some(&Block::Rule) {
+        blocks.pop();
+    }
+    let leading = blocks.iter().take_while(|b| **b == Block::Rule).count();
+    blocks.drain(..leading);
+}
+
+/// Removes and returns the closing italic line: a last paragraph that is nothing but emphasis.
+fn take_footer(blocks: &mut Vec<Block>) -> Option<String> {
+    let Some(Block::Paragraph(content)) = blocks.last() else { return None };
+    let meaningful: Vec<&Inline> =
+        content.iter().filter(|i| !matches!(i, Inline::Text(t) if t.trim().is_empty())).collect();
+    let [Inline::Emph(inner)] = meaningful.as_slice() else { return None };
+    let text = inlines_to_string(inner);
+    blocks.pop();
+    trim_rules(blocks);
+    Some(text).filter(|t| !t.is_empty())
+}
+
+/// Labels of the author line (`**저자:**`), compared case-insensitively.
+const AUTHOR_LABELS: &[&str] = &["저자", "작성자", "글쓴이", "author", "authors"];
+/// Labels of the link line (`**링크:**`).
+const LINK_LABELS: &[&str] = &["링크", "원문", "link", "url"];
+
+/// The parts of an article heading such as `1. 토스 - "레거시 인프라"`.
+#[derive(Debug, PartialEq, Eq)]
+struct HeadingParts {
+    number: Option<u32>,
+    source: String,
+    title: String,
+    separated: bool,
+    quoted: bool,
+}
+
+impl Article {
+    /// The article a section stands for, or `None` when the section is an extra (like the keyword
+    /// table). `position` numbers articles whose heading has no number.
+    fn from_section(section: &Section, position: u32) -> Option<Article> {
+        let parts = parse_heading(&section.title);
+        let mut body = section.body.clone();
+        let (author, link, labelled) = take_labelled_lines(&mut body);
+        let is_article = parts.number.is_some() || labelled || (parts.separated && parts.quoted);
+        if !is_article {
+            return None;
+        }
+        Some(Article {
+            number: parts.number.unwrap_or(position),
+            source: parts.source,
+            title: parts.title,
+            author,
+            link,
+            body,
+            line: section.line,
+        })
+    }
+}
+
+fn parse_heading(text: &str) -> HeadingParts {
+    let text = text.trim();
+    let (number, rest) = split_number(text);
+    // The earliest separator wins; at the same place the longer (spaced) form does.
+    const SEPARATORS: &[&str] = &[" - ", " — ", " – ", "—", "–", ": "];
+    let found = SEPARATORS
+        .iter()
+        .filter_map(|sep| rest.find(sep).map(|i| (i, sep)))
+        .min_by_key(|(i, sep)| (*i, std::cmp::Reverse(sep.len())));
+    let quote_at = rest.find(['"', '“', '\'', '‘', '「', '『']);
+    let (source, title, separated) = match found {
+        // A separator inside the quoted title is part of the title.
+        Some((i, sep)) if quote_at.is_none_or(|q| i < q) => (rest[..i].trim(), rest[i + sep.len()..].trim(), true),
+        _ => ("", rest, false),
+    };
+    let (title, quoted) = unquote(title);
+    HeadingParts { number, source: source.to_string(), title: title.to_string(), separated, quoted }
+}
+
+/// `12. rest` or `12) rest` gives `(Some(12), "rest")`.
+fn split_number(text: &str) -> (Option<u32>, &str) {
+    let digits = text.bytes().take_while(u8::is_ascii_digit).count();
+    if digits == 0 || digits > 6 {
+        return (None, text);
+    }
+    let rest = &text[digits..];
+    match rest.strip_prefix('.').or_else(|| rest.strip_prefix(')')) {
+        Some(after) if after.starts_with(char::is_whitespace) || after.is_empty() => {
+            (text[..digits].parse().ok(), after.trim_start())
+        }
+        _ => (None, text),
+    }
+}
+
+/// Strips one pair of straight or curly quotes (or corner brackets) around `text`.
+fn unquote(text: &str) -> (&str, bool) {
+    const PAIRS: &[(char, char)] =
+        &[('"', '"'), ('“', '”'), ('\'', '\''), ('‘', '’'), ('「', '」'), ('『', '』'), ('"', '”'), ('“', '"')];
+    for (open, close) in PAIRS {
+        if let Some(inner) = text.strip_prefix(*open).and_then(|t| t.strip_suffix(*close)) {
+            return (inner.trim(), true);
+        }
+    }
+    (text, false)
+}
+
+/// Finds the author and link lines among the top-level paragraphs of an article, removes them from
+/// the body and returns their values (and whether any labelled line was found).
+fn take_labelled_lines(body: &mut Vec<Block>) -> (Option<String>, Option<String>, bool) {
+    let mut author = None;
+    let mut link = None;
+    let mut found = false;
+    for block in body.iter_mut() {
+        let Block::Paragraph(content) = block else { continue };
+        let mut kept: Vec<Vec<Inline>> = Vec::new();
+        let mut changed = false;
+        for line in split_lines(content) {
+            match labelled_line(&line) {
+                Some((Label::Author, value)) if author.is_none() => {
+                    let text = inlines_to_string(value);
+                    let text = text.trim_start_matches([':', '：']).trim();
+                    author = Some(text.to_string()).filter(|s| !s.is_empty());
+                    changed = true;
+                }
+                Some((Label::Link, value)) if link.is_none() => match find_url(value) {
+                    Some(url) => {
+                        link = Some(url);
+                        changed = true;
+                    }
+                    None => kept.push(line.clone()),
+                },
+                _ => kept.push(line.clone()),
+            }
+        }
+        if changed {
+            found = true;
+            *content = kept.join(&Inline::Break);
+        }
+    }
+    body.retain(|b| !matches!(b, Block::Paragraph(c) if c.is_empty()));
+    (author, link, found)
+}
+
+/// Splits a paragraph's inlines at line breaks.
+fn split_lines(content: &[Inline]) -> Vec<Vec<Inline>> {
+    content
+        .split(|i| matches!(i, Inline::Break | Inline::SoftBreak))
+        .map(<[Inline]>::to_vec)
+        .filter(|line| !line.is_empty())
+        .collect()
+}
+
+enum Label {
+    Author,
+    Link,
+}
+
+/// `**저자:** value` (or `**저자**: value`) gives the label and the inlines of the value.
+fn labelled_line(line: &[Inline]) -> Option<(Label, &[Inline])> {
+    let start = line.iter().position(|i| !matches!(i, Inline::Text(t) if t.trim().is_empty()))?;
+    let Inline::Strong(label) = &line[start] else { return None };
+    let label = inlines_to_string(label);
+    let label = label.trim_end_matches([':', '：']).trim().to_lowercase();
+    let kind = if AUTHOR_LABELS.contains(&label.as_str()) {
+        Label::Author
+    } else if LINK_LABELS.contains(&label.as_str()) {
+        Label::Link
+    } else {
+        return None;
+    };
+    Some((kind, &line[start + 1..]))
+}
+
+/// The first link target, or the first bare `http(s)://` URL in the text.
+fn find_url(inlines: &[Inline]) -> Option<String> {
+    for inline in inlines {
+        match inline {
+            Inline::Link { url, .. } if !url.is_empty() => return Some(url.clone()),
+            Inline::Text(t) | Inline::Code(t) => {
+                if let Some(url) = t.split_whitespace().find(|w| w.starts_with("http://") || w.starts_with("https://"))
+                {
+                    return Some(url.trim_end_matches([')', '.', ',', '>', ']']).to_string());
+                }
+            }
+            Inline::Strong(c) | Inline::Emph(c) | Inline::Strike(c) => {
+                if let Some(url) = find_url(c) {
+                    return Some(url);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The (keyword, source) rows of a keyword table: a table in a section whose heading (or first header
+/// cell) says "키워드" or "keyword".
+fn keyword_rows(section: &Section) -> Vec<KeywordEntry> {
+    let is_keyword_text = |t: &str| {
+        let t = t.to_lowercase();
+        t.contains("키워드") || t.contains("keyword")
+    };
+    let mut rows = Vec::new();
+    for block in &section.body {
+        let Block::Table { head, rows: body } = block else { continue };
+        let head_says = head.first().is_some_and(|c| is_keyword_text(&inlines_to_string(c)));
+        if !is_keyword_text(&section.title) && !head_says {
+            continue;
+        }
+        for row in body {
+            let cell = |i: usize| row.get(i).map(|c| inlines_to_string(c)).unwrap_or_default();
+            let keyword = cell(0);
+            if !keyword.is_empty() {
+                rows.push(KeywordEntry { keyword, source: cell(1) });
+            }
+        }
+    }
+    rows
+}
+
+/// The visible text of blocks, for callers that need a plain string.
+pub fn plain_text(blocks: &[Block]) -> String {
+    let mut out = String::new();
+    super::markdown::blocks_plain_text(blocks, &mut out);
+    out
+}
+
+/// The visible text of inlines.
+pub fn inline_text(inlines: &[Inline]) -> String {
+    let mut out = String::new();
+    inlines_plain_text(inlines, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEED: &str = include_str!("../../digests/2026-02-09-weekly.md");
+
+    fn heading(text: &str) -> HeadingParts {
+        parse_heading(text)
+    }
+
+    fn err_of(path: &str, text: &[u8]) -> ParseError {
+        parse(path, text).expect_err("should fail")
+    }
+
+    #[test]
+    fn seed_digest_structure() {
+        let d = parse("digests/2026-02-09-weekly.md", SEED.as_bytes()).unwrap();
+        assert_eq!(d.title, "주간 기술블로그 하이라이트 - 하이브리드 클라우드와 팀 문화 리팩토링");
+        assert_eq!(d.date, NaiveDate::from_ymd_opt(2026, 2, 9).unwrap());
+        assert_eq!(d.category.as_deref(), Some("Backend"));
+        assert_eq!(d.tags, ["Backend", "Cloud", "OpenStack", "DevOps", "Team Culture", "ADR"]);
+        assert_eq!(d.author.as_deref(), Some("OpenClaw_BE"));
+        assert!(d.description.as_deref().unwrap().starts_with("2026년 2월 2주차"));
+        assert_eq!(d.articles.len(), 4);
+        let a = &d.articles[0];
+        assert_eq!((a.number, a.source.as_str()), (1, "토스"));
+        assert_eq!(a.title, "레거시 인프라 작살내고 하이브리드 클라우드 만든 썰");
+        assert_eq!(a.author.as_deref(), Some("박명순, 정상현 (DevOps / Server Platform)"));
+        assert_eq!(a.link.as_deref(), Some("https://toss.tech"));
+        assert_eq!(a.line, 16);
+        assert!(matches!(&a.body[0], Block::Heading { level: 3, .. }));
+        let b = &d.articles[1];
+        assert_eq!(b.link.as_deref(), Some("https://techblog.woowahan.com/24820/"));
+        assert_eq!(b.title, "우리는 코드처럼 문화도 리팩토링한다");
+        let c = &d.articles[2];
+        assert_eq!(
+            (c.source.as_str(), c.title.as_str(), c.author.as_deref()),
+            ("테크레시피", "AI 인프라와 전력 소비", None)
+        );
+        assert_eq!(c.link.as_deref(), Some("https://techrecipe.co.kr/"));
+        assert_eq!(d.articles[3].source, "KOFE Article");
+        assert_eq!(d.articles[3].title, "CLAUDE.md 가이드");
+        assert_eq!(d.extras.len(), 1);
+        assert_eq!(d.extras[0].title, "이번 주 핵심 키워드");
+        assert_eq!(d.keywords.len(), 5);
+        assert_eq!(
+            d.keywords[1],
+            KeywordEntry { keyword: "ADR (Architecture Decision Record)".into(), source: "Woowahan".into() }
+        );
+        assert_eq!(
+            d.footer.as_deref(),
+            Some("매주 월요일 국내 기술블로그를 모니터링하여 Backend 관련 인사이트를 정리합니다.")
+        );
+        assert!(plain_text(&d.intro).contains("2026년 2월 2주차"));
+        // The footer and the separators are not left in the last extra.
+        assert!(!d.extras[0].body.iter().any(|b| matches!(b, Block::Rule | Block::Paragraph(_))));
+    }
+
+    #[test]
+    fn bom_crlf_and_nfd_give_the_same_digest() {
+        let nfd: String = SEED.nfd().collect();
+        assert_ne!(nfd, SEED);
+        let crlf = format!("\u{feff}{}", nfd.replace('\n', "\r\n"));
+        let a = parse("x/2026-02-09-weekly.md", SEED.as_bytes()).unwrap();
+        let b = parse("x/2026-02-09-weekly.md", crlf.as_bytes()).unwrap();
+        assert_eq!(a, b);
+    }
+
+    #[test]
+    fn no_front_matter_takes_date_from_name_and_title_from_heading() {
+        let d = parse("digests/weekly-2026-03-02.md", "# 3월 첫째 주\n\n## 1. A - \"B\"\n\ntext\n".as_bytes()).unwrap();
+        assert_eq!(d.date, NaiveDate::from_ymd_opt(2026, 3, 2).unwrap());
+        assert_eq!(d.title, "3월 첫째 주");
+        assert_eq!(d.articles[0].source, "A");
+        assert_eq!(d.articles[0].line, 3);
+    }
+
+    #[test]
+    fn heading_forms() {
+        let cases = [
+            ("1. 토스 - \"제목\"", Some(1), "토스", "제목"),
+            ("2. Woowa — “Title”", Some(2), "Woowa", "Title"),
+            ("3. Kakao – ‘Quoted’", Some(3), "Kakao", "Quoted"),
+            ("4. Naver: Plain title", Some(4), "Naver", "Plain title"),
+            ("LINE - \"No number\"", None, "LINE", "No number"),
+            ("10) Src—Tight", Some(10), "Src", "Tight"),
+            ("5. Src - \"A - B: C\"", Some(5), "Src", "A - B: C"),
+            ("6. Only a title", Some(6), "", "Only a title"),
+            ("2026 trends", None, "", "2026 trends"),
+        ];
+        for (text, number, source, title) in cases {
+            let h = heading(text);
+            assert_eq!((h.number, h.source.as_str(), h.title.as_str()), (number, source, title), "{text}");
+        }
+    }
+
+    #[test]
+    fn articles_versus_extras() {
+        let md = "---\ndate: 2026-01-05\n---\n## 토스 - \"Unnumbered but quoted\"\n\nx\n\n## Notes: misc\n\ny\n\n## Kakao: talk\n\n**Author:** Kim\n\nz\n";
+        let d = parse("a.md", md.as_bytes()).unwrap();
+        let titles: Vec<_> = d.articles.iter().map(|a| (a.number, a.title.as_str())).collect();
+        assert_eq!(titles, [(1, "Unnumbered but quoted"), (2, "talk")]);
+        assert_eq!(d.extras.len(), 1);
+        assert_eq!(d.articles[1].author.as_deref(), Some("Kim"));
+    }
+
+    #[test]
+    fn english_labels_bare_urls_and_label_outside_bold() {
+        let md = "---\ndate: \"2026-01-05\"\n---\n## 1. S - \"T\"\n\n**Author**: Jane\n**Link:** https://example.com/post.\n\nBody.\n";
+        let a = parse("a.md", md.as_bytes()).unwrap().articles.remove(0);
+        assert_eq!(a.author.as_deref(), Some("Jane"));
+        assert_eq!(a.link.as_deref(), Some("https://example.com/post"));
+        assert_eq!(a.body, vec![Block::Paragraph(vec![Inline::Text("Body.".into())])]);
+    }
+
+    #[test]
+    fn fenced_heading_is_not_a_section_and_tables_stay_in_articles() {
+        let md = "---\ndate: 2026-01-05\n---\n## 1. S - \"T\"\n\n```md\n## 2. Fake - \"no\"\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n";
+        let d = parse("a.md", md.as_bytes()).unwrap();
+        assert_eq!(d.articles.len(), 1);
+        assert!(matches!(d.articles[0].body[0], Block::Code { .. }));
+        assert!(matches!(d.articles[0].body[1], Block::Table { .. }));
+    }
+
+    #[test]
+    fn tags_as_comma_string_and_unknown_keys() {
+        let md = "---\ntitle: T\ndate: 2026-01-05\ntags: Rust, Cloud ,  , ADR\nmood: sunny\nextra: [1, 2]\n---\nbody\n";
+        let d = parse("a.md", md.as_bytes()).unwrap();
+        assert_eq!(d.tags, ["Rust", "Cloud", "ADR"]);
+        assert_eq!(d.title, "T");
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        let e = err_of("d/bad.md", b"---\ntitle: ok\ndate: [unclosed\n---\nx\n");
+        assert!(matches!(e.kind, ParseErrorKind::Yaml(_)), "{e}");
+        assert!(e.line >= 3 && e.line <= 5, "{e}");
+        assert!(e.to_string().starts_with("d/bad.md:"));
+
+        let e = err_of("d/bad.md", b"---\ntitle: ok\ndate: 2026-02-30\n---\nx\n");
+        assert_eq!((e.line, e.kind.to_string().contains("date")), (3, true), "{e}");
+
+        let e = err_of("d/utf.md", b"---\ndate: 2026-01-01\n---\nok\n\xff\xfe\n");
+        assert_eq!((e.line, &e.kind), (5, &ParseErrorKind::InvalidUtf8));
+
+        assert_eq!(err_of("d/e.md", b" \n\n").kind, ParseErrorKind::Empty);
+        assert_eq!(err_of("d/e.md", b"\xEF\xBB\xBF").kind, ParseErrorKind::Empty);
+        assert_eq!(err_of("d/n.md", b"# no date\n").kind, ParseErrorKind::NoDate);
+        assert_eq!(err_of("d/u.md", b"---\ndate: 2026-01-01\nbody\n").kind, ParseErrorKind::UnclosedFrontMatter);
+        assert_eq!(err_of("d/m.md", b"---\n- a\n- b\n---\n").kind, ParseErrorKind::NotAMapping);
+        let e = err_of("d/t.md", b"---\ndate: 2026-01-01\ntags: {a: 1}\n---\n");
+        assert_eq!(e.line, 3);
+    }
+
+    #[test]
+    fn file_name_dates() {
+        assert_eq!(date_in_file_name("x/2026-02-09-weekly.md"), NaiveDate::from_ymd_opt(2026, 2, 9));
+        assert_eq!(date_in_file_name("weekly_2026-13-09_2026-02-10.md"), NaiveDate::from_ymd_opt(2026, 2, 10));
+        assert_eq!(date_in_file_name("2026-02-9.md"), None);
+        assert_eq!(date_in_file_name("한글-2026-02-09.md"), NaiveDate::from_ymd_opt(2026, 2, 9));
+    }
+
+    #[test]
+    fn footer_only_when_last_paragraph_is_all_italic() {
+        let d = parse("2026-01-05.md", b"## 1. a - \"b\"\n\nsome *italic* text\n").unwrap();
+        assert_eq!(d.footer, None);
+        let d = parse("2026-01-05.md", b"intro\n\n*just a footer*\n").unwrap();
+        assert_eq!(d.footer.as_deref(), Some("just a footer"));
+        assert_eq!(plain_text(&d.intro), "intro\n");
+    }
+}

@@ -1,0 +1,283 @@
+//! The words the bot says, in Korean (the default) and English.
+//!
+//! Every user-visible sentence lives here, so the renderers and commands stay free of string literals
+//! and a new language is one more `match` arm per message. `config` picks the [`Locale`].
+
+use chrono::{DateTime, NaiveDate};
+use chrono_tz::Tz;
+
+/// The language of replies and labels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Locale {
+    #[default]
+    Ko,
+    En,
+}
+
+impl Locale {
+    /// `ko` or `en`, any case.
+    pub fn parse(s: &str) -> Option<Locale> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "ko" | "ko-kr" | "korean" => Some(Locale::Ko),
+            "en" | "en-us" | "en-gb" | "english" => Some(Locale::En),
+            _ => None,
+        }
+    }
+
+    fn pick<'a>(self, ko: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Locale::Ko => ko,
+            Locale::En => en,
+        }
+    }
+
+    pub fn date_label(self) -> &'static str {
+        self.pick("날짜", "Date")
+    }
+
+    pub fn tags_label(self) -> &'static str {
+        self.pick("태그", "Tags")
+    }
+
+    pub fn category_label(self) -> &'static str {
+        self.pick("분류", "Category")
+    }
+
+    pub fn read_more(self) -> &'static str {
+        self.pick("원문 보기", "Read the original")
+    }
+
+    pub fn keyword_source(self) -> &'static str {
+        self.pick("출처", "Source")
+    }
+
+    pub fn no_digest(self) -> &'static str {
+        self.pick("아직 발행된 다이제스트가 없습니다.", "No digest has been published yet.")
+    }
+
+    pub fn search_results(self, query: &str, total: usize, shown: usize) -> String {
+        match self {
+            Locale::Ko => format!("`{query}` 검색 결과 {total}건 중 {shown}건"),
+            Locale::En => format!("{shown} of {total} results for `{query}`"),
+        }
+    }
+
+    pub fn no_results(self, query: &str) -> String {
+        match self {
+            Locale::Ko => format!("`{query}`에 대한 검색 결과가 없습니다."),
+            Locale::En => format!("No results for `{query}`."),
+        }
+    }
+
+    pub fn try_keywords(self) -> &'static str {
+        self.pick("이런 키워드로 검색해 보세요:", "Try one of these keywords:")
+    }
+
+    pub fn empty_query(self) -> &'static str {
+        self.pick(
+            "검색할 키워드를 입력해 주세요. 예: `/digest keyword ADR`",
+            "Give a keyword to search for, for example `/digest keyword ADR`.",
+        )
+    }
+
+    pub fn bad_date(self, input: &str) -> String {
+        match self {
+            Locale::Ko => {
+                format!("`{input}`은(는) 올바른 날짜가 아닙니다. YYYY-MM-DD 형식으로 입력해 주세요. 예: `2026-02-09`")
+            }
+            Locale::En => format!("`{input}` is not a date. Use YYYY-MM-DD, for example `2026-02-09`."),
+        }
+    }
+
+    pub fn no_issue_on(self, date: NaiveDate) -> String {
+        match self {
+            Locale::Ko => format!("{date}에 발행된 다이제스트가 없습니다."),
+            Locale::En => format!("There is no digest dated {date}."),
+        }
+    }
+
+    pub fn nearest_issues(self) -> &'static str {
+        self.pick("가까운 날짜의 다이제스트:", "The nearest issues:")
+    }
+
+    pub fn list_title(self, page: usize, pages: usize, total: usize) -> String {
+        match self {
+            Locale::Ko => format!("다이제스트 목록 ({page}/{pages} 페이지, 전체 {total}개)"),
+            Locale::En => format!("Digests (page {page} of {pages}, {total} in all)"),
+        }
+    }
+
+    pub fn list_empty_page(self, page: usize, pages: usize) -> String {
+        match self {
+            Locale::Ko => format!("{page} 페이지는 없습니다. 1~{pages} 페이지를 볼 수 있습니다."),
+            Locale::En => format!("There is no page {page}; pages 1 to {pages} exist."),
+        }
+    }
+
+    pub fn articles_count(self, n: usize) -> String {
+        match self {
+            Locale::Ko => format!("아티클 {n}개"),
+            Locale::En => format!("{n} articles"),
+        }
+    }
+
+    pub fn more_pages(self, next: usize) -> String {
+        match self {
+            Locale::Ko => format!("다음 페이지: `/digest list {next}`"),
+            Locale::En => format!("Next page: `/digest list {next}`"),
+        }
+    }
+
+    pub fn subscribed(self, next: &DateTime<Tz>) -> String {
+        match self {
+            Locale::Ko => format!("이 채널을 구독했습니다. 다음 발송: {}", format_instant(next)),
+            Locale::En => format!("This channel is subscribed. Next delivery: {}", format_instant(next)),
+        }
+    }
+
+    pub fn already_subscribed(self, next: &DateTime<Tz>) -> String {
+        match self {
+            Locale::Ko => format!("이 채널은 이미 구독 중입니다. 다음 발송: {}", format_instant(next)),
+            Locale::En => format!("This channel is already subscribed. Next delivery: {}", format_instant(next)),
+        }
+    }
+
+    pub fn unsubscribed(self) -> &'static str {
+        self.pick("이 채널의 구독을 해지했습니다.", "This channel is unsubscribed.")
+    }
+
+    pub fn not_subscribed(self) -> &'static str {
+        self.pick("이 채널은 구독 중이 아닙니다.", "This channel is not subscribed.")
+    }
+
+    pub fn pinned_by_config(self) -> &'static str {
+        self.pick(
+            "이 채널은 설정 파일에서 항상 구독하도록 지정되어 있어 해지할 수 없습니다.",
+            "This channel is subscribed in the configuration file and cannot be unsubscribed here.",
+        )
+    }
+
+    pub fn no_permission(self) -> &'static str {
+        self.pick(
+            "채널 관리(Manage Channels) 또는 관리자 권한이 있는 멤버만 구독을 변경할 수 있습니다.",
+            "Only members with Manage Channels or Administrator may change the subscription.",
+        )
+    }
+
+    pub fn not_admin(self) -> &'static str {
+        self.pick(
+            "구독을 변경할 수 있는 사용자로 등록되어 있지 않습니다.",
+            "You are not on the list of users who may change the subscription.",
+        )
+    }
+
+    pub fn status_title(self) -> &'static str {
+        self.pick("구독 상태", "Subscription status")
+    }
+
+    pub fn status_subscribed(self, yes: bool) -> &'static str {
+        match yes {
+            true => self.pick("구독 중", "Subscribed"),
+            false => self.pick("구독하지 않음", "Not subscribed"),
+        }
+    }
+
+    pub fn status_next(self) -> &'static str {
+        self.pick("다음 발송", "Next delivery")
+    }
+
+    pub fn status_last(self) -> &'static str {
+        self.pick("마지막 발송", "Last delivery")
+    }
+
+    pub fn status_never(self) -> &'static str {
+        self.pick("아직 없음", "None yet")
+    }
+
+    pub fn status_failure(self) -> &'static str {
+        self.pick("마지막 실패", "Last failure")
+    }
+
+    pub fn status_channel(self) -> &'static str {
+        self.pick("이 채널", "This channel")
+    }
+
+    pub fn unknown_command(self, input: &str) -> String {
+        match self {
+            Locale::Ko => format!("알 수 없는 명령입니다: `{input}`. `/digest help`를 입력해 보세요."),
+            Locale::En => format!("Unknown command: `{input}`. Try `/digest help`."),
+        }
+    }
+
+    pub fn bad_page(self, input: &str) -> String {
+        match self {
+            Locale::Ko => format!("`{input}`은(는) 올바른 페이지 번호가 아닙니다."),
+            Locale::En => format!("`{input}` is not a page number."),
+        }
+    }
+
+    pub fn internal_error(self) -> &'static str {
+        self.pick(
+            "명령을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요.",
+            "The command could not be carried out. Please try again shortly.",
+        )
+    }
+
+    pub fn help_title(self) -> &'static str {
+        self.pick("digestbot 사용법", "How to use digestbot")
+    }
+
+    /// One line per subcommand: (usage, what it does).
+    pub fn help_lines(self) -> [(&'static str, &'static str); 8] {
+        [
+            ("/digest latest", self.pick("최신 다이제스트", "The latest digest")),
+            ("/digest keyword <검색어>", self.pick("키워드로 아티클 검색", "Search articles by keyword")),
+            ("/digest issue <YYYY-MM-DD>", self.pick("해당 날짜의 다이제스트", "The digest of that date")),
+            ("/digest list [page]", self.pick("지난 다이제스트 목록", "The list of past digests")),
+            ("/digest subscribe", self.pick("이 채널에 매주 발송 구독", "Subscribe this channel to the weekly post")),
+            ("/digest unsubscribe", self.pick("이 채널 구독 해지", "Unsubscribe this channel")),
+            ("/digest status", self.pick("이 채널의 구독 상태", "This channel's subscription status")),
+            ("/digest help", self.pick("이 도움말", "This help")),
+        ]
+    }
+
+    pub fn help_schedule(self, slot: &str) -> String {
+        match self {
+            Locale::Ko => format!("구독한 채널에는 매주 {slot}에 최신 다이제스트가 발송됩니다."),
+            Locale::En => format!("Subscribed channels receive the latest digest every {slot}."),
+        }
+    }
+}
+
+/// `2026-02-16 09:00 KST`: an instant in the configured zone, as people read it.
+pub fn format_instant(at: &DateTime<Tz>) -> String {
+    at.format("%Y-%m-%d %H:%M %Z").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn locale_parsing() {
+        assert_eq!(Locale::parse("KO"), Some(Locale::Ko));
+        assert_eq!(Locale::parse(" en "), Some(Locale::En));
+        assert_eq!(Locale::parse("fr"), None);
+    }
+
+    #[test]
+    fn instants_show_the_zone() {
+        let at = chrono_tz::Asia::Seoul.with_ymd_and_hms(2026, 2, 16, 9, 0, 0).unwrap();
+        assert_eq!(format_instant(&at), "2026-02-16 09:00 KST");
+        assert!(Locale::Ko.subscribed(&at).contains("2026-02-16 09:00 KST"));
+        assert!(Locale::En.already_subscribed(&at).starts_with("This channel is already"));
+    }
+
+    #[test]
+    fn both_languages_have_every_help_line() {
+        for locale in [Locale::Ko, Locale::En] {
+            assert!(locale.help_lines().iter().all(|(usage, what)| usage.starts_with("/digest") && !what.is_empty()));
+        }
+    }
+}

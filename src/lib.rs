@@ -1,0 +1,14 @@
+//! digestbot: a team's weekly tech-blog digest, posted to Discord and Slack and searchable there.
+//!
+//! # Layout
+//!
+//! The pure core, which performs no I/O and is tested exhaustively:
+//! - [`digest`]: the digest format, its parser, the library of digests and keyword search.
+//! - [`render`]: a platform-neutral model of a post or reply, and the Discord, Slack and text encoders.
+//! - [`command`]: the `/digest` subcommands as pure functions shared by both platforms.
+//! - [`i18n`]: every sentence the bot says, in Korean and English.
+
+pub mod command;
+pub mod digest;
+pub mod i18n;
+pub mod render;

@@ -1,0 +1,456 @@
+//! The Discord encoder: a [`Doc`] becomes Create Message bodies with embeds, within every limit.
+//!
+//! The header becomes an embed with the date and tags as inline fields, each card an embed (title,
+//! url, author, description in Discord markdown, footer, colour), the closing line the last footer.
+//! Embeds are packed in order into as few messages as the limits allow: at most 10 embeds and 6000
+//! characters of embed text per message, counted in code points after trimming. A card too long for
+//! one embed is cut on a character boundary with `…` and a link to the original.
+
+use serde_json::{Value, json};
+
+use super::limits::*;
+use super::markup::{self, Dialect, count, cut};
+use super::{Card, Doc, Field, Header};
+
+/// Discord markdown.
+pub struct DiscordMarkdown;
+
+impl Dialect for DiscordMarkdown {
+    fn escape(&self, text: &str, out: &mut String) {
+        for (i, word) in text.split(' ').enumerate() {
+            if i > 0 {
+                out.push(' ');
+            }
+            // Bare URLs are linked by Discord as they are; escaping would corrupt them.
+            if word.starts_with("http://") || word.starts_with("https://") {
+                out.push_str(word);
+                continue;
+            }
+            for c in word.chars() {
+                if matches!(c, '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']') {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+        }
+    }
+
+    fn strong(&self, inner: &str) -> String {
+        format!("**{inner}**")
+    }
+
+    fn emph(&self, inner: &str) -> String {
+        format!("*{inner}*")
+    }
+
+    fn strike(&self, inner: &str) -> String {
+        format!("~~{inner}~~")
+    }
+
+    fn code(&self, code: &str) -> String {
+        if code.contains('`') { format!("`` {code} ``") } else { format!("`{code}`") }
+    }
+
+    fn link(&self, text: &str, url: &str) -> String {
+        if !is_web_url(url) {
+            return text.to_string();
+        }
+        let url = url.replace(' ', "%20").replace(')', "%29").replace('(', "%28");
+        format!("[{text}]({url})")
+    }
+
+    fn heading(&self, level: u8, text: &str, allowed: bool) -> String {
+        if allowed && level <= 3 {
+            format!("{} {text}", "#".repeat(level.max(1) as usize))
+        } else {
+            format!("**{text}**")
+        }
+    }
+}
+
+/// Discord accepts only http(s) URLs in an embed's `url`.
+fn is_web_url(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://")
+}
+
+/// An embed under construction, with its texts already within their own limits.
+#[derive(Debug, Clone, Default)]
+struct Embed {
+    title: String,
+    url: Option<String>,
+    author: Option<String>,
+    description: String,
+    fields: Vec<(String, String, bool)>,
+    footer: Option<String>,
+    color: u32,
+}
+
+impl Embed {
+    /// Characters that count toward the 6000 of a message.
+    fn size(&self) -> usize {
+        count(&self.title)
+            + count(&self.description)
+            + self.author.as_deref().map_or(0, count)
+            + self.footer.as_deref().map_or(0, count)
+            + self.fields.iter().map(|(n, v, _)| count(n) + count(v)).sum::<usize>()
+    }
+
+    fn to_json(&self) -> Value {
+        let mut embed = serde_json::Map::new();
+        if !self.title.is_empty() {
+            embed.insert("title".into(), json!(self.title));
+        }
+        if let Some(url) = &self.url {
+            embed.insert("url".into(), json!(url));
+        }
+        if let Some(author) = &self.author {
+            embed.insert("author".into(), json!({ "name": author }));
+        }
+        if !self.description.is_empty() {
+            embed.insert("description".into(), json!(self.description));
+        }
+        if !self.fields.is_empty() {
+            let fields: Vec<Value> =
+                self.fields.iter().map(|(n, v, inline)| json!({"name": n, "value": v, "inline": inline})).collect();
+            embed.insert("fields".into(), Value::Array(fields));
+        }
+        if let Some(footer) = &self.footer {
+            embed.insert("footer".into(), json!({ "text": footer }));
+        }
+        embed.insert("color".into(), json!(self.color));
+        Value::Object(embed)
+    }
+}
+
+/// Create Message bodies for a doc, in order.
+pub fn messages(doc: &Doc) -> Vec<Value> {
+    let mut embeds: Vec<Embed> = Vec::new();
+    if let Some(header) = &doc.header {
+        embeds.extend(header_embeds(header, &doc.more_label));
+    }
+    for card in &doc.cards {
+        embeds.extend(card_embeds(card, &doc.more_label));
+    }
+    let mut content = cut(&markup::blocks(&DiscordMarkdown, &doc.lead, true), DISCORD_CONTENT, "…");
+    if let Some(closing) = doc.closing.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
+        match embeds.last_mut() {
+            Some(last) => {
+                let footer = match last.footer.take() {
+                    Some(footer) => format!("{footer}\n{closing}"),
+                    None => closing.to_string(),
+                };
+                let room = DISCORD_EMBED_TOTAL.saturating_sub(last.size()).min(DISCORD_FOOTER);
+                last.footer = Some(cut(&footer, room, "…"));
+            }
+            None => {
+                let joined =
+                    if content.is_empty() { format!("*{closing}*") } else { format!("{content}\n\n*{closing}*") };
+                content = cut(&joined, DISCORD_CONTENT, "…");
+            }
+        }
+    }
+    pack(content, embeds)
+}
+
+/// Groups embeds into messages of at most 10 embeds and 6000 characters; `content` goes first.
+fn pack(content: String, embeds: Vec<Embed>) -> Vec<Value> {
+    let mut messages: Vec<Vec<Embed>> = Vec::new();
+    let mut current: Vec<Embed> = Vec::new();
+    let mut total = 0;
+    for embed in embeds {
+        let size = embed.size();
+        if !current.is_empty() && (current.len() == DISCORD_EMBEDS_PER_MESSAGE || total + size > DISCORD_EMBED_TOTAL) {
+            messages.push(std::mem::take(&mut current));
+            total = 0;
+        }
+        total += size;
+        current.push(embed);
+    }
+    if !current.is_empty() {
+        messages.push(current);
+    }
+    if messages.is_empty() && !content.is_empty() {
+        messages.push(Vec::new());
+    }
+    messages
+        .into_iter()
+        .enumerate()
+        .map(|(i, embeds)| {
+            let mut message = serde_json::Map::new();
+            if i == 0 && !content.is_empty() {
+                message.insert("content".into(), json!(content));
+            }
+            if !embeds.is_empty() {
+                message.insert("embeds".into(), Value::Array(embeds.iter().map(Embed::to_json).collect()));
+            }
+            // The bot never pings anyone, whatever a digest's text says.
+            message.insert("allowed_mentions".into(), json!({ "parse": [] }));
+            Value::Object(message)
+        })
+        .collect()
+}
+
+fn header_embeds(header: &Header, more_label: &str) -> Vec<Embed> {
+    let card = Card {
+        title: header.title.clone(),
+        url: header.url.clone(),
+        author: None,
+        body: header.summary.clone(),
+        fields: header
+            .meta
+            .iter()
+            .map(|(name, value)| Field {
+                name: name.clone(),
+                value: vec![super::paragraph(value.clone())],
+                inline: true,
+            })
+            .collect(),
+        footer: None,
+        accent: header.accent,
+    };
+    card_embeds(&card, more_label)
+}
+
+/// The embeds of one card: one, or more when its fields do not fit in one.
+fn card_embeds(card: &Card, more_label: &str) -> Vec<Embed> {
+    let title = cut(&card.title, DISCORD_TITLE, "…");
+    let url = card.url.clone().filter(|u| is_web_url(u));
+    let author = card.author.as_deref().map(|a| cut(a, DISCORD_AUTHOR, "…")).filter(|a| !a.is_empty());
+    let footer = card.footer.as_deref().map(|f| cut(f, DISCORD_FOOTER, "…")).filter(|f| !f.is_empty());
+    let fixed = count(&title) + author.as_deref().map_or(0, count) + footer.as_deref().map_or(0, count);
+
+    // Fields, in chunks that fit one embed each (25 fields, and the 6000 together with the rest).
+    let fields: Vec<(String, String, bool)> = card
+        .fields
+        .iter()
+        .map(|f| {
+            let name = cut(
+                &markup::inlines(&DiscordMarkdown, &[crate::digest::Inline::Text(f.name.clone())]),
+                DISCORD_FIELD_NAME,
+                "…",
+            );
+            let value = cut(&markup::blocks(&DiscordMarkdown, &f.value, false), DISCORD_FIELD_VALUE, "…");
+            (non_empty(name), non_empty(value), f.inline)
+        })
+        .collect();
+    let field_room = DISCORD_EMBED_TOTAL - fixed;
+    let mut chunks: Vec<Vec<(String, String, bool)>> = vec![Vec::new()];
+    let mut used = 0;
+    for field in fields {
+        let size = count(&field.0) + count(&field.1);
+        let last = chunks.last_mut().expect("never empty");
+        if !last.is_empty() && (last.len() == DISCORD_FIELDS || used + size > field_room) {
+            chunks.push(Vec::new());
+            used = 0;
+        }
+        used += size;
+        chunks.last_mut().expect("never empty").push(field);
+    }
+
+    let body = markup::blocks(&DiscordMarkdown, &card.body, true);
+    let mut embeds = Vec::new();
+    for (i, fields) in chunks.into_iter().enumerate() {
+        let mut embed = Embed {
+            title: if i == 0 {
+                title.clone()
+            } else {
+                cut(&format!("{} ({})", card.title, i + 1), DISCORD_TITLE, "…")
+            },
+            url: url.clone(),
+            author: author.clone(),
+            description: String::new(),
+            fields,
+            footer: footer.clone(),
+            color: card.accent,
+        };
+        if i == 0 {
+            let room = DISCORD_DESCRIPTION.min(DISCORD_EMBED_TOTAL.saturating_sub(embed.size()));
+            embed.description = shorten(&body, room, url.as_deref(), more_label);
+        }
+        if embed.title.is_empty() && embed.description.is_empty() && embed.fields.is_empty() {
+            continue;
+        }
+        embeds.push(embed);
+    }
+    embeds
+}
+
+/// `text` within `room` characters; when cut, it ends with `…` and a link to the original.
+fn shorten(text: &str, room: usize, url: Option<&str>, more_label: &str) -> String {
+    if count(text) <= room {
+        return text.trim().to_string();
+    }
+    let suffix = match url {
+        Some(url) => format!("…\n\n{}", DiscordMarkdown.link(more_label, url)),
+        None => "…".to_string(),
+    };
+    if suffix.chars().count() >= room {
+        return cut(text, room, "…");
+    }
+    cut(text, room, &suffix)
+}
+
+/// Discord rejects empty field names and values.
+fn non_empty(text: String) -> String {
+    if text.trim().is_empty() { "—".to_string() } else { text }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::{Block, Inline, parse};
+    use crate::i18n::Locale;
+    use crate::render::{digest_doc, limits::has_table_delimiter_outside_code, paragraph};
+
+    const SEED: &[u8] = include_bytes!("../../digests/2026-02-09-weekly.md");
+
+    fn assert_valid(messages: &[Value]) {
+        for m in messages {
+            let problems = check_discord_message(m);
+            assert!(problems.is_empty(), "{problems:?}");
+            for s in strings(m) {
+                assert!(!has_table_delimiter_outside_code(s), "table delimiter in {s}");
+            }
+        }
+    }
+
+    fn card(title: &str, body: Vec<Block>) -> Card {
+        Card { title: title.into(), url: Some("https://example.com/a".into()), ..Card::new(title, 1) }.with_body(body)
+    }
+
+    impl Card {
+        fn with_body(mut self, body: Vec<Block>) -> Card {
+            self.body = body;
+            self
+        }
+    }
+
+    fn doc(cards: Vec<Card>) -> Doc {
+        Doc { cards, more_label: "원문 보기".into(), ..Doc::default() }
+    }
+
+    #[test]
+    fn seed_digest_is_one_message_with_header_articles_and_keywords() {
+        let digest = parse("d/2026-02-09.md", SEED).unwrap();
+        let messages = messages(&digest_doc(&digest, Locale::Ko));
+        assert_valid(&messages);
+        assert_eq!(messages.len(), 1);
+        let embeds = messages[0]["embeds"].as_array().unwrap();
+        assert_eq!(embeds.len(), 6);
+        assert_eq!(embeds[0]["title"], digest.title);
+        assert_eq!(embeds[0]["fields"][0], json!({"name": "날짜", "value": "2026-02-09", "inline": true}));
+        assert_eq!(embeds[1]["title"], "1. 토스 — 레거시 인프라 작살내고 하이브리드 클라우드 만든 썰");
+        assert_eq!(embeds[1]["url"], "https://toss.tech");
+        assert_eq!(embeds[1]["author"]["name"], "박명순, 정상현 (DevOps / Server Platform)");
+        assert!(
+            embeds[1]["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("### 핵심 내용\n토스가 **OpenStack 기반 프라이빗 클라우드**")
+        );
+        assert_eq!(embeds[1]["footer"]["text"], format!("{} · 2026-02-09", digest.title));
+        assert_eq!(embeds[5]["fields"].as_array().unwrap().len(), 5);
+        assert!(embeds[5]["footer"]["text"].as_str().unwrap().ends_with("정리합니다."));
+        assert_eq!(embeds[1]["color"], embeds[2]["color"]);
+    }
+
+    #[test]
+    fn long_article_is_cut_with_a_link_to_the_original() {
+        let long = "아주 긴 문단입니다. ".repeat(800);
+        let messages = messages(&doc(vec![card("1. S — T", vec![paragraph(long)])]));
+        assert_valid(&messages);
+        let description = messages[0]["embeds"][0]["description"].as_str().unwrap();
+        assert!(count(description) <= DISCORD_DESCRIPTION);
+        assert!(
+            description.ends_with("…\n\n[원문 보기](https://example.com/a)"),
+            "{}",
+            &description[description.len() - 80..]
+        );
+    }
+
+    #[test]
+    fn many_and_large_embeds_split_by_count_and_total() {
+        let cards: Vec<Card> =
+            (0..13).map(|i| card(&format!("{i}. S — T"), vec![paragraph("x".repeat(1500))])).collect();
+        let messages = messages(&doc(cards));
+        assert_valid(&messages);
+        let per_message: Vec<usize> = messages.iter().map(|m| m["embeds"].as_array().unwrap().len()).collect();
+        assert_eq!(per_message.iter().sum::<usize>(), 13);
+        assert!(per_message.iter().all(|&n| n <= 3), "{per_message:?}");
+        // Order is kept across messages.
+        let titles: Vec<String> = messages
+            .iter()
+            .flat_map(|m| m["embeds"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap().to_string()))
+            .collect();
+        assert_eq!(titles[12], "12. S — T");
+
+        let small: Vec<Card> = (0..23).map(|i| card(&format!("{i}"), vec![paragraph("short")])).collect();
+        let counts: Vec<usize> = messages_of(small).iter().map(|m| m["embeds"].as_array().unwrap().len()).collect();
+        assert_eq!(counts, [10, 10, 3]);
+    }
+
+    fn messages_of(cards: Vec<Card>) -> Vec<Value> {
+        let m = messages(&doc(cards));
+        assert_valid(&m);
+        m
+    }
+
+    #[test]
+    fn fields_beyond_twenty_five_continue_in_another_embed() {
+        let mut c = Card::new("Keywords", 1);
+        c.fields = (0..30)
+            .map(|i| Field { name: format!("k{i}"), value: vec![paragraph("v".repeat(300))], inline: true })
+            .collect();
+        let m = messages_of(vec![c]);
+        let embeds: Vec<&Value> = m.iter().flat_map(|m| m["embeds"].as_array().unwrap()).collect();
+        let field_counts: Vec<usize> = embeds.iter().map(|e| e["fields"].as_array().unwrap().len()).collect();
+        assert_eq!(field_counts.iter().sum::<usize>(), 30);
+        assert_eq!(embeds[1]["title"], "Keywords (2)");
+    }
+
+    #[test]
+    fn limits_on_every_text_and_korean_is_never_split() {
+        let mut c = Card::new("제".repeat(300), 1);
+        c.author = Some("저".repeat(300));
+        c.footer = Some("끝".repeat(2100));
+        c.fields = vec![Field { name: "이".repeat(300), value: vec![paragraph("값".repeat(1100))], inline: false }];
+        c.body = vec![paragraph("본".repeat(5000))];
+        let m = messages_of(vec![c]);
+        for s in strings(&m[0]) {
+            assert!(s.chars().all(|ch| ch != '\u{fffd}'));
+        }
+        assert!(m[0]["embeds"][0]["title"].as_str().unwrap().ends_with('…'));
+    }
+
+    #[test]
+    fn tables_become_lists_and_text_is_escaped() {
+        let table = Block::Table {
+            head: vec![vec![Inline::Text("a".into())], vec![Inline::Text("b".into())]],
+            rows: vec![vec![vec![Inline::Text("1".into())], vec![Inline::Text("2".into())]]],
+        };
+        let literal = paragraph("|---|---| and *stars* and ||spoiler|| https://x.com/a_b_c");
+        let m = messages_of(vec![card("T", vec![table, literal])]);
+        let description = m[0]["embeds"][0]["description"].as_str().unwrap();
+        assert_eq!(
+            description,
+            "• **1** — 2\n\n\\|---\\|---\\| and \\*stars\\* and \\|\\|spoiler\\|\\| https://x.com/a_b_c"
+        );
+    }
+
+    #[test]
+    fn lead_and_closing_without_embeds() {
+        let mut d = Doc::text(Locale::En, "hello");
+        d.closing = Some("bye".into());
+        assert!(messages_of(vec![]).is_empty());
+        let m = messages(&d);
+        assert_eq!(m, vec![json!({"content": "hello\n\n*bye*", "allowed_mentions": {"parse": []}})]);
+    }
+
+    #[test]
+    fn non_web_links_are_not_urls() {
+        let mut c = card("T", vec![]);
+        c.url = Some("javascript:alert(1)".into());
+        let m = messages_of(vec![c]);
+        assert!(m[0]["embeds"][0].get("url").is_none());
+    }
+}

@@ -1,0 +1,224 @@
+//! Rendering: a platform-neutral model of what the bot shows, then one encoder per platform.
+//!
+//! [`Doc`] is what a reply or a weekly post looks like in the abstract: an optional header (title,
+//! summary, date and tags), a lead paragraph, a list of [`Card`]s (one per article, search hit or
+//! extra section) and a closing line. [`digest_doc`] builds it for a digest. The encoders in
+//! [`discord`], [`slack`] and [`text`] alone know the wire formats: embeds and their limits, Block Kit
+//! and mrkdwn, or plain terminal text. [`limits`] holds the platform limits and checks payloads
+//! against them.
+
+pub mod discord;
+pub mod limits;
+pub mod markup;
+pub mod slack;
+pub mod text;
+
+use crate::digest::{Block, Digest, Inline};
+use crate::i18n::Locale;
+
+/// Something to show: a weekly post or a command's reply.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Doc {
+    pub header: Option<Header>,
+    /// Text before everything else (a command's one-line answer).
+    pub lead: Vec<Block>,
+    pub cards: Vec<Card>,
+    /// A last line in small print (the digest's closing italic line).
+    pub closing: Option<String>,
+    /// The label of the link added when a long text is cut ("원문 보기").
+    pub more_label: String,
+}
+
+/// The top of a digest post.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub title: String,
+    pub url: Option<String>,
+    pub summary: Vec<Block>,
+    /// Short facts shown side by side: (label, value), such as the date and the tags.
+    pub meta: Vec<(String, String)>,
+    pub accent: u32,
+}
+
+/// One article, search hit or extra section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Card {
+    pub title: String,
+    pub url: Option<String>,
+    pub author: Option<String>,
+    pub body: Vec<Block>,
+    pub fields: Vec<Field>,
+    pub footer: Option<String>,
+    pub accent: u32,
+}
+
+/// A named value inside a card (a keyword-table row, a status line).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Field {
+    pub name: String,
+    pub value: Vec<Block>,
+    pub inline: bool,
+}
+
+impl Doc {
+    /// A doc that is only a lead text.
+    pub fn text(locale: Locale, text: impl Into<String>) -> Doc {
+        Doc::blocks(locale, vec![paragraph(text)])
+    }
+
+    /// A doc that is only lead blocks (a reply with a list in it, say).
+    pub fn blocks(locale: Locale, lead: Vec<Block>) -> Doc {
+        Doc { lead, more_label: locale.read_more().to_string(), ..Doc::default() }
+    }
+}
+
+impl Card {
+    pub fn new(title: impl Into<String>, accent: u32) -> Card {
+        Card {
+            title: title.into(),
+            url: None,
+            author: None,
+            body: Vec::new(),
+            fields: Vec::new(),
+            footer: None,
+            accent,
+        }
+    }
+}
+
+/// A paragraph of plain text.
+pub fn paragraph(text: impl Into<String>) -> Block {
+    Block::Paragraph(vec![Inline::Text(text.into())])
+}
+
+/// The colour of a category: fixed for the common ones, a stable pick from a palette otherwise.
+pub fn category_color(category: Option<&str>) -> u32 {
+    const PALETTE: [u32; 8] = [0x5865F2, 0x57F287, 0xFEE75C, 0xEB459E, 0xED4245, 0x3BA55C, 0xFAA61A, 0x9B59B6];
+    let Some(category) = category.map(str::trim).filter(|c| !c.is_empty()) else { return 0x99AAB5 };
+    match category.to_lowercase().as_str() {
+        "backend" | "백엔드" => 0x3498DB,
+        "frontend" | "프론트엔드" => 0xE67E22,
+        "ai" | "ml" | "ai/ml" => 0x9B59B6,
+        "devops" | "infra" | "인프라" => 0x2ECC71,
+        "mobile" | "모바일" => 0xF1C40F,
+        "data" | "데이터" => 0x1ABC9C,
+        "security" | "보안" => 0xE74C3C,
+        other => {
+            let sum = other.bytes().fold(0u32, |acc, b| acc.wrapping_mul(31).wrapping_add(b as u32));
+            PALETTE[(sum % PALETTE.len() as u32) as usize]
+        }
+    }
+}
+
+/// `1. 토스 — 레거시 인프라` (or `1. Title` when the heading names no source).
+pub fn article_title(number: u32, source: &str, title: &str) -> String {
+    match source.trim() {
+        "" => format!("{number}. {title}"),
+        source => format!("{number}. {source} — {title}"),
+    }
+}
+
+/// The footer every card of a digest carries: `title · 2026-02-09`.
+pub fn digest_footer(digest: &Digest) -> String {
+    format!("{} · {}", digest.title, digest.id())
+}
+
+/// The weekly post of a digest: the header, one card per article, the extras, the closing line.
+pub fn digest_doc(digest: &Digest, locale: Locale) -> Doc {
+    let accent = category_color(digest.category.as_deref());
+    let mut meta = vec![(locale.date_label().to_string(), digest.id())];
+    if let Some(category) = &digest.category {
+        meta.push((locale.category_label().to_string(), category.clone()));
+    }
+    if !digest.tags.is_empty() {
+        meta.push((locale.tags_label().to_string(), digest.tags.join(", ")));
+    }
+    let summary = match &digest.description {
+        Some(description) => vec![paragraph(description.clone())],
+        None => digest.intro.clone(),
+    };
+    let header = Header { title: digest.title.clone(), url: None, summary, meta, accent };
+    let footer = digest_footer(digest);
+
+    let mut cards: Vec<Card> = digest
+        .articles
+        .iter()
+        .map(|a| Card {
+            title: article_title(a.number, &a.source, &a.title),
+            url: a.link.clone(),
+            author: a.author.clone(),
+            body: a.body.clone(),
+            fields: Vec::new(),
+            footer: Some(footer.clone()),
+            accent,
+        })
+        .collect();
+    for extra in &digest.extras {
+        let mut card = Card::new(extra.title.clone(), accent);
+        card.footer = Some(footer.clone());
+        let is_keyword_section = !digest.keywords.is_empty()
+            && extra.body.iter().any(|b| matches!(b, Block::Table { .. }))
+            && keyword_section_title(&extra.title);
+        if is_keyword_section {
+            card.fields = digest
+                .keywords
+                .iter()
+                .map(|k| Field {
+                    name: k.keyword.clone(),
+                    value: vec![paragraph(if k.source.is_empty() { "—".to_string() } else { k.source.clone() })],
+                    inline: true,
+                })
+                .collect();
+            card.body = extra.body.iter().filter(|b| !matches!(b, Block::Table { .. })).cloned().collect();
+        } else {
+            card.body = extra.body.clone();
+        }
+        cards.push(card);
+    }
+    Doc {
+        header: Some(header),
+        lead: Vec::new(),
+        cards,
+        closing: digest.footer.clone(),
+        more_label: locale.read_more().to_string(),
+    }
+}
+
+fn keyword_section_title(title: &str) -> bool {
+    let lower = title.to_lowercase();
+    lower.contains("키워드") || lower.contains("keyword")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::digest::parse;
+
+    const SEED: &[u8] = include_bytes!("../../digests/2026-02-09-weekly.md");
+
+    #[test]
+    fn seed_doc_has_header_articles_and_keywords() {
+        let digest = parse("d/2026-02-09.md", SEED).unwrap();
+        let doc = digest_doc(&digest, Locale::Ko);
+        let header = doc.header.as_ref().unwrap();
+        assert_eq!(header.title, digest.title);
+        assert_eq!(header.meta[0], ("날짜".to_string(), "2026-02-09".to_string()));
+        assert_eq!(header.meta[2].1, "Backend, Cloud, OpenStack, DevOps, Team Culture, ADR");
+        assert_eq!(doc.cards.len(), 5);
+        assert_eq!(doc.cards[0].title, "1. 토스 — 레거시 인프라 작살내고 하이브리드 클라우드 만든 썰");
+        assert_eq!(doc.cards[0].url.as_deref(), Some("https://toss.tech"));
+        assert_eq!(doc.cards[4].fields.len(), 5);
+        assert_eq!(doc.cards[4].fields[0].name, "하이브리드 클라우드 / OpenStack");
+        assert!(doc.cards[4].body.is_empty());
+        assert!(doc.closing.as_deref().unwrap().starts_with("매주 월요일"));
+        assert_eq!(doc.more_label, "원문 보기");
+    }
+
+    #[test]
+    fn colours_are_stable() {
+        assert_eq!(category_color(Some("Backend")), category_color(Some("backend")));
+        assert_eq!(category_color(Some("Gardening")), category_color(Some("gardening")));
+        assert_eq!(category_color(None), 0x99AAB5);
+        assert_eq!(article_title(3, "", "T"), "3. T");
+    }
+}
