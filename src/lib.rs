@@ -7,8 +7,13 @@
 //! - [`render`]: a platform-neutral model of a post or reply, and the Discord, Slack and text encoders.
 //! - [`command`]: the `/digest` subcommands as pure functions shared by both platforms.
 //! - [`i18n`]: every sentence the bot says, in Korean and English.
+//! - [`schedule`]: the weekly slot and the next delivery instant, daylight saving time included.
+//! - [`config`]: the typed configuration, parsed from `config/digestbot.yaml` (its `load` is the one
+//!   function here that reads a file).
 
 pub mod command;
+pub mod config;
 pub mod digest;
 pub mod i18n;
 pub mod render;
+pub mod schedule;
