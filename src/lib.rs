@@ -11,9 +11,12 @@
 //! - [`config`]: the typed configuration, parsed from `config/digestbot.yaml` (its `load` is the one
 //!   function here that reads a file).
 
+pub mod clock;
 pub mod command;
 pub mod config;
+pub mod deliver;
 pub mod digest;
 pub mod i18n;
 pub mod render;
 pub mod schedule;
+pub mod store;

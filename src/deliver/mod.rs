@@ -1,0 +1,597 @@
+//! Delivery: one digest to many targets, each part exactly once, concurrently and within rate limits.
+//!
+//! For every target the digest is rendered for its platform and sent part by part. Each part is
+//! written to the ledger as pending before it is sent and as sent after, so a crash or a restart
+//! resumes after the last confirmed part. Discord's Create Message carries a nonce derived from
+//! (digest, channel, part) with `enforce_nonce`, so resending a part whose answer was lost returns the
+//! message already posted instead of posting twice.
+//!
+//! Failures are sorted by what to do next: a 429 waits as long as asked (pausing every channel when
+//! the limit is global); a 5xx or a network error is retried with exponential back-off and jitter up
+//! to a bound, then reported; a missing channel or missing access marks the subscription failed and
+//! stops there; a rejected token stops the whole platform. Targets run concurrently, each paced by its
+//! channel's limit and all by the platform's global one, so a slow channel never holds up the rest.
+
+pub mod limiter;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::{Semaphore, watch};
+use tracing::{info, warn};
+
+use crate::clock::{BoxFuture, Clock};
+use crate::digest::Digest;
+use crate::i18n::Locale;
+use crate::render::{self, Doc};
+use crate::store::{Platform, Store, StoreError, Target};
+use limiter::{Keyed, Window};
+
+/// How a send failed, split by what the engine does next.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SendError {
+    /// Wait `retry_after`, then try again; `global` pauses every channel of the platform.
+    #[error("rate limited; retry after {retry_after:?}")]
+    RateLimited { retry_after: Duration, global: bool },
+    /// A 5xx, a timeout or a network error: retry with back-off.
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// The channel is gone or the bot may not post there (403, 404, `channel_not_found`): stop and
+    /// mark the subscription failed.
+    #[error("channel unavailable: {0}")]
+    Gone(String),
+    /// The token was refused (401, `invalid_auth`): nothing on this platform can work.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// The platform refused this message (400): retrying the same body cannot help.
+    #[error("rejected: {0}")]
+    Rejected(String),
+}
+
+/// A successful send.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sent {
+    pub message_id: Option<String>,
+    /// When the channel's bucket is empty, how long until it refills (from rate-limit headers).
+    pub exhausted_for: Option<Duration>,
+}
+
+/// One way of posting: Discord's REST, a Discord webhook, Slack's Web API, a Slack webhook.
+pub trait Sink: Send + Sync {
+    /// Sends one message body to the target. `nonce` is stable for (digest, target, part).
+    fn send<'a>(&'a self, target: &'a Target, body: &'a Value, nonce: &'a str) -> BoxFuture<'a, Result<Sent, SendError>>;
+    /// Messages per window in one channel.
+    fn channel_rate(&self) -> (u32, Duration);
+    /// Requests per window across the platform, if it has such a limit.
+    fn global_rate(&self) -> Option<(u32, Duration)>;
+}
+
+/// Retry bounds for temporary failures.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    /// Tries per part before it is reported as failed.
+    pub attempts: u32,
+    pub base: Duration,
+    pub max: Duration,
+    /// Rate-limit answers tolerated per part before giving up on it.
+    pub rate_limit_retries: u32,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            attempts: 5,
+            base: Duration::from_millis(500),
+            max: Duration::from_secs(30),
+            rate_limit_retries: 20,
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Exponential back-off with ±50% jitter for the `n`th retry (0-based).
+    pub fn backoff(&self, n: u32, seed: u64) -> Duration {
+        let exp = self.base.saturating_mul(1u32 << n.min(16)).min(self.max);
+        let jitter = (splitmix(seed ^ n as u64) % 1000) as f64 / 1000.0; // 0..1
+        exp.mul_f64(0.5 + jitter)
+    }
+}
+
+fn splitmix(mut x: u64) -> u64 {
+    x = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    x ^ (x >> 31)
+}
+
+/// FNV-1a, 64 bits: a stable, non-cryptographic identifier.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// The nonce of one part: at most 25 characters, the same on every retry and every restart.
+/// `salt` is empty for normal deliveries; a forced re-post uses a fresh one.
+pub fn nonce(digest: &str, target: &Target, part: usize, salt: &str) -> String {
+    let key = format!("{digest}|{}|{}|{part}|{salt}", target.platform.as_str(), target.channel);
+    format!("db{:016x}", fnv1a(key.as_bytes()))
+}
+
+/// What happened at one target.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TargetOutcome {
+    /// `parts` messages posted now (a resumed delivery may post fewer than the digest has).
+    Delivered { parts: usize },
+    AlreadyDelivered,
+    /// The channel is gone or forbidden; the subscription is marked failed.
+    Gone(String),
+    /// Retries ran out or the message was refused; reported, to be tried at the next run.
+    Failed(String),
+    /// The platform refused the token.
+    Unauthorized(String),
+    /// Shutdown came before this target was done; the ledger holds what was posted.
+    Interrupted,
+    /// No sink is configured for the target's platform.
+    NoSink,
+}
+
+/// The result of delivering one digest.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub digest: String,
+    pub outcomes: Vec<(Target, TargetOutcome)>,
+}
+
+impl Report {
+    pub fn count(&self, pred: impl Fn(&TargetOutcome) -> bool) -> usize {
+        self.outcomes.iter().filter(|(_, o)| pred(o)).count()
+    }
+
+    /// The platforms whose token was refused.
+    pub fn unauthorized(&self) -> Vec<(Platform, String)> {
+        let mut out: Vec<(Platform, String)> = Vec::new();
+        for (target, outcome) in &self.outcomes {
+            if let TargetOutcome::Unauthorized(msg) = outcome {
+                if !out.iter().any(|(p, _)| *p == target.platform) {
+                    out.push((target.platform, msg.clone()));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether some target should be tried again (temporary failures only).
+    pub fn has_retryable(&self) -> bool {
+        self.count(|o| matches!(o, TargetOutcome::Failed(_) | TargetOutcome::Interrupted)) > 0
+    }
+}
+
+/// Options of one delivery run.
+#[derive(Debug, Clone, Default)]
+pub struct DeliverOptions {
+    /// Post even to targets the ledger says have the digest (`digestbot post --force`).
+    pub force: bool,
+}
+
+/// The rate limiters and sink of one platform.
+struct Lane {
+    sink: Arc<dyn Sink>,
+    global: Option<Window>,
+    channels: Keyed<String>,
+    /// Set when the platform refused the token: the lane's other targets stop at once.
+    dead: AtomicBool,
+}
+
+/// Delivers digests. Cheap to share: everything inside is behind `Arc`s.
+pub struct Deliverer {
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+    lanes: HashMap<Platform, Arc<Lane>>,
+    retry: RetryPolicy,
+    locale: Locale,
+    /// Targets served at once.
+    concurrency: usize,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Deliverer {
+    pub fn new(store: Arc<Store>, clock: Arc<dyn Clock>, locale: Locale, shutdown: watch::Receiver<bool>) -> Deliverer {
+        Deliverer {
+            store,
+            clock,
+            lanes: HashMap::new(),
+            retry: RetryPolicy::default(),
+            locale,
+            concurrency: 64,
+            shutdown,
+        }
+    }
+
+    /// Adds the sink of a platform, with rate limiters from its declared rates.
+    pub fn with_sink(mut self, platform: Platform, sink: Arc<dyn Sink>) -> Deliverer {
+        let (per_channel, channel_window) = sink.channel_rate();
+        let lane = Lane {
+            global: sink.global_rate().map(|(n, w)| Window::new(n, w)),
+            channels: Keyed::new(per_channel, channel_window),
+            sink,
+            dead: AtomicBool::new(false),
+        };
+        self.lanes.insert(platform, Arc::new(lane));
+        self
+    }
+
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Deliverer {
+        self.retry = retry;
+        self
+    }
+
+    pub fn with_concurrency(mut self, n: usize) -> Deliverer {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    pub fn has_platform(&self, platform: Platform) -> bool {
+        self.lanes.contains_key(&platform)
+    }
+
+    /// The message bodies a target of `platform` receives for `doc`.
+    pub fn payloads(platform: Platform, doc: &Doc) -> Vec<Value> {
+        match platform {
+            Platform::Discord | Platform::DiscordWebhook => render::discord::messages(doc),
+            Platform::Slack | Platform::SlackWebhook => render::slack::messages(doc),
+        }
+    }
+
+    /// Delivers `digest` to every target (in parallel), returning what happened at each.
+    pub async fn deliver(&self, digest: &Digest, targets: &[Target], options: &DeliverOptions) -> Report {
+        let id = digest.id();
+        let doc = render::digest_doc(digest, self.locale);
+        let mut payloads: HashMap<Platform, Arc<Vec<Value>>> = HashMap::new();
+        for target in targets {
+            payloads.entry(target.platform).or_insert_with(|| Arc::new(Self::payloads(target.platform, &doc)));
+        }
+        let salt = if options.force { format!("force-{}", self.clock.now().timestamp_millis()) } else { String::new() };
+        let permits = Arc::new(Semaphore::new(self.concurrency));
+        let mut tasks = tokio::task::JoinSet::new();
+        for (index, target) in targets.iter().cloned().enumerate() {
+            let Some(lane) = self.lanes.get(&target.platform).cloned() else {
+                tasks.spawn(async move { (index, target, TargetOutcome::NoSink) });
+                continue;
+            };
+            let job = Job {
+                store: self.store.clone(),
+                clock: self.clock.clone(),
+                lane,
+                retry: self.retry,
+                digest: id.clone(),
+                parts: payloads[&target.platform].clone(),
+                force: options.force,
+                salt: salt.clone(),
+                shutdown: self.shutdown.clone(),
+            };
+            let permits = permits.clone();
+            tasks.spawn(async move {
+                let _permit = permits.acquire_owned().await;
+                let outcome = job.run(&target).await;
+                (index, target, outcome)
+            });
+        }
+        let mut outcomes: Vec<(usize, Target, TargetOutcome)> = Vec::with_capacity(targets.len());
+        while let Some(joined) = tasks.join_next().await {
+            match joined {
+                Ok(done) => outcomes.push(done),
+                Err(e) => warn!(error = %e, "a delivery task ended abnormally"),
+            }
+        }
+        outcomes.sort_by_key(|(index, _, _)| *index);
+        let report = Report { digest: id, outcomes: outcomes.into_iter().map(|(_, t, o)| (t, o)).collect() };
+        log_report(&report);
+        report
+    }
+}
+
+fn log_report(report: &Report) {
+    let delivered = report.count(|o| matches!(o, TargetOutcome::Delivered { .. }));
+    let already = report.count(|o| matches!(o, TargetOutcome::AlreadyDelivered));
+    info!(
+        digest = %report.digest,
+        delivered,
+        already,
+        failed = report.outcomes.len() - delivered - already,
+        "delivery finished"
+    );
+    for (target, outcome) in &report.outcomes {
+        match outcome {
+            TargetOutcome::Delivered { parts } => info!(%target, parts, "delivered"),
+            TargetOutcome::AlreadyDelivered => {}
+            TargetOutcome::Gone(e) => warn!(%target, error = %e, "channel unavailable; subscription marked failed"),
+            TargetOutcome::Failed(e) => warn!(%target, error = %e, "delivery failed; will retry at the next run"),
+            TargetOutcome::Unauthorized(e) => warn!(%target, error = %e, "token refused"),
+            TargetOutcome::Interrupted => info!(%target, "delivery interrupted by shutdown; will resume"),
+            TargetOutcome::NoSink => warn!(%target, "no client is configured for this platform; skipped"),
+        }
+    }
+}
+
+/// One target's delivery.
+struct Job {
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+    lane: Arc<Lane>,
+    retry: RetryPolicy,
+    digest: String,
+    parts: Arc<Vec<Value>>,
+    force: bool,
+    salt: String,
+    shutdown: watch::Receiver<bool>,
+}
+
+/// How a part ended.
+enum PartEnd {
+    Sent,
+    Stop(TargetOutcome),
+}
+
+impl Job {
+    async fn run(&self, target: &Target) -> TargetOutcome {
+        match self.run_inner(target).await {
+            Ok(outcome) => outcome,
+            Err(e) => TargetOutcome::Failed(format!("state database: {e}")),
+        }
+    }
+
+    async fn run_inner(&self, target: &Target) -> Result<TargetOutcome, StoreError> {
+        let total = self.parts.len();
+        let done: Vec<usize> =
+            if self.force { Vec::new() } else { self.store.sent_parts(target, &self.digest)?.into_iter().map(|(p, _)| p).collect() };
+        if total == 0 || done.len() >= total {
+            return Ok(TargetOutcome::AlreadyDelivered);
+        }
+        let mut posted = 0;
+        for (part, body) in self.parts.iter().enumerate() {
+            if done.contains(&part) {
+                continue;
+            }
+            if *self.shutdown.borrow() {
+                return Ok(TargetOutcome::Interrupted);
+            }
+            if self.lane.dead.load(Ordering::Relaxed) {
+                return Ok(TargetOutcome::Unauthorized("the platform refused the token".into()));
+            }
+            self.store.mark_pending(target, &self.digest, part, total, self.clock.now())?;
+            match self.send_part(target, part, total, body).await? {
+                PartEnd::Sent => posted += 1,
+                PartEnd::Stop(outcome) => return Ok(outcome),
+            }
+        }
+        Ok(TargetOutcome::Delivered { parts: posted })
+    }
+
+    async fn send_part(&self, target: &Target, part: usize, total: usize, body: &Value) -> Result<PartEnd, StoreError> {
+        let nonce = nonce(&self.digest, target, part, &self.salt);
+        let channel = self.lane.channels.get(&target.channel);
+        let seed = fnv1a(nonce.as_bytes());
+        let (mut failures, mut limited) = (0u32, 0u32);
+        loop {
+            channel.acquire().await;
+            if let Some(global) = &self.lane.global {
+                global.acquire().await;
+            }
+            let result = self.lane.sink.send(target, body, &nonce).await;
+            match result {
+                Ok(sent) => {
+                    self.store.mark_sent(target, &self.digest, part, total, sent.message_id.as_deref(), self.clock.now())?;
+                    if let Some(pause) = sent.exhausted_for {
+                        channel.block_for(pause);
+                    }
+                    return Ok(PartEnd::Sent);
+                }
+                Err(SendError::RateLimited { retry_after, global }) => {
+                    limited += 1;
+                    if limited > self.retry.rate_limit_retries {
+                        return self.fail(target, "rate limited too many times".into()).map(PartEnd::Stop);
+                    }
+                    match (&self.lane.global, global) {
+                        (Some(window), true) => window.block_for(retry_after),
+                        _ => channel.block_for(retry_after),
+                    }
+                }
+                Err(SendError::Transient(e)) => {
+                    failures += 1;
+                    if failures >= self.retry.attempts {
+                        return self.fail(target, e).map(PartEnd::Stop);
+                    }
+                    let wait = self.retry.backoff(failures - 1, seed);
+                    warn!(%target, part, error = %e, ?wait, "temporary failure; retrying");
+                    tokio::time::sleep(wait).await;
+                }
+                Err(SendError::Gone(e)) => {
+                    self.store.record_failure(target, Some(&self.digest), &e, true, self.clock.now())?;
+                    return Ok(PartEnd::Stop(TargetOutcome::Gone(e)));
+                }
+                Err(SendError::Rejected(e)) => return self.fail(target, e).map(PartEnd::Stop),
+                Err(SendError::Unauthorized(e)) => {
+                    self.lane.dead.store(true, Ordering::Relaxed);
+                    self.store.record_failure(target, Some(&self.digest), &e, false, self.clock.now())?;
+                    return Ok(PartEnd::Stop(TargetOutcome::Unauthorized(e)));
+                }
+            }
+        }
+    }
+
+    fn fail(&self, target: &Target, message: String) -> Result<TargetOutcome, StoreError> {
+        self.store.record_failure(target, Some(&self.digest), &message, false, self.clock.now())?;
+        Ok(TargetOutcome::Failed(message))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::ManualClock;
+    use chrono::TimeZone;
+    use std::sync::Mutex;
+
+    /// A sink that answers from a script and records what it was sent.
+    #[derive(Default)]
+    struct ScriptedSink {
+        script: Mutex<Vec<Result<Sent, SendError>>>,
+        sent: Mutex<Vec<(Target, String)>>,
+    }
+
+    impl Sink for ScriptedSink {
+        fn send<'a>(&'a self, target: &'a Target, _body: &'a Value, nonce: &'a str) -> BoxFuture<'a, Result<Sent, SendError>> {
+            Box::pin(async move {
+                let next = {
+                    let mut script = self.script.lock().unwrap();
+                    if script.is_empty() { Ok(Sent::default()) } else { script.remove(0) }
+                };
+                if next.is_ok() {
+                    self.sent.lock().unwrap().push((target.clone(), nonce.to_string()));
+                }
+                next
+            })
+        }
+        fn channel_rate(&self) -> (u32, Duration) {
+            (100, Duration::from_secs(1))
+        }
+        fn global_rate(&self) -> Option<(u32, Duration)> {
+            Some((100, Duration::from_secs(1)))
+        }
+    }
+
+    struct Fixture {
+        store: Arc<Store>,
+        sink: Arc<ScriptedSink>,
+        deliverer: Deliverer,
+        digest: Digest,
+        _dir: TempDir,
+        _tx: watch::Sender<bool>,
+    }
+
+    struct TempDir(std::path::PathBuf);
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn fixture(name: &str, script: Vec<Result<Sent, SendError>>) -> Fixture {
+        let dir = std::env::temp_dir().join(format!("digestbot-deliver-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = Arc::new(Store::open(&dir.join("s.db")).unwrap());
+        let sink = Arc::new(ScriptedSink { script: Mutex::new(script), ..Default::default() });
+        let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 2, 9, 0, 0, 0).unwrap()));
+        let (tx, rx) = watch::channel(false);
+        let retry = RetryPolicy { attempts: 3, base: Duration::from_millis(1), max: Duration::from_millis(5), rate_limit_retries: 3 };
+        let deliverer = Deliverer::new(store.clone(), clock, Locale::Ko, rx)
+            .with_sink(Platform::Discord, sink.clone())
+            .with_retry(retry);
+        let digest =
+            crate::digest::parse("d/2026-02-09.md", include_bytes!("../../digests/2026-02-09-weekly.md")).unwrap();
+        Fixture { store, sink, deliverer, digest, _dir: TempDir(dir), _tx: tx }
+    }
+
+    use chrono::Utc;
+
+    fn ch(id: &str) -> Target {
+        Target::new(Platform::Discord, id)
+    }
+
+    #[tokio::test]
+    async fn delivers_once_and_never_again() {
+        let f = fixture("once", vec![]);
+        let targets = [ch("1"), ch("2")];
+        let report = f.deliverer.deliver(&f.digest, &targets, &DeliverOptions::default()).await;
+        assert_eq!(report.count(|o| matches!(o, TargetOutcome::Delivered { parts: 1 })), 2);
+        assert!(f.store.delivered(&ch("1"), "2026-02-09").unwrap());
+        let report = f.deliverer.deliver(&f.digest, &targets, &DeliverOptions::default()).await;
+        assert_eq!(report.count(|o| *o == TargetOutcome::AlreadyDelivered), 2);
+        assert_eq!(f.sink.sent.lock().unwrap().len(), 2);
+        // --force posts again, with a different nonce.
+        let report = f.deliverer.deliver(&f.digest, &targets[..1], &DeliverOptions { force: true }).await;
+        assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
+        let sent = f.sink.sent.lock().unwrap();
+        assert_ne!(sent[0].1, sent[2].1);
+    }
+
+    #[tokio::test]
+    async fn transient_errors_are_retried_then_reported() {
+        let f = fixture("transient", vec![Err(SendError::Transient("500".into())), Ok(Sent::default())]);
+        let report = f.deliverer.deliver(&f.digest, &[ch("1")], &DeliverOptions::default()).await;
+        assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
+
+        let errors = (0..3).map(|_| Err(SendError::Transient("502".into()))).collect();
+        let f = fixture("exhausted", errors);
+        let report = f.deliverer.deliver(&f.digest, &[ch("1")], &DeliverOptions::default()).await;
+        assert_eq!(report.outcomes[0].1, TargetOutcome::Failed("502".into()));
+        assert!(report.has_retryable());
+        assert_eq!(f.store.last_failure(&ch("1")).unwrap().unwrap().message, "502");
+        assert!(!f.store.delivered(&ch("1"), "2026-02-09").unwrap());
+    }
+
+    #[tokio::test]
+    async fn gone_marks_the_subscription_and_unauthorized_stops_the_platform() {
+        let f = fixture("gone", vec![Err(SendError::Gone("Missing Access".into()))]);
+        f.store.subscribe(&ch("1"), Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap()).unwrap();
+        let report = f.deliverer.deliver(&f.digest, &[ch("1")], &DeliverOptions::default()).await;
+        assert_eq!(report.outcomes[0].1, TargetOutcome::Gone("Missing Access".into()));
+        assert!(f.store.subscription(&ch("1")).unwrap().unwrap().failed_at.is_some());
+
+        let f = fixture("unauthorized", vec![Err(SendError::Unauthorized("401".into()))]);
+        let f = Fixture { deliverer: f.deliverer.with_concurrency(1), ..f };
+        let report = f.deliverer.deliver(&f.digest, &[ch("1"), ch("2")], &DeliverOptions::default()).await;
+        assert_eq!(report.unauthorized(), vec![(Platform::Discord, "401".to_string())]);
+        assert!(matches!(report.outcomes[1].1, TargetOutcome::Unauthorized(_)));
+        assert!(f.sink.sent.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn rate_limits_wait_and_retry() {
+        let limited = SendError::RateLimited { retry_after: Duration::from_millis(20), global: true };
+        let f = fixture("limited", vec![Err(limited.clone()), Err(limited)]);
+        let started = std::time::Instant::now();
+        let report = f.deliverer.deliver(&f.digest, &[ch("1")], &DeliverOptions::default()).await;
+        assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
+        assert!(started.elapsed() >= Duration::from_millis(40));
+    }
+
+    #[tokio::test]
+    async fn shutdown_stops_before_the_next_part() {
+        let f = fixture("shutdown", vec![]);
+        f._tx.send(true).unwrap();
+        let report = f.deliverer.deliver(&f.digest, &[ch("1")], &DeliverOptions::default()).await;
+        assert_eq!(report.outcomes[0].1, TargetOutcome::Interrupted);
+        assert!(f.sink.sent.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn missing_sink_is_reported() {
+        let f = fixture("nosink", vec![]);
+        let report = f.deliverer.deliver(&f.digest, &[Target::new(Platform::Slack, "C1")], &DeliverOptions::default()).await;
+        assert_eq!(report.outcomes[0].1, TargetOutcome::NoSink);
+    }
+
+    #[test]
+    fn nonces_are_short_stable_and_distinct() {
+        let a = nonce("2026-02-09", &ch("1"), 0, "");
+        assert_eq!(a, nonce("2026-02-09", &ch("1"), 0, ""));
+        assert!(a.len() <= 25);
+        assert_ne!(a, nonce("2026-02-09", &ch("1"), 1, ""));
+        assert_ne!(a, nonce("2026-02-09", &ch("2"), 0, ""));
+        assert_ne!(a, nonce("2026-02-16", &ch("1"), 0, ""));
+        assert_ne!(a, nonce("2026-02-09", &ch("1"), 0, "force-1"));
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_a_cap() {
+        let p = RetryPolicy { attempts: 5, base: Duration::from_millis(100), max: Duration::from_secs(1), rate_limit_retries: 1 };
+        for n in 0..8 {
+            let d = p.backoff(n, 7);
+            let exp = (100u64 << n).min(1000);
+            assert!(d >= Duration::from_millis(exp / 2) && d <= Duration::from_millis(exp * 3 / 2), "{n}: {d:?}");
+        }
+    }
+}
