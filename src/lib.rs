@@ -11,11 +11,13 @@
 //! - [`config`]: the typed configuration, parsed from `config/digestbot.yaml` (its `load` is the one
 //!   function here that reads a file).
 
+pub mod bot;
 pub mod clock;
 pub mod command;
 pub mod config;
 pub mod deliver;
 pub mod digest;
+pub mod files;
 pub mod i18n;
 pub mod render;
 pub mod schedule;

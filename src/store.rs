@@ -156,7 +156,11 @@ fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
 
 fn platform_of(s: &str) -> rusqlite::Result<Platform> {
     Platform::parse(s).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, format!("unknown platform {s}").into())
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown platform {s}").into(),
+        )
     })
 }
 
@@ -323,8 +327,9 @@ impl Store {
         let mut stmt = conn.prepare(
             "SELECT part FROM ledger WHERE platform = ?1 AND channel = ?2 AND digest = ?3 AND state = 'pending' ORDER BY part",
         )?;
-        let rows = stmt
-            .query_map(params![target.platform.as_str(), target.channel, digest], |r| Ok(r.get::<_, i64>(0)? as usize))?;
+        let rows = stmt.query_map(params![target.platform.as_str(), target.channel, digest], |r| {
+            Ok(r.get::<_, i64>(0)? as usize)
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

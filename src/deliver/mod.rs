@@ -62,7 +62,12 @@ pub struct Sent {
 /// One way of posting: Discord's REST, a Discord webhook, Slack's Web API, a Slack webhook.
 pub trait Sink: Send + Sync {
     /// Sends one message body to the target. `nonce` is stable for (digest, target, part).
-    fn send<'a>(&'a self, target: &'a Target, body: &'a Value, nonce: &'a str) -> BoxFuture<'a, Result<Sent, SendError>>;
+    fn send<'a>(
+        &'a self,
+        target: &'a Target,
+        body: &'a Value,
+        nonce: &'a str,
+    ) -> BoxFuture<'a, Result<Sent, SendError>>;
     /// Messages per window in one channel.
     fn channel_rate(&self) -> (u32, Duration);
     /// Requests per window across the platform, if it has such a limit.
@@ -123,7 +128,9 @@ pub fn nonce(digest: &str, target: &Target, part: usize, salt: &str) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TargetOutcome {
     /// `parts` messages posted now (a resumed delivery may post fewer than the digest has).
-    Delivered { parts: usize },
+    Delivered {
+        parts: usize,
+    },
     AlreadyDelivered,
     /// The channel is gone or forbidden; the subscription is marked failed.
     Gone(String),
@@ -344,8 +351,11 @@ impl Job {
 
     async fn run_inner(&self, target: &Target) -> Result<TargetOutcome, StoreError> {
         let total = self.parts.len();
-        let done: Vec<usize> =
-            if self.force { Vec::new() } else { self.store.sent_parts(target, &self.digest)?.into_iter().map(|(p, _)| p).collect() };
+        let done: Vec<usize> = if self.force {
+            Vec::new()
+        } else {
+            self.store.sent_parts(target, &self.digest)?.into_iter().map(|(p, _)| p).collect()
+        };
         if total == 0 || done.len() >= total {
             return Ok(TargetOutcome::AlreadyDelivered);
         }
@@ -382,7 +392,14 @@ impl Job {
             let result = self.lane.sink.send(target, body, &nonce).await;
             match result {
                 Ok(sent) => {
-                    self.store.mark_sent(target, &self.digest, part, total, sent.message_id.as_deref(), self.clock.now())?;
+                    self.store.mark_sent(
+                        target,
+                        &self.digest,
+                        part,
+                        total,
+                        sent.message_id.as_deref(),
+                        self.clock.now(),
+                    )?;
                     if let Some(pause) = sent.exhausted_for {
                         channel.block_for(pause);
                     }
@@ -442,7 +459,12 @@ mod tests {
     }
 
     impl Sink for ScriptedSink {
-        fn send<'a>(&'a self, target: &'a Target, _body: &'a Value, nonce: &'a str) -> BoxFuture<'a, Result<Sent, SendError>> {
+        fn send<'a>(
+            &'a self,
+            target: &'a Target,
+            _body: &'a Value,
+            nonce: &'a str,
+        ) -> BoxFuture<'a, Result<Sent, SendError>> {
             Box::pin(async move {
                 let next = {
                     let mut script = self.script.lock().unwrap();
@@ -485,7 +507,12 @@ mod tests {
         let sink = Arc::new(ScriptedSink { script: Mutex::new(script), ..Default::default() });
         let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 2, 9, 0, 0, 0).unwrap()));
         let (tx, rx) = watch::channel(false);
-        let retry = RetryPolicy { attempts: 3, base: Duration::from_millis(1), max: Duration::from_millis(5), rate_limit_retries: 3 };
+        let retry = RetryPolicy {
+            attempts: 3,
+            base: Duration::from_millis(1),
+            max: Duration::from_millis(5),
+            rate_limit_retries: 3,
+        };
         let deliverer = Deliverer::new(store.clone(), clock, Locale::Ko, rx)
             .with_sink(Platform::Discord, sink.clone())
             .with_retry(retry);
@@ -570,7 +597,8 @@ mod tests {
     #[tokio::test]
     async fn missing_sink_is_reported() {
         let f = fixture("nosink", vec![]);
-        let report = f.deliverer.deliver(&f.digest, &[Target::new(Platform::Slack, "C1")], &DeliverOptions::default()).await;
+        let report =
+            f.deliverer.deliver(&f.digest, &[Target::new(Platform::Slack, "C1")], &DeliverOptions::default()).await;
         assert_eq!(report.outcomes[0].1, TargetOutcome::NoSink);
     }
 
@@ -587,7 +615,12 @@ mod tests {
 
     #[test]
     fn backoff_grows_with_jitter_and_a_cap() {
-        let p = RetryPolicy { attempts: 5, base: Duration::from_millis(100), max: Duration::from_secs(1), rate_limit_retries: 1 };
+        let p = RetryPolicy {
+            attempts: 5,
+            base: Duration::from_millis(100),
+            max: Duration::from_secs(1),
+            rate_limit_retries: 1,
+        };
         for n in 0..8 {
             let d = p.backoff(n, 7);
             let exp = (100u64 << n).min(1000);

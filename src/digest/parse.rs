@@ -27,6 +27,8 @@ pub struct ParseError {
 /// Why a digest file cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParseErrorKind {
+    #[error("the file cannot be read: {0}")]
+    Unreadable(String),
     #[error("the file is not valid UTF-8")]
     InvalidUtf8,
     #[error("the file is empty")]

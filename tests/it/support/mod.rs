@@ -1,0 +1,3 @@
+//! Fakes and helpers shared by the integration tests.
+
+pub mod fake_discord;
