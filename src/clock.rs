@@ -48,6 +48,30 @@ impl Clock for SystemClock {
     }
 }
 
+/// The system clock shifted by a fixed offset: `--now` starts it at a chosen instant, and it then
+/// runs at the normal pace (previews, demos and end-to-end tests of the real binary).
+#[derive(Debug, Clone, Copy)]
+pub struct OffsetClock {
+    offset: chrono::Duration,
+}
+
+impl OffsetClock {
+    /// A clock that reads `start` now.
+    pub fn starting_at(start: DateTime<Utc>) -> OffsetClock {
+        OffsetClock { offset: start - Utc::now() }
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.offset
+    }
+
+    fn sleep_until(&self, at: DateTime<Utc>) -> BoxFuture<'_, ()> {
+        SystemClock.sleep_until(at - self.offset)
+    }
+}
+
 /// A clock that moves only when told to.
 pub struct ManualClock {
     now: watch::Sender<DateTime<Utc>>,
@@ -114,6 +138,14 @@ mod tests {
         // Never backwards.
         clock.set(start);
         assert_eq!(clock.now(), start + chrono::Duration::hours(1));
+    }
+
+    #[tokio::test]
+    async fn offset_clock_reads_the_chosen_instant() {
+        let start = Utc.with_ymd_and_hms(2026, 2, 9, 0, 0, 0).unwrap();
+        let clock = OffsetClock::starting_at(start);
+        assert!((clock.now() - start).num_seconds().abs() < 5);
+        clock.sleep_until(start - chrono::Duration::seconds(1)).await;
     }
 
     #[tokio::test]

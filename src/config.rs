@@ -779,7 +779,12 @@ mod tests {
 
     #[test]
     fn shipped_config_file_is_the_defaults() {
-        assert_eq!(parse(DEFAULT_FILE), Config::default());
+        // The shipped file lives in config/ and points at the repository's digests/ and state/.
+        let shipped = from_yaml(DEFAULT_FILE, Path::new("config/digestbot.yaml"), Path::new("config")).unwrap();
+        let mut expected = Config::default();
+        expected.digests_dir = PathBuf::from("config/../digests");
+        expected.state_path = PathBuf::from("config/../state/digestbot.sqlite3");
+        assert_eq!(shipped, expected);
         for token in ["DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"] {
             assert!(DEFAULT_FILE.contains(token), "the shipped file should mention {token}");
         }

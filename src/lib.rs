@@ -10,15 +10,29 @@
 //! - [`schedule`]: the weekly slot and the next delivery instant, daylight saving time included.
 //! - [`config`]: the typed configuration, parsed from `config/digestbot.yaml` (its `load` is the one
 //!   function here that reads a file).
+//!
+//! The edges, each thin and tested against a real SQLite file or a fake platform on loopback:
+//! - [`store`]: subscriptions, the delivery ledger, failures and slots in SQLite.
+//! - [`files`]: the digests folder, re-read when files change.
+//! - [`deliver`]: one digest to many targets, exactly once, within rate limits, with retries.
+//! - [`scheduler`]: the weekly slot, catch-up after downtime, and retries of failed targets.
+//! - [`discord`]: the gateway client for `/digest`, Create Message and webhook sinks.
+//! - [`bot`]: what both platforms share when running a command.
+//! - [`clock`]: the injected wall clock (system, shifted by `--now`, or moved by hand in tests).
+//! - [`cli`] and [`serve`]: the command line and the wiring of `digestbot serve`.
 
 pub mod bot;
+pub mod cli;
 pub mod clock;
 pub mod command;
 pub mod config;
 pub mod deliver;
 pub mod digest;
+pub mod discord;
 pub mod files;
 pub mod i18n;
 pub mod render;
 pub mod schedule;
+pub mod scheduler;
+pub mod serve;
 pub mod store;

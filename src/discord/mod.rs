@@ -1,0 +1,90 @@
+//! Discord: the gateway client that answers `/digest`, and the REST and webhook sinks that deliver.
+//!
+//! Everything goes through serenity's `Http`, built with `.proxy(api_base)` so that `discord.api_base`
+//! redirects every REST call and the gateway lookup (for HTTP proxies, and for the tests' fake
+//! Discord). serenity honours the proxy only with its own ratelimiter off, so the bot always turns it
+//! off and paces itself (see `deliver::limiter`): one behaviour in production and in tests.
+//!
+//! - [`commands`]: the `/digest` registration payload and its idempotent bulk overwrite.
+//! - [`handler`]: interactions in, replies out, within Discord's 3-second window.
+//! - [`rest`]: Create Message with a nonce, and Execute Webhook, as delivery sinks.
+
+pub mod commands;
+pub mod handler;
+pub mod rest;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serenity::all::{GatewayIntents, HttpBuilder, ShardManager};
+
+use crate::bot::Bot;
+use crate::config::Secret;
+
+/// Discord's default API base; any other value is used as serenity's proxy.
+pub const DEFAULT_API_BASE: &str = "https://discord.com";
+
+/// Timeout of each REST request (serenity's default client has none).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// serenity's `Http` and the reqwest client inside it (shared by the sinks for raw requests, whose
+/// answers they need whole: status, rate-limit headers and body).
+#[derive(Clone)]
+pub struct Rest {
+    pub http: Arc<serenity::http::Http>,
+    pub client: reqwest::Client,
+}
+
+impl Rest {
+    pub fn new(token: &Secret, api_base: &str) -> anyhow::Result<Rest> {
+        let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?;
+        Ok(Rest { http: Arc::new(build_http(token, api_base, client.clone())), client })
+    }
+}
+
+/// serenity's `Http` pointed at `api_base`, with its ratelimiter off (see the module doc).
+fn build_http(token: &Secret, api_base: &str, client: reqwest::Client) -> serenity::http::Http {
+    HttpBuilder::new(token.expose())
+        .client(client)
+        .proxy(api_base.trim_end_matches('/'))
+        .ratelimiter_disabled(true)
+        .build()
+}
+
+/// The running gateway client.
+pub struct Gateway {
+    shard_manager: Arc<ShardManager>,
+    /// Resolves with the reason when the client stops (on its own, or after `shutdown`).
+    pub stopped: tokio::sync::oneshot::Receiver<String>,
+}
+
+impl Gateway {
+    /// Closes the gateway connection and waits (briefly) for the client to stop.
+    pub async fn shutdown(self) {
+        self.shard_manager.shutdown_all().await;
+        let _ = tokio::time::timeout(Duration::from_secs(10), self.stopped).await;
+    }
+}
+
+/// Connects to the gateway and answers interactions until shut down. Only the unprivileged `GUILDS`
+/// intent is asked for: slash commands arrive without any intent.
+pub async fn start(bot: Bot, token: &Secret, rest: &Rest) -> anyhow::Result<Gateway> {
+    let api_base = bot.config.discord.api_base.clone();
+    let guild = bot.config.discord.guild_id;
+    let handler = handler::Handler::new(bot, guild);
+    let http = build_http(token, &api_base, rest.client.clone());
+    let mut client = serenity::all::ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
+        .event_handler(handler)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot build the Discord client: {}", handler::describe(&e)))?;
+    let shard_manager = client.shard_manager.clone();
+    let (tx, stopped) = tokio::sync::oneshot::channel();
+    tokio::spawn(async move {
+        let reason = match client.start().await {
+            Ok(()) => "closed".to_string(),
+            Err(e) => handler::describe(&e),
+        };
+        let _ = tx.send(reason);
+    });
+    Ok(Gateway { shard_manager, stopped })
+}

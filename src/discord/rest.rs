@@ -1,0 +1,246 @@
+//! Delivery sinks for Discord: Create Message in a channel, and Execute Webhook.
+//!
+//! Both send the raw JSON the Discord encoder produced, through serenity's request builder (so the
+//! proxy rewrite and the token header are serenity's) but read the answer whole: the status, the
+//! rate-limit headers and the body's `retry_after`, which serenity's error type drops. Create Message
+//! adds `nonce` and `enforce_nonce: true`, so a retry after a lost answer cannot post twice.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use serenity::all::{ChannelId, LightMethod, Request, Route};
+
+use crate::clock::BoxFuture;
+use crate::config::Secret;
+use crate::deliver::{SendError, Sent, Sink};
+use crate::store::Target;
+
+use super::{DEFAULT_API_BASE, Rest};
+
+/// Create Message to the bot's subscribed channels.
+pub struct ChannelSink {
+    rest: Rest,
+}
+
+impl ChannelSink {
+    pub fn new(rest: Rest) -> ChannelSink {
+        ChannelSink { rest }
+    }
+
+    async fn create_message(&self, target: &Target, body: &Value, nonce: &str) -> Result<Sent, SendError> {
+        let channel_id = target
+            .channel
+            .parse::<u64>()
+            .ok()
+            .filter(|&id| id != 0)
+            .ok_or_else(|| SendError::Rejected(format!("`{}` is not a Discord channel id", target.channel)))?;
+        let mut body = body.clone();
+        if let Some(map) = body.as_object_mut() {
+            map.insert("nonce".into(), Value::String(nonce.to_string()));
+            map.insert("enforce_nonce".into(), Value::Bool(true));
+        }
+        let bytes = serde_json::to_vec(&body).map_err(|e| SendError::Rejected(e.to_string()))?;
+        let request =
+            Request::new(Route::ChannelMessages { channel_id: ChannelId::new(channel_id) }, LightMethod::Post)
+                .body(Some(bytes))
+                .build(&self.rest.client, self.rest.http.token(), self.rest.http.proxy.as_deref())
+                .map_err(|e| SendError::Rejected(format!("cannot build the request: {e}")))?;
+        let response = request.send().await.map_err(network_error)?;
+        read_answer(response).await
+    }
+}
+
+impl Sink for ChannelSink {
+    fn send<'a>(
+        &'a self,
+        target: &'a Target,
+        body: &'a Value,
+        nonce: &'a str,
+    ) -> BoxFuture<'a, Result<Sent, SendError>> {
+        Box::pin(self.create_message(target, body, nonce))
+    }
+
+    /// Message creation in one channel is observed at 5 per 5 s.
+    fn channel_rate(&self) -> (u32, Duration) {
+        (5, Duration::from_secs(5))
+    }
+
+    /// 50 requests per second per bot, with a little margin for the network's jitter.
+    fn global_rate(&self) -> Option<(u32, Duration)> {
+        Some((50, Duration::from_millis(1030)))
+    }
+}
+
+/// Execute Webhook for the webhooks in `discord.webhooks`, keyed by their label.
+pub struct WebhookSink {
+    client: reqwest::Client,
+    /// label -> webhook URL, already rewritten to `api_base`.
+    urls: HashMap<String, Secret>,
+}
+
+impl WebhookSink {
+    /// `webhooks` are (label, URL) pairs; URLs on discord.com are sent to `api_base` instead.
+    pub fn new(client: reqwest::Client, api_base: &str, webhooks: Vec<(String, Secret)>) -> WebhookSink {
+        let base = api_base.trim_end_matches('/');
+        let urls = webhooks
+            .into_iter()
+            .map(|(label, url)| {
+                let url = url.expose();
+                let rewritten = ["https://discord.com", "https://discordapp.com"]
+                    .iter()
+                    .find_map(|prefix| url.strip_prefix(prefix).filter(|_| base != DEFAULT_API_BASE))
+                    .map_or_else(|| url.to_string(), |rest| format!("{base}{rest}"));
+                (label, Secret::new(rewritten))
+            })
+            .collect();
+        WebhookSink { client, urls }
+    }
+
+    async fn execute(&self, target: &Target, body: &Value) -> Result<Sent, SendError> {
+        let url = self
+            .urls
+            .get(&target.channel)
+            .ok_or_else(|| SendError::Rejected(format!("no webhook is configured as {}", target.channel)))?;
+        let response =
+            self.client.post(url.expose()).query(&[("wait", "true")]).json(body).send().await.map_err(network_error)?;
+        read_answer(response).await
+    }
+}
+
+impl Sink for WebhookSink {
+    /// Webhooks take no nonce (Discord ignores it there); the ledger alone prevents repeats.
+    fn send<'a>(
+        &'a self,
+        target: &'a Target,
+        body: &'a Value,
+        _nonce: &'a str,
+    ) -> BoxFuture<'a, Result<Sent, SendError>> {
+        Box::pin(self.execute(target, body))
+    }
+
+    fn channel_rate(&self) -> (u32, Duration) {
+        (5, Duration::from_secs(2))
+    }
+
+    fn global_rate(&self) -> Option<(u32, Duration)> {
+        Some((50, Duration::from_millis(1030)))
+    }
+}
+
+/// A request that never got an answer. The message carries no URL: webhook URLs are secrets.
+fn network_error(e: reqwest::Error) -> SendError {
+    let kind = if e.is_timeout() {
+        "timed out"
+    } else if e.is_connect() {
+        "could not connect"
+    } else {
+        "connection failed"
+    };
+    SendError::Transient(format!("request {kind}"))
+}
+
+/// Sorts Discord's answer into success or the kind of failure.
+async fn read_answer(response: reqwest::Response) -> Result<Sent, SendError> {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    classify(status, &headers, &body)
+}
+
+fn header_f64(headers: &HeaderMap, name: &str) -> Option<f64> {
+    headers.get(name)?.to_str().ok()?.trim().parse().ok()
+}
+
+fn seconds(s: f64) -> Duration {
+    Duration::try_from_secs_f64(s.max(0.0)).unwrap_or(Duration::from_secs(60))
+}
+
+/// The answer of a Create Message or Execute Webhook, by status.
+pub fn classify(status: u16, headers: &HeaderMap, body: &Value) -> Result<Sent, SendError> {
+    let message = || {
+        let text = body.get("message").and_then(Value::as_str).unwrap_or("no message");
+        match body.get("code").and_then(Value::as_i64) {
+            Some(code) => format!("{text} (HTTP {status}, code {code})"),
+            None => format!("{text} (HTTP {status})"),
+        }
+    };
+    match status {
+        200..=299 => {
+            let exhausted = header_f64(headers, "x-ratelimit-remaining") == Some(0.0);
+            Ok(Sent {
+                message_id: body.get("id").and_then(Value::as_str).map(str::to_string),
+                exhausted_for: exhausted.then(|| header_f64(headers, "x-ratelimit-reset-after").map(seconds)).flatten(),
+            })
+        }
+        429 => {
+            let retry_after = body
+                .get("retry_after")
+                .and_then(Value::as_f64)
+                .or_else(|| header_f64(headers, "retry-after"))
+                .map_or(Duration::from_secs(1), seconds);
+            let global = body.get("global").and_then(Value::as_bool).unwrap_or(false)
+                || headers.get("x-ratelimit-global").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
+            Err(SendError::RateLimited { retry_after, global })
+        }
+        401 => Err(SendError::Unauthorized(message())),
+        403 | 404 => Err(SendError::Gone(message())),
+        500..=599 | 408 => Err(SendError::Transient(message())),
+        _ => Err(SendError::Rejected(message())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (k, v) in pairs {
+            map.insert(*k, v.parse().unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn classification() {
+        let none = HeaderMap::new();
+        assert_eq!(
+            classify(200, &none, &json!({"id": "123"})),
+            Ok(Sent { message_id: Some("123".into()), exhausted_for: None })
+        );
+        let empty = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset-after", "2.5")]);
+        assert_eq!(
+            classify(200, &empty, &json!({"id": "1"})).unwrap().exhausted_for,
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(
+            classify(429, &none, &json!({"message": "slow", "retry_after": 0.25, "global": true})),
+            Err(SendError::RateLimited { retry_after: Duration::from_millis(250), global: true })
+        );
+        assert_eq!(
+            classify(429, &headers(&[("retry-after", "3")]), &Value::Null),
+            Err(SendError::RateLimited { retry_after: Duration::from_secs(3), global: false })
+        );
+        assert!(matches!(classify(401, &none, &Value::Null), Err(SendError::Unauthorized(_))));
+        assert_eq!(
+            classify(403, &none, &json!({"message": "Missing Access", "code": 50001})),
+            Err(SendError::Gone("Missing Access (HTTP 403, code 50001)".into()))
+        );
+        assert!(matches!(classify(404, &none, &Value::Null), Err(SendError::Gone(_))));
+        assert!(matches!(classify(502, &none, &Value::Null), Err(SendError::Transient(_))));
+        assert!(matches!(classify(400, &none, &Value::Null), Err(SendError::Rejected(_))));
+    }
+
+    #[test]
+    fn webhook_urls_follow_the_api_base_and_stay_secret() {
+        let hooks = vec![("env:HOOK".to_string(), Secret::new("https://discord.com/api/webhooks/1/abc"))];
+        let sink = WebhookSink::new(reqwest::Client::new(), "http://127.0.0.1:9/", hooks.clone());
+        assert_eq!(sink.urls["env:HOOK"].expose(), "http://127.0.0.1:9/api/webhooks/1/abc");
+        let sink = WebhookSink::new(reqwest::Client::new(), DEFAULT_API_BASE, hooks);
+        assert_eq!(sink.urls["env:HOOK"].expose(), "https://discord.com/api/webhooks/1/abc");
+        assert!(!format!("{:?}", sink.urls).contains("abc"));
+    }
+}

@@ -1,0 +1,147 @@
+//! The weekly scheduler: a thin loop around [`Scheduler::run_due`], which tests call directly.
+//!
+//! At each slot (Monday 09:00 KST by default) the digest published by the slot's day goes to every
+//! target subscribed before the slot that has not received it. The same step runs at start-up: a
+//! slot missed while the bot was down is delivered if it is at most `schedule.catch_up` old, and a
+//! slot whose delivery was interrupted is finished. The ledger makes every run idempotent, so running
+//! a slot twice posts nothing twice. Targets that failed for a temporary reason are retried every
+//! [`RETRY_EVERY`] while the slot is within the catch-up window.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+use crate::bot::Bot;
+use crate::deliver::{DeliverOptions, Deliverer, Report};
+use crate::store::{Platform, StoreError};
+
+/// How long after a partly failed slot run to try the failed targets again.
+pub const RETRY_EVERY: Duration = Duration::from_secs(10 * 60);
+
+/// What a step did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SlotRun {
+    /// No slot is due: the last one is finished or older than the catch-up window.
+    NotDue,
+    /// The slot came but no digest was published by its day.
+    NoDigest { slot: DateTime<Utc> },
+    /// Every target already had the slot's digest: nothing was posted.
+    NothingNew { slot: DateTime<Utc>, digest: String },
+    /// A delivery ran.
+    Delivered { slot: DateTime<Utc>, report: Report },
+}
+
+/// Why the scheduler stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SchedulerError {
+    /// A platform refused the token: the bot cannot work until it is fixed.
+    #[error("{platform} refused the token: {message}")]
+    Unauthorized { platform: &'static str, message: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+pub struct Scheduler {
+    bot: Bot,
+    deliverer: Arc<Deliverer>,
+}
+
+impl Scheduler {
+    pub fn new(bot: Bot, deliverer: Arc<Deliverer>) -> Scheduler {
+        Scheduler { bot, deliverer }
+    }
+
+    /// The most recent slot if it is due now: at most `catch_up` old and not finished.
+    pub fn due_slot(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let schedule = &self.bot.config.schedule;
+        let slot = schedule.slot.latest_at_or_before(now);
+        let age = (now - slot).to_std().unwrap_or(Duration::ZERO);
+        if age > schedule.catch_up {
+            return Ok(None);
+        }
+        let finished = self.bot.store.slot(slot)?.is_some_and(|record| record.finished_at.is_some());
+        Ok((!finished).then_some(slot))
+    }
+
+    /// One step: delivers the due slot, if any.
+    pub async fn run_due(&self) -> Result<SlotRun, SchedulerError> {
+        let now = self.bot.now();
+        let Some(slot) = self.due_slot(now)? else { return Ok(SlotRun::NotDue) };
+        self.run_slot(slot).await
+    }
+
+    /// Delivers the digest of `slot` to the slot's targets.
+    pub async fn run_slot(&self, slot: DateTime<Utc>) -> Result<SlotRun, SchedulerError> {
+        if let Err(e) = self.bot.library.reload() {
+            warn!(error = %format!("{e:#}"), "could not re-read the digests folder; using the last good copy");
+        }
+        let store = &self.bot.store;
+        let library = self.bot.library.current();
+        let day = self.bot.config.schedule.slot.local_date(slot);
+        let Some(digest) = library.latest(day) else {
+            info!(%slot, "no digest is published yet; nothing to post");
+            store.slot_started(slot, None, self.bot.now())?;
+            store.slot_finished(slot, self.bot.now())?;
+            return Ok(SlotRun::NoDigest { slot });
+        };
+        let id = digest.id();
+        let targets = self.bot.targets(slot)?;
+        let mut pending = Vec::new();
+        for target in targets {
+            if !store.delivered(&target, &id)? {
+                pending.push(target);
+            }
+        }
+        store.slot_started(slot, Some(&id), self.bot.now())?;
+        if pending.is_empty() {
+            info!(%slot, digest = %id, "no new digest since the last delivery; nothing posted");
+            store.slot_finished(slot, self.bot.now())?;
+            return Ok(SlotRun::NothingNew { slot, digest: id });
+        }
+        info!(%slot, digest = %id, targets = pending.len(), "delivering the weekly digest");
+        let report = self.deliverer.deliver(digest, &pending, &DeliverOptions::default()).await;
+        if let Some((platform, message)) = report.unauthorized().into_iter().next() {
+            return Err(SchedulerError::Unauthorized { platform: platform_name(platform), message });
+        }
+        if !report.has_retryable() {
+            store.slot_finished(slot, self.bot.now())?;
+        }
+        Ok(SlotRun::Delivered { slot, report })
+    }
+
+    /// Runs until `shutdown` turns true: a step now (catch-up), then one at every slot, with retries
+    /// of temporary failures in between.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> Result<(), SchedulerError> {
+        let clock = self.bot.clock.clone();
+        loop {
+            if *shutdown.borrow() {
+                return Ok(());
+            }
+            let run = self.run_due().await?;
+            let now = clock.now();
+            let mut wake = self.bot.config.schedule.slot.next_after(now);
+            if let SlotRun::Delivered { report, .. } = &run {
+                if report.has_retryable() {
+                    let retry = now + chrono::Duration::from_std(RETRY_EVERY).unwrap_or_default();
+                    wake = wake.min(retry);
+                    info!(at = %retry, "some targets failed; trying them again later");
+                }
+            }
+            info!(next = %wake.with_timezone(&self.bot.config.schedule.slot.tz), "waiting for the next delivery");
+            tokio::select! {
+                _ = clock.sleep_until(wake) => {}
+                _ = shutdown.changed() => return Ok(()),
+            }
+        }
+    }
+}
+
+fn platform_name(platform: Platform) -> &'static str {
+    match platform {
+        Platform::Discord | Platform::DiscordWebhook => "Discord",
+        Platform::Slack | Platform::SlackWebhook => "Slack",
+    }
+}

@@ -1,0 +1,200 @@
+//! `digestbot serve`: wires the Discord gateway, the Slack endpoint, the delivery sinks, the digests
+//! watcher and the weekly scheduler together, and stops them gracefully on SIGINT or SIGTERM.
+//!
+//! Tokens come from the environment only: `DISCORD_TOKEN`, `SLACK_BOT_TOKEN` and
+//! `SLACK_SIGNING_SECRET`. Either platform runs alone or both together; webhooks need no token. On a
+//! signal, deliveries stop before their next message (the ledger has every part already posted) and
+//! the gateway is closed.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::sync::watch;
+use tracing::{error, info, warn};
+
+use crate::bot::Bot;
+use crate::clock::Clock;
+use crate::config::{Config, Secret};
+use crate::deliver::Deliverer;
+use crate::discord;
+use crate::files::LibraryHandle;
+use crate::scheduler::Scheduler;
+use crate::store::{Platform, Store};
+
+/// How often the digests folder is checked for new or changed files.
+pub const RELOAD_EVERY: Duration = Duration::from_secs(30);
+/// How long shutdown waits for in-flight deliveries.
+const DRAIN: Duration = Duration::from_secs(30);
+
+/// The tokens, from the environment.
+#[derive(Debug, Default, Clone)]
+pub struct Credentials {
+    pub discord: Option<Secret>,
+    pub slack_bot: Option<Secret>,
+    pub slack_signing: Option<Secret>,
+}
+
+impl Credentials {
+    pub fn from_env() -> Credentials {
+        let var = |name: &str| {
+            std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).map(Secret::new)
+        };
+        Credentials {
+            discord: var("DISCORD_TOKEN"),
+            slack_bot: var("SLACK_BOT_TOKEN"),
+            slack_signing: var("SLACK_SIGNING_SECRET"),
+        }
+    }
+}
+
+/// A deliverer with a sink for every platform the environment and config allow.
+pub fn deliverer(
+    config: &Config,
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<Deliverer> {
+    let credentials = Credentials::from_env();
+    let mut deliverer = Deliverer::new(store, clock, config.locale, shutdown);
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(15)).build()?;
+    if let Some(token) = &credentials.discord {
+        let rest = discord::Rest::new(token, &config.discord.api_base)?;
+        deliverer = deliverer.with_sink(Platform::Discord, Arc::new(discord::rest::ChannelSink::new(rest)));
+    }
+    if !config.discord.webhooks.is_empty() {
+        let hooks = resolve_webhooks(&config.discord.webhooks, "discord.webhooks")?;
+        let sink = discord::rest::WebhookSink::new(client.clone(), &config.discord.api_base, hooks);
+        deliverer = deliverer.with_sink(Platform::DiscordWebhook, Arc::new(sink));
+    }
+    Ok(deliverer)
+}
+
+/// (label, URL) of each configured webhook; an unset variable is an error naming it.
+fn resolve_webhooks(refs: &[crate::config::WebhookRef], key: &str) -> anyhow::Result<Vec<(String, Secret)>> {
+    refs.iter()
+        .map(|r| {
+            let url = r.resolve(|name| std::env::var(name).ok()).with_context(|| format!("{key}: {}", r.label()))?;
+            Ok((r.label(), url))
+        })
+        .collect()
+}
+
+/// Runs the bot until a signal or a fatal error. Exit codes: 0 after a signal, 1 on a fatal error,
+/// 2 when there is nothing to run (no token and no webhook).
+pub async fn run(config: Config, clock: Arc<dyn Clock>) -> ExitCode {
+    let credentials = Credentials::from_env();
+    let slack_ready = credentials.slack_bot.is_some() && credentials.slack_signing.is_some();
+    let has_webhooks = !config.discord.webhooks.is_empty() || !config.slack.webhooks.is_empty();
+    if credentials.discord.is_none() && !slack_ready && !has_webhooks {
+        eprintln!(
+            "error: DISCORD_TOKEN is not set.\n\
+             Set it to your Discord bot's token (Developer Portal > your application > Bot > Reset Token), e.g.\n\
+             \n    export DISCORD_TOKEN='...'\n\n\
+             For Slack, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET instead (or as well). See README.md."
+        );
+        return ExitCode::from(2);
+    }
+    if credentials.slack_bot.is_some() != credentials.slack_signing.is_some() {
+        warn!("Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; the Slack endpoint stays off");
+    }
+    match serve(config, clock, credentials).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!(error = %format!("{e:#}"), "stopped");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: Config, clock: Arc<dyn Clock>, credentials: Credentials) -> anyhow::Result<()> {
+    let config = Arc::new(config);
+    let store = Arc::new(Store::open(&config.state_path)?);
+    let library = LibraryHandle::open(&config.digests_dir)?;
+    library.current().warm_up();
+    let bot = Bot { config: config.clone(), library: library.clone(), store: store.clone(), clock: clock.clone() };
+    let (shutdown_tx, shutdown_rx) = watch::channel(false);
+    let deliverer = Arc::new(deliverer(&config, store, clock, shutdown_rx.clone())?);
+
+    let gateway = match &credentials.discord {
+        Some(token) => {
+            let rest = discord::Rest::new(token, &config.discord.api_base)?;
+            Some(discord::start(bot.clone(), token, &rest).await?)
+        }
+        None => None,
+    };
+
+    let reloader = tokio::spawn(reload_loop(library, shutdown_rx.clone()));
+    let mut scheduler = tokio::spawn(Scheduler::new(bot, deliverer).run(shutdown_rx.clone()));
+    let mut gateway = gateway;
+    let gateway_stopped = async {
+        match gateway.as_mut() {
+            Some(g) => (&mut g.stopped).await.unwrap_or_else(|_| "the client task ended".into()),
+            None => std::future::pending().await,
+        }
+    };
+
+    let outcome: anyhow::Result<()> = tokio::select! {
+        signal = shutdown_signal() => {
+            info!(signal, "shutting down");
+            Ok(())
+        }
+        result = &mut scheduler => match result {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(e.into()),
+            Err(e) => Err(anyhow::anyhow!("the scheduler stopped unexpectedly: {e}")),
+        },
+        reason = gateway_stopped => Err(anyhow::anyhow!("the Discord connection ended: {reason}")),
+    };
+
+    let _ = shutdown_tx.send(true);
+    if !scheduler.is_finished() {
+        match tokio::time::timeout(DRAIN, &mut scheduler).await {
+            Ok(_) => info!("deliveries drained"),
+            Err(_) => warn!("deliveries still running after {DRAIN:?}; the ledger resumes them at the next start"),
+        }
+    }
+    reloader.abort();
+    if let Some(gateway) = gateway {
+        gateway.shutdown().await;
+        info!("Discord gateway closed");
+    }
+    outcome
+}
+
+async fn reload_loop(library: LibraryHandle, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = tokio::time::sleep(RELOAD_EVERY) => {}
+            _ = shutdown.changed() => return,
+        }
+        if let Err(e) = library.reload() {
+            warn!(error = %format!("{e:#}"), "could not re-read the digests folder");
+        }
+    }
+}
+
+/// Completes on SIGINT or SIGTERM, naming which.
+async fn shutdown_signal() -> &'static str {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => "SIGINT",
+                _ = term.recv() => "SIGTERM",
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                "SIGINT"
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+        "SIGINT"
+    }
+}
