@@ -56,6 +56,7 @@ impl Locale {
     }
 
     pub fn search_results(self, query: &str, total: usize, shown: usize) -> String {
+        let query = code_safe(query);
         match self {
             Locale::Ko => format!("`{query}` 검색 결과 {total}건 중 {shown}건"),
             Locale::En => format!("{shown} of {total} results for `{query}`"),
@@ -63,6 +64,7 @@ impl Locale {
     }
 
     pub fn no_results(self, query: &str) -> String {
+        let query = code_safe(query);
         match self {
             Locale::Ko => format!("`{query}`에 대한 검색 결과가 없습니다."),
             Locale::En => format!("No results for `{query}`."),
@@ -81,6 +83,7 @@ impl Locale {
     }
 
     pub fn bad_date(self, input: &str) -> String {
+        let input = code_safe(input);
         match self {
             Locale::Ko => {
                 format!("`{input}`은(는) 올바른 날짜가 아닙니다. YYYY-MM-DD 형식으로 입력해 주세요. 예: `2026-02-09`")
@@ -203,6 +206,7 @@ impl Locale {
     }
 
     pub fn unknown_command(self, input: &str) -> String {
+        let input = code_safe(input);
         match self {
             Locale::Ko => format!("알 수 없는 명령입니다: `{input}`. `/digest help`를 입력해 보세요."),
             Locale::En => format!("Unknown command: `{input}`. Try `/digest help`."),
@@ -210,6 +214,7 @@ impl Locale {
     }
 
     pub fn bad_page(self, input: &str) -> String {
+        let input = code_safe(input);
         match self {
             Locale::Ko => format!("`{input}`은(는) 올바른 페이지 번호가 아닙니다."),
             Locale::En => format!("`{input}` is not a page number."),
@@ -247,6 +252,24 @@ impl Locale {
             Locale::En => format!("Subscribed channels receive the latest digest every {slot}."),
         }
     }
+}
+
+/// User input shown inside a `code span`: backticks would end it, line breaks would split it.
+fn code_safe(input: &str) -> String {
+    let cleaned: String = input
+        .chars()
+        .map(|c| {
+            if c == '`' {
+                '\''
+            } else if c.is_control() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect();
+    let trimmed = cleaned.trim();
+    if trimmed.is_empty() { "-".to_string() } else { trimmed.to_string() }
 }
 
 /// `2026-02-16 09:00 KST`: an instant in the configured zone, as people read it.

@@ -106,7 +106,7 @@ mod tests {
         assert!(lead(&doc).starts_with("There is no digest dated 2026-03-02."));
         assert!(!lead(&doc).contains("issue 2026-03-02"));
         let doc = with_ctx(Locale::En, "2026-02-10", |ctx| issue("02/09", ctx));
-        assert!(lead(&doc).contains("`02/09` is not a date"));
+        assert!(lead(&doc).contains("02/09 is not a date"));
     }
 
     #[test]

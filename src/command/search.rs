@@ -56,7 +56,8 @@ mod tests {
     #[test]
     fn results_are_cards_best_first() {
         let doc = with_ctx(Locale::Ko, "2026-02-10", |ctx| keyword("ADR", ctx));
-        assert_eq!(plain_text(&doc.lead), "`ADR` 검색 결과 1건 중 1건\n");
+        assert_eq!(plain_text(&doc.lead), "ADR 검색 결과 1건 중 1건\n");
+        assert!(matches!(&doc.lead[0], crate::digest::Block::Paragraph(p) if p[0] == Inline::Code("ADR".into())));
         assert_eq!(doc.cards[0].title, "2. 우아한형제들 — 우리는 코드처럼 문화도 리팩토링한다");
         assert_eq!(doc.cards[0].url.as_deref(), Some("https://techblog.woowahan.com/24820/"));
         assert!(doc.cards[0].footer.as_deref().unwrap().ends_with("· 2026-02-09"));

@@ -61,9 +61,10 @@ pub struct Field {
 }
 
 impl Doc {
-    /// A doc that is only a lead text.
+    /// A doc that is only a lead text, written in Markdown (the bot's own sentences use `code`).
     pub fn text(locale: Locale, text: impl Into<String>) -> Doc {
-        Doc::blocks(locale, vec![paragraph(text)])
+        let blocks = crate::digest::markdown::parse_blocks(&text.into()).into_iter().map(|s| s.block).collect();
+        Doc::blocks(locale, blocks)
     }
 
     /// A doc that is only lead blocks (a reply with a list in it, say).

@@ -1,5 +1,6 @@
 //! Integration tests, built as one binary: the real binary and the real platform clients, talking to
 //! fake platforms on loopback. No internet is needed.
 
+mod discord;
 mod fake_discord_smoke;
 mod support;

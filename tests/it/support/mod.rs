@@ -1,3 +1,56 @@
 //! Fakes and helpers shared by the integration tests.
 
 pub mod fake_discord;
+
+use std::path::{Path, PathBuf};
+
+/// A folder under the system temp dir, removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(name: &str) -> TempDir {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("digestbot-it-{name}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        TempDir(dir)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The user's digest, as shipped in `digests/`.
+pub const SEED: &str = include_str!("../../../digests/2026-02-09-weekly.md");
+
+/// Writes the seed digest (and any extra files) into `dir/digests` and returns that folder.
+pub fn digests_dir(dir: &Path, extra: &[(&str, &str)]) -> PathBuf {
+    let digests = dir.join("digests");
+    std::fs::create_dir_all(&digests).expect("create digests dir");
+    std::fs::write(digests.join("2026-02-09-weekly.md"), SEED).expect("write seed");
+    for (name, text) in extra {
+        std::fs::write(digests.join(name), text).expect("write digest");
+    }
+    digests
+}
+
+/// A synthetic digest with `articles` articles, each with a body of about `body_chars` characters.
+pub fn synthetic_digest(date: &str, articles: usize, body_chars: usize) -> String {
+    let mut text =
+        format!("---\ntitle: \"Synthetic {date}\"\ndate: \"{date}\"\ncategory: Backend\ntags: [Synthetic]\n---\n\n");
+    for i in 1..=articles {
+        let body = "긴 본문 문장입니다. ".repeat(body_chars / 11 + 1);
+        text.push_str(&format!(
+            "## {i}. Source{i} - \"Article {i}\"\n\n**저자:** Writer {i}\n**링크:** https://example.com/{i}\n\n### 핵심 내용\n{body}\n\n"
+        ));
+    }
+    text
+}

@@ -1,0 +1,374 @@
+//! The Discord bot end to end, in process: the real serenity client and our REST sinks against the
+//! fake Discord, with the clock injected.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use digestbot::bot::Bot;
+use digestbot::clock::ManualClock;
+use digestbot::config::{Config, Secret, WebhookRef};
+use digestbot::deliver::{Deliverer, RetryPolicy, TargetOutcome};
+use digestbot::discord::{self, Gateway, Rest};
+use digestbot::files::LibraryHandle;
+use digestbot::render::limits::check_discord_message;
+use digestbot::scheduler::{Scheduler, SchedulerError, SlotRun};
+use digestbot::store::{Platform, Store, Target};
+
+use crate::support::fake_discord::{
+    FakeDiscord, FakeOptions, Injected, LostResponse, autocomplete_interaction, command_interaction,
+};
+use crate::support::{TempDir, digests_dir, synthetic_digest};
+
+const TOKEN: &str = "test-token";
+/// Manage Channels.
+const MANAGE_CHANNELS: u64 = 1 << 4;
+const WAIT: Duration = Duration::from_secs(10);
+
+/// The slot of the seed digest: Monday 2026-02-09 09:00 KST.
+fn slot() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 2, 9, 0, 0, 0).unwrap()
+}
+
+struct App {
+    fake: FakeDiscord,
+    bot: Bot,
+    clock: Arc<ManualClock>,
+    rest: Rest,
+    _dir: TempDir,
+}
+
+async fn spawn_app(options: FakeOptions, configure: impl FnOnce(&mut Config, &FakeDiscord)) -> App {
+    let fake = FakeDiscord::start(FakeOptions { token: Some(TOKEN.into()), ..options }).await;
+    let dir = TempDir::new("discord");
+    let mut config = Config::default();
+    config.digests_dir = digests_dir(dir.path(), &[]);
+    config.state_path = dir.path().join("state/digestbot.sqlite3");
+    config.discord.api_base = fake.base_url();
+    configure(&mut config, &fake);
+    // 07:00 KST on the seed's Monday: the seed is published, and no slot is due yet.
+    let clock = Arc::new(ManualClock::new(slot() - chrono::Duration::hours(2)));
+    let bot = Bot {
+        config: Arc::new(config),
+        library: LibraryHandle::open(&dir.path().join("digests")).unwrap(),
+        store: Arc::new(Store::open(&dir.path().join("state/digestbot.sqlite3")).unwrap()),
+        clock: clock.clone(),
+    };
+    let rest = Rest::new(&Secret::new(TOKEN), &bot.config.discord.api_base).unwrap();
+    App { fake, bot, clock, rest, _dir: dir }
+}
+
+impl App {
+    async fn connect(&self) -> Gateway {
+        let gateway = discord::start(self.bot.clone(), &Secret::new(TOKEN), &self.rest).await.unwrap();
+        assert!(self.fake.wait_ready(WAIT).await, "the bot never identified");
+        gateway
+    }
+
+    fn scheduler(&self) -> (Scheduler, watch::Sender<bool>) {
+        let (tx, rx) = watch::channel(false);
+        let retry = RetryPolicy {
+            attempts: 3,
+            base: Duration::from_millis(5),
+            max: Duration::from_millis(20),
+            rate_limit_retries: 5,
+        };
+        let deliverer = Deliverer::new(self.bot.store.clone(), self.bot.clock.clone(), self.bot.config.locale, rx)
+            .with_sink(Platform::Discord, Arc::new(discord::rest::ChannelSink::new(self.rest.clone())))
+            .with_retry(retry);
+        (Scheduler::new(self.bot.clone(), Arc::new(deliverer)), tx)
+    }
+
+    /// Sends an interaction and returns the interaction response (the callback body).
+    async fn interact(&self, interaction: Value) -> Value {
+        let id: u64 = interaction["id"].as_str().unwrap().parse().unwrap();
+        assert_eq!(self.fake.send_interaction(interaction), 1);
+        self.fake.wait_callback(id, WAIT).await.expect("no interaction response")
+    }
+
+    fn spec(&self, sub: &str, options: Vec<(&str, Value)>) -> crate::support::fake_discord::InteractionSpec {
+        let mut spec = self.fake.interaction_spec(sub);
+        spec.options = options.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        spec
+    }
+}
+
+fn assert_valid(message: &Value) {
+    let problems = check_discord_message(message);
+    assert!(problems.is_empty(), "{problems:?} in {message}");
+}
+
+#[tokio::test]
+async fn registers_the_command_globally_or_in_the_guild() {
+    let app = spawn_app(FakeOptions::default(), |_, _| {}).await;
+    let gateway = app.connect().await;
+    assert!(app.fake.wait_for(|r| r.iter().any(|r| r.method == "PUT"), WAIT).await);
+    let commands = app.fake.commands(None).expect("global commands");
+    let command = &commands.as_array().unwrap()[0];
+    assert_eq!(command["name"], "digest");
+    assert_eq!(command["description_localizations"]["ko"], "주간 기술블로그 다이제스트");
+    let subs: Vec<&str> = command["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
+    assert_eq!(subs, ["latest", "keyword", "issue", "list", "subscribe", "unsubscribe", "status", "help"]);
+    assert_eq!(app.fake.identify().unwrap()["token"], "Bot test-token");
+    assert_eq!(app.fake.identify().unwrap()["intents"], 1, "only the GUILDS intent");
+    gateway.shutdown().await;
+    assert!(app.fake.wait_gateway_closed(WAIT).await);
+
+    let app = spawn_app(FakeOptions::default(), |c, _| c.discord.guild_id = Some(4242)).await;
+    let gateway = app.connect().await;
+    assert!(app.fake.wait_for(|r| r.iter().any(|r| r.method == "PUT"), WAIT).await);
+    assert!(app.fake.commands(Some(4242)).is_some());
+    assert!(app.fake.commands(None).is_none());
+    gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn latest_keyword_and_list_are_answered_in_the_channel() {
+    let app = spawn_app(FakeOptions::default(), |_, _| {}).await;
+    let gateway = app.connect().await;
+
+    let response = app.interact(command_interaction(app.spec("latest", vec![]))).await;
+    assert_eq!(response["type"], 4);
+    assert_valid(&response["data"]);
+    assert!(response["data"].get("flags").is_none(), "latest is visible to the channel");
+    let embeds = response["data"]["embeds"].as_array().unwrap();
+    assert_eq!(embeds[0]["title"], "주간 기술블로그 하이라이트 - 하이브리드 클라우드와 팀 문화 리팩토링");
+    assert_eq!(embeds[1]["url"], "https://toss.tech");
+
+    let response = app.interact(command_interaction(app.spec("keyword", vec![("query", json!("ADR"))]))).await;
+    assert_valid(&response["data"]);
+    assert_eq!(response["data"]["content"], "`ADR` 검색 결과 1건 중 1건");
+    assert_eq!(response["data"]["embeds"][0]["title"], "2. 우아한형제들 — 우리는 코드처럼 문화도 리팩토링한다");
+
+    let response = app.interact(command_interaction(app.spec("list", vec![("page", json!(1))]))).await;
+    assert!(response["data"]["content"].as_str().unwrap().contains("2026-02-09"));
+    gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn issue_with_autocomplete() {
+    let older = synthetic_digest("2026-02-02", 2, 100);
+    let app = spawn_app(FakeOptions::default(), |_, _| {}).await;
+    std::fs::write(app.bot.config.digests_dir.join("2026-02-02.md"), older).unwrap();
+    app.bot.library.reload().unwrap();
+    let gateway = app.connect().await;
+
+    let auto = autocomplete_interaction(app.spec("issue", vec![("date", json!("2026-02"))]), "date");
+    let response = app.interact(auto).await;
+    assert_eq!(response["type"], 8);
+    let values: Vec<&str> =
+        response["data"]["choices"].as_array().unwrap().iter().map(|c| c["value"].as_str().unwrap()).collect();
+    assert_eq!(values, ["2026-02-09", "2026-02-02"], "newest first");
+    let auto = autocomplete_interaction(app.spec("issue", vec![("date", json!("02-02"))]), "date");
+    assert_eq!(app.interact(auto).await["data"]["choices"].as_array().unwrap().len(), 1);
+
+    let response = app.interact(command_interaction(app.spec("issue", vec![("date", json!("2026-02-02"))]))).await;
+    assert_eq!(response["data"]["embeds"][0]["title"], "Synthetic 2026-02-02");
+    let response = app.interact(command_interaction(app.spec("issue", vec![("date", json!("2026-02-03"))]))).await;
+    assert!(response["data"]["content"].as_str().unwrap().contains("2026-02-02"), "nearest issues are offered");
+    gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn long_replies_continue_in_follow_ups() {
+    let big = synthetic_digest("2026-02-10", 13, 3000);
+    let app = spawn_app(FakeOptions::default(), |_, _| {}).await;
+    std::fs::write(app.bot.config.digests_dir.join("2026-02-10.md"), big).unwrap();
+    app.bot.library.reload().unwrap();
+    app.clock.set(Utc.with_ymd_and_hms(2026, 2, 10, 1, 0, 0).unwrap());
+    let gateway = app.connect().await;
+    let library = app.bot.library.current();
+    let expected =
+        digestbot::render::discord::messages(&digestbot::render::digest_doc(&library.all()[0], app.bot.config.locale));
+    assert!(expected.len() >= 3, "13 long articles need several messages");
+    let spec = app.spec("latest", vec![]);
+    let token = spec.token.clone();
+    let response = app.interact(command_interaction(spec)).await;
+    assert_valid(&response["data"]);
+    let followup_path = format!("/webhooks/{}/{token}", app.fake.application_id());
+    let sent =
+        |r: &[crate::support::fake_discord::Recorded]| r.iter().filter(|r| r.path.ends_with(&followup_path)).count();
+    assert!(app.fake.wait_for(|r| sent(r) == expected.len() - 1, WAIT).await);
+    let followups = app.fake.followups(&token);
+    let embeds: usize =
+        std::iter::once(&response["data"]).chain(&followups).map(|m| m["embeds"].as_array().unwrap().len()).sum();
+    assert_eq!(embeds, 14, "the header and 13 articles");
+    followups.iter().for_each(assert_valid);
+    gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn subscribe_needs_manage_channels_and_replies_privately() {
+    let app = spawn_app(FakeOptions::default(), |_, _| {}).await;
+    let gateway = app.connect().await;
+
+    let spec = app.spec("subscribe", vec![]);
+    let channel = spec.channel_id.to_string();
+    let target = Target::new(Platform::Discord, channel.clone());
+    let refused = app.interact(command_interaction(spec)).await;
+    assert_eq!(refused["data"]["flags"], 64);
+    assert!(refused["data"]["content"].as_str().unwrap().contains("Manage Channels"));
+    assert!(app.bot.store.subscription(&target).unwrap().is_none());
+
+    let mut spec = app.spec("subscribe", vec![]);
+    spec.permissions = MANAGE_CHANNELS;
+    let accepted = app.interact(command_interaction(spec)).await;
+    assert_eq!(accepted["data"]["flags"], 64);
+    // It is 07:00 KST on a Monday: the next delivery is today at 09:00.
+    assert_eq!(accepted["data"]["content"], "이 채널을 구독했습니다. 다음 발송: 2026-02-09 09:00 KST");
+    assert!(app.bot.store.subscription(&target).unwrap().is_some());
+
+    let mut spec = app.spec("subscribe", vec![]);
+    spec.permissions = 1 << 3; // Administrator
+    let again = app.interact(command_interaction(spec)).await;
+    assert!(again["data"]["content"].as_str().unwrap().starts_with("이 채널은 이미 구독 중입니다"));
+
+    let status = app.interact(command_interaction(app.spec("status", vec![]))).await;
+    assert_eq!(status["data"]["flags"], 64);
+    let fields = status["data"]["embeds"][0]["fields"].as_array().unwrap();
+    assert_eq!(fields[0]["value"], "구독 중");
+    assert_eq!(fields[1]["value"], "2026-02-09 09:00 KST");
+    gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_scheduled_slot_posts_once_to_every_subscriber() {
+    let app = spawn_app(FakeOptions::default(), |c, _| c.discord.channels = vec![111]).await;
+    let before = slot() - chrono::Duration::days(1);
+    app.bot.store.subscribe(&Target::new(Platform::Discord, "222"), before).unwrap();
+    app.bot.store.subscribe(&Target::new(Platform::Discord, "333"), slot() + chrono::Duration::minutes(5)).unwrap();
+    let (scheduler, _tx) = app.scheduler();
+
+    // An hour before the slot nothing is due; at the slot, it is.
+    app.clock.set(slot() - chrono::Duration::hours(1));
+    assert_eq!(scheduler.run_due().await.unwrap(), SlotRun::NotDue);
+    app.clock.set(slot());
+    let SlotRun::Delivered { report, .. } = scheduler.run_due().await.unwrap() else { panic!("not delivered") };
+    assert_eq!(report.count(|o| matches!(o, TargetOutcome::Delivered { parts: 1 })), 2);
+    for channel in [111, 222] {
+        let messages = app.fake.messages(channel);
+        assert_eq!(messages.len(), 1, "channel {channel}");
+        assert_valid(&messages[0]);
+        assert_eq!(messages[0]["enforce_nonce"], true);
+        assert!(messages[0]["nonce"].as_str().unwrap().len() <= 25);
+    }
+    assert!(app.fake.messages(333).is_empty(), "subscribed after the slot");
+    // The slot is done: running again, or after a restart, posts nothing.
+    assert_eq!(scheduler.run_due().await.unwrap(), SlotRun::NotDue);
+    let (restarted, _tx2) = app.scheduler();
+    assert_eq!(
+        restarted.run_slot(slot()).await.unwrap(),
+        SlotRun::NothingNew { slot: slot(), digest: "2026-02-09".into() }
+    );
+    assert_eq!(app.fake.all_messages().len(), 2);
+    // The next week has no new digest: only 333, subscribed since, receives the latest one.
+    app.clock.set(slot() + chrono::Duration::days(7));
+    let SlotRun::Delivered { report, .. } = scheduler.run_due().await.unwrap() else { panic!("not delivered") };
+    assert_eq!(report.outcomes.len(), 1);
+    assert_eq!(app.fake.messages(333).len(), 1);
+    // A week later still, everyone has it: nothing is posted.
+    app.clock.set(slot() + chrono::Duration::days(14));
+    assert!(matches!(scheduler.run_due().await.unwrap(), SlotRun::NothingNew { .. }));
+    assert_eq!(app.fake.all_messages().len(), 3);
+}
+
+#[tokio::test]
+async fn catch_up_after_downtime_only_within_the_window() {
+    let app = spawn_app(FakeOptions::default(), |c, _| c.discord.channels = vec![111]).await;
+    let (scheduler, _tx) = app.scheduler();
+    app.clock.set(slot() + chrono::Duration::hours(13));
+    assert_eq!(scheduler.run_due().await.unwrap(), SlotRun::NotDue, "13 h late is past the 12 h catch-up");
+    let app = spawn_app(FakeOptions::default(), |c, _| c.discord.channels = vec![111]).await;
+    let (scheduler, _tx) = app.scheduler();
+    app.clock.set(slot() + chrono::Duration::hours(11));
+    assert!(matches!(scheduler.run_due().await.unwrap(), SlotRun::Delivered { .. }));
+    assert_eq!(app.fake.messages(111).len(), 1);
+}
+
+#[tokio::test]
+async fn rate_limits_and_server_errors_are_retried() {
+    let app = spawn_app(FakeOptions::default(), |c, _| c.discord.channels = vec![111, 222]).await;
+    app.fake.inject(
+        "POST",
+        "/channels/111/messages",
+        vec![Injected::rate_limited(0.05, true), Injected::server_error()],
+    );
+    app.fake.inject("POST", "/channels/222/messages", vec![Injected::rate_limited(0.05, false)]);
+    let (scheduler, _tx) = app.scheduler();
+    app.clock.set(slot());
+    let SlotRun::Delivered { report, .. } = scheduler.run_due().await.unwrap() else { panic!() };
+    assert_eq!(report.count(|o| matches!(o, TargetOutcome::Delivered { .. })), 2);
+    assert_eq!(app.fake.messages(111).len(), 1);
+    assert_eq!(app.fake.messages(222).len(), 1);
+    assert_eq!(app.fake.requests_to("POST", "/channels/111/messages").len(), 3);
+}
+
+#[tokio::test]
+async fn forbidden_channels_are_marked_failed_without_holding_up_others() {
+    let app = spawn_app(FakeOptions::default(), |_, _| {}).await;
+    for channel in ["111", "222"] {
+        app.bot.store.subscribe(&Target::new(Platform::Discord, channel), slot() - chrono::Duration::days(1)).unwrap();
+    }
+    app.fake.inject("POST", "/channels/111/messages", vec![Injected::forbidden()]);
+    let (scheduler, _tx) = app.scheduler();
+    app.clock.set(slot());
+    let SlotRun::Delivered { report, .. } = scheduler.run_due().await.unwrap() else { panic!() };
+    let failed = Target::new(Platform::Discord, "111");
+    assert!(matches!(&report.outcomes[0], (t, TargetOutcome::Gone(_)) if *t == failed));
+    assert_eq!(app.fake.messages(222).len(), 1);
+    assert_eq!(app.fake.requests_to("POST", "/channels/111/messages").len(), 1, "a 403 is never retried");
+    let status = app.bot.channel_status(&failed).unwrap();
+    assert!(status.last_failure.unwrap().0.contains("Missing Access"));
+    assert!(app.bot.store.subscription(&failed).unwrap().unwrap().failed_at.is_some());
+    // A failed subscription is skipped at the next slot, until someone subscribes again.
+    assert!(!app.bot.targets(slot() + chrono::Duration::days(7)).unwrap().contains(&failed));
+}
+
+#[tokio::test]
+async fn an_unauthorized_token_stops_the_scheduler() {
+    let app = spawn_app(FakeOptions::default(), |c, _| c.discord.channels = vec![111, 222]).await;
+    app.fake.inject("POST", "/channels/", vec![Injected::unauthorized(), Injected::unauthorized()]);
+    let (scheduler, _tx) = app.scheduler();
+    app.clock.set(slot());
+    let error = scheduler.run_due().await.unwrap_err();
+    assert!(matches!(error, SchedulerError::Unauthorized { platform: "Discord", .. }), "{error}");
+    assert!(app.fake.all_messages().is_empty());
+}
+
+#[tokio::test]
+async fn a_lost_response_is_retried_with_the_same_nonce_and_posts_once() {
+    let app = spawn_app(FakeOptions::default(), |c, _| c.discord.channels = vec![111]).await;
+    app.fake.inject_lost_response("POST", "/channels/111/messages", 1, LostResponse::Close);
+    let (scheduler, _tx) = app.scheduler();
+    app.clock.set(slot());
+    let SlotRun::Delivered { report, .. } = scheduler.run_due().await.unwrap() else { panic!() };
+    assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
+    let requests = app.fake.requests_to("POST", "/channels/111/messages");
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].body["nonce"], requests[1].body["nonce"]);
+    assert_eq!(app.fake.messages(111).len(), 1);
+}
+
+#[tokio::test]
+async fn webhooks_receive_the_post_through_the_same_ledger() {
+    let app = spawn_app(FakeOptions::default(), |c, fake| {
+        c.discord.webhooks = vec![WebhookRef::Url(Secret::new(fake.webhook_url(555, "hook-token")))];
+    })
+    .await;
+    let (tx, rx) = watch::channel(false);
+    let config = app.bot.config.clone();
+    let deliverer = digestbot::serve::deliverer(&config, app.bot.store.clone(), app.bot.clock.clone(), rx).unwrap();
+    let scheduler = Scheduler::new(app.bot.clone(), Arc::new(deliverer));
+    app.clock.set(slot());
+    assert!(matches!(scheduler.run_due().await.unwrap(), SlotRun::Delivered { .. }));
+    let posted = app.fake.webhook_messages(555);
+    assert_eq!(posted.len(), 1);
+    assert_valid(&posted[0]);
+    assert!(posted[0].get("nonce").is_none());
+    assert!(matches!(scheduler.run_slot(slot()).await.unwrap(), SlotRun::NothingNew { .. }));
+    assert_eq!(app.fake.webhook_messages(555).len(), 1);
+    drop(tx);
+}
