@@ -3,4 +3,6 @@
 
 mod discord;
 mod fake_discord_smoke;
+mod fixtures;
+mod properties;
 mod support;
