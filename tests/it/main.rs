@@ -1,8 +1,10 @@
 //! Integration tests, built as one binary: the real binary and the real platform clients, talking to
 //! fake platforms on loopback. No internet is needed.
 
+mod cli;
 mod discord;
 mod fake_discord_smoke;
 mod fixtures;
 mod properties;
+mod serve;
 mod support;

@@ -1,0 +1,171 @@
+//! `digestbot serve` and `digestbot post` as processes, against the fake Discord: a process killed
+//! mid-delivery and restarted serves every channel exactly once, SIGTERM closes the gateway, and
+//! `post` respects the ledger.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use crate::support::fake_discord::{FakeDiscord, FakeOptions, LostResponse, Recorded};
+use crate::support::{TempDir, synthetic_digest};
+
+const WAIT: Duration = Duration::from_secs(20);
+const CHANNELS: [u64; 6] = [101, 102, 103, 104, 105, 106];
+/// The channel whose first message gets no answer, so the process is killed mid-delivery.
+const STUCK: u64 = 104;
+
+/// A folder with a config pointing at the fake, and a digest dated on the slot's Monday that renders
+/// to two Discord messages (a header and 11 articles are more than 10 embeds).
+fn setup(fake: &FakeDiscord, webhooks: &[String]) -> (TempDir, PathBuf) {
+    let dir = TempDir::new("serve");
+    let digests = dir.path().join("digests");
+    std::fs::create_dir_all(&digests).unwrap();
+    std::fs::write(digests.join("2026-02-09.md"), synthetic_digest("2026-02-09", 11, 200)).unwrap();
+    let channels: Vec<String> = CHANNELS.iter().map(u64::to_string).collect();
+    let hooks: Vec<String> = webhooks.iter().map(|h| format!("\"{h}\"")).collect();
+    let config = format!(
+        "digests_dir: digests\nstate_path: state/bot.sqlite3\ndiscord:\n  api_base: {}\n  channels: [{}]\n  webhooks: [{}]\n",
+        fake.base_url(),
+        channels.join(", "),
+        hooks.join(", ")
+    );
+    let path = dir.path().join("digestbot.yaml");
+    std::fs::write(&path, config).unwrap();
+    (dir, path)
+}
+
+fn bot(dir: &Path, config: &Path, now: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_digestbot"));
+    command
+        .current_dir(dir)
+        .arg("--config")
+        .arg(config)
+        .args(["--now", now])
+        .args(args)
+        .env("DISCORD_TOKEN", "test-token")
+        .env_remove("SLACK_BOT_TOKEN")
+        .env_remove("SLACK_SIGNING_SECRET")
+        .env("RUST_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    command
+}
+
+fn serve(dir: &Path, config: &Path, now: &str) -> Child {
+    bot(dir, config, now, &["serve"]).spawn().expect("start digestbot serve")
+}
+
+fn terminate(child: &mut Child) -> Option<i32> {
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill -TERM");
+    assert!(status.success());
+    for _ in 0..200 {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    panic!("digestbot did not stop within 10 s of SIGTERM");
+}
+
+/// How many Discord messages each channel receives for the test digest.
+fn parts() -> usize {
+    let digest = digestbot::digest::parse("2026-02-09.md", synthetic_digest("2026-02-09", 11, 200).as_bytes()).unwrap();
+    digestbot::render::discord::messages(&digestbot::render::digest_doc(&digest, digestbot::i18n::Locale::Ko)).len()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_delivery_and_restarted_every_channel_is_served_exactly_once() {
+    let parts = parts();
+    assert_eq!(parts, 2);
+    let fake = FakeDiscord::start(FakeOptions { token: Some("test-token".into()), ..FakeOptions::default() }).await;
+    let (dir, config) = setup(&fake, &[]);
+    let stuck = format!("/channels/{STUCK}/messages");
+    fake.inject_lost_response("POST", &stuck, 1, LostResponse::Hang);
+
+    // One minute after the Monday 09:00 KST slot: the slot is due at start-up.
+    let mut first = serve(dir.path(), &config, "2026-02-09T09:01:00+09:00");
+    let others_done = |records: &[Recorded]| {
+        let to = |c: u64| records.iter().filter(move |r| r.path.ends_with(&format!("/channels/{c}/messages")));
+        CHANNELS.iter().filter(|&&c| c != STUCK).all(|&c| to(c).filter(|r| r.status == 200).count() == parts)
+            && to(STUCK).count() == 1
+    };
+    assert!(fake.wait_for(others_done, WAIT).await, "the first run never got that far");
+    // kill -9: no chance to clean up. The stuck channel's first message was posted, its answer lost.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert_eq!(fake.messages(STUCK).len(), 1);
+
+    let mut second = serve(dir.path(), &config, "2026-02-09T09:03:00+09:00");
+    let stuck_done = |records: &[Recorded]| {
+        records.iter().filter(|r| r.path.ends_with(&format!("/channels/{STUCK}/messages")) && r.status == 200).count()
+            == parts
+    };
+    assert!(fake.wait_for(stuck_done, WAIT).await, "the restart did not finish the stuck channel");
+    // Let the restarted bot settle, then stop it gracefully.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(terminate(&mut second), Some(0));
+
+    for channel in CHANNELS {
+        let messages = fake.messages(channel);
+        assert_eq!(messages.len(), parts, "channel {channel} must get each message exactly once");
+        let mut nonces: Vec<&str> = messages.iter().map(|m| m["nonce"].as_str().unwrap()).collect();
+        nonces.dedup();
+        assert_eq!(nonces.len(), parts);
+    }
+    // The stuck message was sent again after the restart, with the same nonce, and deduplicated.
+    let stuck_requests = fake.requests_to("POST", &stuck);
+    assert_eq!(stuck_requests.len(), parts + 1);
+    assert_eq!(stuck_requests[0].body["nonce"], stuck_requests[1].body["nonce"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_closes_the_gateway_and_exits_cleanly() {
+    let fake = FakeDiscord::start(FakeOptions { token: Some("test-token".into()), ..FakeOptions::default() }).await;
+    let (dir, config) = setup(&fake, &[]);
+    // Tuesday: no slot is due, the bot just connects and waits.
+    let mut child = serve(dir.path(), &config, "2026-02-10T12:00:00+09:00");
+    assert!(fake.wait_ready(WAIT).await, "the bot never identified");
+    assert!(fake.wait_for(|r| r.iter().any(|r| r.method == "PUT"), WAIT).await, "commands were not registered");
+    assert_eq!(terminate(&mut child), Some(0));
+    assert!(fake.wait_gateway_closed(WAIT).await);
+    assert!(fake.all_messages().is_empty());
+    let mut log = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
+    assert!(log.contains("Discord gateway closed"), "{log}");
+    assert!(!log.contains("test-token"), "the token must never be logged");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn post_respects_the_ledger_unless_forced() {
+    let fake = FakeDiscord::start(FakeOptions { token: Some("test-token".into()), ..FakeOptions::default() }).await;
+    let hook = fake.webhook_url(900, "secret-hook-token");
+    let (dir, config) = setup(&fake, &[hook]);
+    let now = "2026-02-10T12:00:00+09:00";
+    let run = |args: &[&str]| bot(dir.path(), &config, now, args).output().expect("run digestbot post");
+
+    let dry = run(&["post", "--dry-run"]);
+    assert!(dry.status.success());
+    let text = String::from_utf8_lossy(&dry.stdout).into_owned();
+    assert!(text.contains("discord:101: would post 2026-02-09 (2 messages; not delivered yet)"), "{text}");
+    assert!(text.contains("discord-webhook:webhook:"), "{text}");
+    assert!(!text.contains("secret-hook-token"), "webhook URLs are secrets");
+    assert!(fake.all_messages().is_empty());
+
+    let posted = run(&["post", "--channel", "101"]);
+    assert!(posted.status.success(), "{}", String::from_utf8_lossy(&posted.stderr));
+    assert_eq!(fake.messages(101).len(), 2);
+    let again = run(&["post", "--channel", "101"]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already delivered"));
+    assert_eq!(fake.messages(101).len(), 2);
+    let forced = run(&["post", "--channel", "101", "--force"]);
+    assert!(forced.status.success());
+    assert_eq!(fake.messages(101).len(), 4);
+
+    let all = run(&["post"]);
+    assert!(all.status.success(), "{}", String::from_utf8_lossy(&all.stdout));
+    assert_eq!(fake.webhook_messages(900).len(), 2);
+    assert_eq!(fake.messages(106).len(), 2);
+    let log = String::from_utf8_lossy(&all.stderr).into_owned();
+    assert!(!log.contains("secret-hook-token") && !log.contains("test-token"), "{log}");
+}
