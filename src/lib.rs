@@ -10,6 +10,10 @@
 //! - [`schedule`]: the weekly slot and the next delivery instant, daylight saving time included.
 //! - [`config`]: the typed configuration, parsed from `config/digestbot.yaml` (its `load` is the one
 //!   function here that reads a file).
+//!
+//! The edges, each tested against a fake platform on loopback:
+//! - [`slack`]: the `/digest` slash-command endpoint (signed requests, answers within Slack's 3 s) and
+//!   the `chat.postMessage` and incoming-webhook delivery sinks.
 
 pub mod bot;
 pub mod clock;
@@ -21,4 +25,5 @@ pub mod files;
 pub mod i18n;
 pub mod render;
 pub mod schedule;
+pub mod slack;
 pub mod store;
