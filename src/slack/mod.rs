@@ -13,6 +13,8 @@
 
 pub mod api;
 pub mod http;
+pub mod reply;
+pub mod server;
 pub mod verify;
 pub mod webhook;
 
@@ -25,6 +27,7 @@ use crate::deliver::Sink;
 use crate::store::Platform;
 
 pub use api::SlackApi;
+pub use server::{SlackState, router, serve};
 pub use webhook::SlackWebhooks;
 
 /// The environment variable holding the bot token (`xoxb-…`).
