@@ -2,4 +2,5 @@
 //! fake platforms on loopback. No internet is needed.
 
 mod fake_discord_smoke;
+mod slack;
 mod support;
