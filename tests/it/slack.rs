@@ -491,6 +491,7 @@ fn texts(calls: &[Call]) -> Vec<String> {
 #[tokio::test]
 async fn a_long_reply_continues_at_the_response_url_in_order() {
     let app = spawn_app().await;
+    let started = Instant::now();
     let answer = app.command_as("C0001", "U0001", "issue 2026-02-02").await;
     assert_eq!(answer.status, 200);
     assert_eq!(answer.body["response_type"], "in_channel");
@@ -499,6 +500,8 @@ async fn a_long_reply_continues_at_the_response_url_in_order() {
 
     let name = "C0001-U0001";
     assert!(app.fake.wait_followups(name, 2, WAIT).await);
+    // The follow-ups start as soon as the response has gone out, not after the 3 s fallback.
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
     let followups = app.fake.followups(name);
     assert_eq!(texts(&followups), ["Synthetic 2026-02-02 (2/3)", "Synthetic 2026-02-02 (3/3)"]);
     for call in &followups {
