@@ -228,6 +228,18 @@ impl Locale {
         )
     }
 
+    /// A Slack reply cut short: a command's answer may have only so many follow-up messages.
+    pub fn reply_truncated(self, left_out: usize) -> String {
+        match self {
+            Locale::Ko => format!(
+                "답이 너무 길어 나머지 메시지 {left_out}개는 생략했습니다. `/digest keyword <검색어>`로 아티클을 찾아보세요."
+            ),
+            Locale::En => format!(
+                "This answer is too long for Slack: {left_out} more messages were left out. Use `/digest keyword <word>` to find an article."
+            ),
+        }
+    }
+
     pub fn help_title(self) -> &'static str {
         self.pick("digestbot 사용법", "How to use digestbot")
     }

@@ -17,6 +17,8 @@
 //! - [`deliver`]: one digest to many targets, exactly once, within rate limits, with retries.
 //! - [`scheduler`]: the weekly slot, catch-up after downtime, and retries of failed targets.
 //! - [`discord`]: the gateway client for `/digest`, Create Message and webhook sinks.
+//! - [`slack`]: the signed `/digest` slash-command endpoint (answers within Slack's 3 s), and the
+//!   `chat.postMessage` and incoming-webhook sinks.
 //! - [`bot`]: what both platforms share when running a command.
 //! - [`clock`]: the injected wall clock (system, shifted by `--now`, or moved by hand in tests).
 //! - [`cli`] and [`serve`]: the command line and the wiring of `digestbot serve`.
@@ -35,4 +37,5 @@ pub mod render;
 pub mod schedule;
 pub mod scheduler;
 pub mod serve;
+pub mod slack;
 pub mod store;

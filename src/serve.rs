@@ -21,6 +21,7 @@ use crate::deliver::Deliverer;
 use crate::discord;
 use crate::files::LibraryHandle;
 use crate::scheduler::Scheduler;
+use crate::slack;
 use crate::store::{Platform, Store};
 
 /// How often the digests folder is checked for new or changed files.
@@ -28,24 +29,30 @@ pub const RELOAD_EVERY: Duration = Duration::from_secs(30);
 /// How long shutdown waits for in-flight deliveries.
 const DRAIN: Duration = Duration::from_secs(30);
 
-/// The tokens, from the environment.
+/// The environment variable holding the Discord bot token.
+pub const DISCORD_TOKEN_VAR: &str = "DISCORD_TOKEN";
+
+/// The tokens, from the environment; a blank variable counts as unset.
 #[derive(Debug, Default, Clone)]
 pub struct Credentials {
     pub discord: Option<Secret>,
-    pub slack_bot: Option<Secret>,
-    pub slack_signing: Option<Secret>,
+    pub slack: slack::Credentials,
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }
 
 impl Credentials {
     pub fn from_env() -> Credentials {
-        let var = |name: &str| {
-            std::env::var(name).ok().map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).map(Secret::new)
-        };
-        Credentials {
-            discord: var("DISCORD_TOKEN"),
-            slack_bot: var("SLACK_BOT_TOKEN"),
-            slack_signing: var("SLACK_SIGNING_SECRET"),
-        }
+        let discord =
+            env_var(DISCORD_TOKEN_VAR).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).map(Secret::new);
+        Credentials { discord, slack: slack::Credentials::from_env(env_var) }
+    }
+
+    /// The signing secret, when both Slack values are set (the endpoint needs both).
+    fn slack_endpoint(&self) -> Option<Secret> {
+        self.slack.token.as_ref().and(self.slack.signing_secret.clone())
     }
 }
 
@@ -58,34 +65,31 @@ pub fn deliverer(
 ) -> anyhow::Result<Deliverer> {
     let credentials = Credentials::from_env();
     let mut deliverer = Deliverer::new(store, clock, config.locale, shutdown);
-    let client = reqwest::Client::builder().timeout(Duration::from_secs(15)).build()?;
+    let client = slack::http::client()?;
     if let Some(token) = &credentials.discord {
         let rest = discord::Rest::new(token, &config.discord.api_base)?;
         deliverer = deliverer.with_sink(Platform::Discord, Arc::new(discord::rest::ChannelSink::new(rest)));
     }
     if !config.discord.webhooks.is_empty() {
-        let hooks = resolve_webhooks(&config.discord.webhooks, "discord.webhooks")?;
-        let sink = discord::rest::WebhookSink::new(client.clone(), &config.discord.api_base, hooks);
+        let sink = discord::rest::WebhookSink::from_config(
+            client.clone(),
+            &config.discord.api_base,
+            &config.discord.webhooks,
+            env_var,
+        );
         deliverer = deliverer.with_sink(Platform::DiscordWebhook, Arc::new(sink));
     }
+    for (platform, sink) in slack::sinks(&config.slack, credentials.slack.token.as_ref(), &client, env_var) {
+        deliverer = deliverer.with_sink(platform, sink);
+    }
     Ok(deliverer)
-}
-
-/// (label, URL) of each configured webhook; an unset variable is an error naming it.
-fn resolve_webhooks(refs: &[crate::config::WebhookRef], key: &str) -> anyhow::Result<Vec<(String, Secret)>> {
-    refs.iter()
-        .map(|r| {
-            let url = r.resolve(|name| std::env::var(name).ok()).with_context(|| format!("{key}: {}", r.label()))?;
-            Ok((r.label(), url))
-        })
-        .collect()
 }
 
 /// Runs the bot until a signal or a fatal error. Exit codes: 0 after a signal, 1 on a fatal error,
 /// 2 when there is nothing to run (no token and no webhook).
 pub async fn run(config: Config, clock: Arc<dyn Clock>) -> ExitCode {
     let credentials = Credentials::from_env();
-    let slack_ready = credentials.slack_bot.is_some() && credentials.slack_signing.is_some();
+    let slack_ready = credentials.slack_endpoint().is_some();
     let has_webhooks = !config.discord.webhooks.is_empty() || !config.slack.webhooks.is_empty();
     if credentials.discord.is_none() && !slack_ready && !has_webhooks {
         eprintln!(
@@ -96,7 +100,7 @@ pub async fn run(config: Config, clock: Arc<dyn Clock>) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    if credentials.slack_bot.is_some() != credentials.slack_signing.is_some() {
+    if credentials.slack.token.is_some() != credentials.slack.signing_secret.is_some() {
         warn!("Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; the Slack endpoint stays off");
     }
     match serve(config, clock, credentials).await {
@@ -122,6 +126,21 @@ async fn serve(config: Config, clock: Arc<dyn Clock>, credentials: Credentials) 
         Some(token) => {
             let rest = discord::Rest::new(token, &config.discord.api_base)?;
             Some(discord::start(bot.clone(), token, &rest).await?)
+        }
+        None => None,
+    };
+
+    let slack_server = match credentials.slack_endpoint() {
+        Some(secret) => {
+            let listener = tokio::net::TcpListener::bind(config.slack.listen)
+                .await
+                .with_context(|| format!("cannot listen on slack.listen = {}", config.slack.listen))?;
+            let state = slack::SlackState::new(bot.clone(), secret, slack::http::client()?);
+            let mut stop = shutdown_rx.clone();
+            let stopped = async move {
+                let _ = stop.wait_for(|stop| *stop).await;
+            };
+            Some(tokio::spawn(slack::serve(listener, state, stopped)))
         }
         None => None,
     };
@@ -157,6 +176,13 @@ async fn serve(config: Config, clock: Arc<dyn Clock>, credentials: Credentials) 
         }
     }
     reloader.abort();
+    if let Some(server) = slack_server {
+        match tokio::time::timeout(Duration::from_secs(10), server).await {
+            Ok(Ok(Err(e))) => warn!(error = %e, "the Slack endpoint stopped with an error"),
+            Err(_) => warn!("the Slack endpoint did not stop in time"),
+            _ => info!("Slack endpoint closed"),
+        }
+    }
     if let Some(gateway) = gateway {
         gateway.shutdown().await;
         info!("Discord gateway closed");

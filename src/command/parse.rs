@@ -21,10 +21,10 @@ pub enum CommandError {
 /// Parses a typed command line, with or without the leading `/digest`.
 pub fn parse(input: &str) -> Result<Command, CommandError> {
     let mut rest = input.trim();
-    if let Some(after) = strip_prefix_ignore_case(rest, "/digest") {
-        if after.is_empty() || after.starts_with(char::is_whitespace) {
-            rest = after.trim_start();
-        }
+    if let Some(after) = strip_prefix_ignore_case(rest, "/digest")
+        && (after.is_empty() || after.starts_with(char::is_whitespace))
+    {
+        rest = after.trim_start();
     }
     let (sub, args) = match rest.split_once(char::is_whitespace) {
         Some((sub, args)) => (sub, args.trim()),

@@ -160,10 +160,10 @@ impl Report {
     pub fn unauthorized(&self) -> Vec<(Platform, String)> {
         let mut out: Vec<(Platform, String)> = Vec::new();
         for (target, outcome) in &self.outcomes {
-            if let TargetOutcome::Unauthorized(msg) = outcome {
-                if !out.iter().any(|(p, _)| *p == target.platform) {
-                    out.push((target.platform, msg.clone()));
-                }
+            if let TargetOutcome::Unauthorized(msg) = outcome
+                && !out.iter().any(|(p, _)| *p == target.platform)
+            {
+                out.push((target.platform, msg.clone()));
             }
         }
         out

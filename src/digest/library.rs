@@ -61,7 +61,7 @@ impl Library {
                 Err(e) => errors.push(e),
             }
         }
-        digests.sort_by(|a, b| b.date.cmp(&a.date));
+        digests.sort_by_key(|d| std::cmp::Reverse(d.date));
         errors.sort_by(|a, b| (a.path.as_str(), a.line).cmp(&(b.path.as_str(), b.line)));
         Library { digests, errors, index: OnceLock::new() }
     }

@@ -336,10 +336,10 @@ impl Builder {
             }
             TagEnd::Item => {
                 self.close_implicit_paragraph();
-                if let Some(BlockFrame::Item(blocks)) = self.pop_block_frame() {
-                    if let Some(BlockFrame::List { items, .. }) = self.blocks.last_mut() {
-                        items.push(blocks);
-                    }
+                if let Some(BlockFrame::Item(blocks)) = self.pop_block_frame()
+                    && let Some(BlockFrame::List { items, .. }) = self.blocks.last_mut()
+                {
+                    items.push(blocks);
                 }
             }
             TagEnd::Table => {
@@ -359,10 +359,10 @@ impl Builder {
                 }
             }
             TagEnd::TableCell => {
-                if let Some(InlineFrame::Cell(content)) = self.inlines.pop() {
-                    if let Some(BlockFrame::Table { row, .. }) = self.blocks.last_mut() {
-                        row.push(content);
-                    }
+                if let Some(InlineFrame::Cell(content)) = self.inlines.pop()
+                    && let Some(BlockFrame::Table { row, .. }) = self.blocks.last_mut()
+                {
+                    row.push(content);
                 }
             }
             TagEnd::Emphasis
@@ -450,12 +450,11 @@ impl Builder {
     }
 
     fn close_implicit_paragraph(&mut self) {
-        if let Some(InlineFrame::Paragraph { implicit: true, .. }) = self.inlines.last() {
-            if let Some(InlineFrame::Paragraph { content, .. }) = self.inlines.pop() {
-                if !content.is_empty() {
-                    self.push_block(Block::Paragraph(content));
-                }
-            }
+        if let Some(InlineFrame::Paragraph { implicit: true, .. }) = self.inlines.last()
+            && let Some(InlineFrame::Paragraph { content, .. }) = self.inlines.pop()
+            && !content.is_empty()
+        {
+            self.push_block(Block::Paragraph(content));
         }
     }
 
@@ -478,10 +477,10 @@ impl Builder {
         // Close anything left open (pulldown-cmark closes everything, but be total anyway).
         while !self.inlines.is_empty() {
             self.close_implicit_paragraph();
-            if let Some(frame) = self.inlines.pop() {
-                if let Some(block) = finish_inline_block(frame) {
-                    self.push_block(block);
-                }
+            if let Some(frame) = self.inlines.pop()
+                && let Some(block) = finish_inline_block(frame)
+            {
+                self.push_block(block);
             }
         }
         while self.blocks.len() > 1 {

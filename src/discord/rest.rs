@@ -11,9 +11,10 @@ use std::time::Duration;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 use serenity::all::{ChannelId, LightMethod, Request, Route};
+use tracing::warn;
 
 use crate::clock::BoxFuture;
-use crate::config::Secret;
+use crate::config::{Secret, WebhookRef};
 use crate::deliver::{SendError, Sent, Sink};
 use crate::store::Target;
 
@@ -78,9 +79,33 @@ pub struct WebhookSink {
     client: reqwest::Client,
     /// label -> webhook URL, already rewritten to `api_base`.
     urls: HashMap<String, Secret>,
+    /// label -> why it has no URL (an unset environment variable); its deliveries fail as gone.
+    unresolved: HashMap<String, String>,
 }
 
 impl WebhookSink {
+    /// Resolves `discord.webhooks` with `lookup`. A webhook whose variable is unset is logged (by
+    /// label, never by value) and its deliveries fail, without holding up the others.
+    pub fn from_config(
+        client: reqwest::Client,
+        api_base: &str,
+        webhooks: &[WebhookRef],
+        lookup: impl Fn(&str) -> Option<String>,
+    ) -> WebhookSink {
+        let mut resolved = Vec::new();
+        let mut unresolved = HashMap::new();
+        for webhook in webhooks {
+            match webhook.resolve(&lookup) {
+                Ok(url) => resolved.push((webhook.label(), url)),
+                Err(e) => {
+                    warn!(webhook = %webhook.label(), error = %e, "Discord webhook has no URL; deliveries to it will fail");
+                    unresolved.insert(webhook.label(), e.to_string());
+                }
+            }
+        }
+        WebhookSink { unresolved, ..WebhookSink::new(client, api_base, resolved) }
+    }
+
     /// `webhooks` are (label, URL) pairs; URLs on discord.com are sent to `api_base` instead.
     pub fn new(client: reqwest::Client, api_base: &str, webhooks: Vec<(String, Secret)>) -> WebhookSink {
         let base = api_base.trim_end_matches('/');
@@ -95,14 +120,16 @@ impl WebhookSink {
                 (label, Secret::new(rewritten))
             })
             .collect();
-        WebhookSink { client, urls }
+        WebhookSink { client, urls, unresolved: HashMap::new() }
     }
 
     async fn execute(&self, target: &Target, body: &Value) -> Result<Sent, SendError> {
-        let url = self
-            .urls
-            .get(&target.channel)
-            .ok_or_else(|| SendError::Rejected(format!("no webhook is configured as {}", target.channel)))?;
+        let Some(url) = self.urls.get(&target.channel) else {
+            let why = self.unresolved.get(&target.channel).cloned();
+            return Err(SendError::Gone(
+                why.unwrap_or_else(|| format!("no webhook is configured as {}", target.channel)),
+            ));
+        };
         let response =
             self.client.post(url.expose()).query(&[("wait", "true")]).json(body).send().await.map_err(network_error)?;
         read_answer(response).await

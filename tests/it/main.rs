@@ -7,4 +7,5 @@ mod fake_discord_smoke;
 mod fixtures;
 mod properties;
 mod serve;
+mod slack;
 mod support;

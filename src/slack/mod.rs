@@ -1,0 +1,109 @@
+//! Slack: the `/digest` slash-command endpoint, and the two ways a digest is posted to Slack.
+//!
+//! Slack calls us for commands and we call Slack for deliveries; the two directions share nothing but
+//! the HTTP client. [`server`] is the endpoint (signed requests checked by [`verify`], replies split by
+//! [`reply`] into the HTTP answer and `response_url` follow-ups); [`api`] (`chat.postMessage` with the
+//! bot token) and [`webhook`] (incoming webhooks) are the delivery [`Sink`]s; [`http`] holds what they
+//! share. The payloads themselves come from `render::slack`; nothing here builds a message, and no
+//! credential (token, signing secret, webhook or response URL) is ever logged or put in an error.
+//!
+//! Wiring, in `main`: read [`Credentials::from_env`]; build one client with [`http::client`]; add
+//! every sink from [`sinks`] to the `Deliverer`; when both credentials are set, bind `slack.listen`
+//! and run [`serve`] with a [`SlackState`].
+
+pub mod api;
+pub mod http;
+pub mod reply;
+pub mod server;
+pub mod verify;
+pub mod webhook;
+
+use std::sync::Arc;
+
+use tracing::warn;
+
+use crate::config::{Secret, SlackConfig};
+use crate::deliver::Sink;
+use crate::store::Platform;
+
+pub use api::SlackApi;
+pub use server::{SlackState, router, serve};
+pub use webhook::SlackWebhooks;
+
+/// The environment variable holding the bot token (`xoxb-…`).
+pub const TOKEN_VAR: &str = "SLACK_BOT_TOKEN";
+/// The environment variable holding the app's signing secret.
+pub const SIGNING_SECRET_VAR: &str = "SLACK_SIGNING_SECRET";
+
+/// The Slack credentials found in the environment; a blank variable counts as unset.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    /// Needed to post to channels ([`SlackApi`]).
+    pub token: Option<Secret>,
+    /// Needed to answer slash commands ([`serve`]).
+    pub signing_secret: Option<Secret>,
+}
+
+impl Credentials {
+    /// Reads [`TOKEN_VAR`] and [`SIGNING_SECRET_VAR`] through `lookup` (pass `|k| std::env::var(k).ok()`).
+    pub fn from_env(lookup: impl Fn(&str) -> Option<String>) -> Credentials {
+        let read = |name: &str| lookup(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty()).map(Secret::new);
+        Credentials { token: read(TOKEN_VAR), signing_secret: read(SIGNING_SECRET_VAR) }
+    }
+}
+
+/// The delivery sinks Slack needs, ready for `Deliverer::with_sink`: [`Platform::Slack`] when there
+/// is a bot token, [`Platform::SlackWebhook`] when `slack.webhooks` lists any. Webhooks are resolved
+/// with `lookup`; one whose variable is unset is logged here (by label) and reported as gone when a
+/// delivery reaches it.
+pub fn sinks(
+    config: &SlackConfig,
+    token: Option<&Secret>,
+    http: &reqwest::Client,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Vec<(Platform, Arc<dyn Sink>)> {
+    let mut sinks: Vec<(Platform, Arc<dyn Sink>)> = Vec::new();
+    if let Some(token) = token {
+        sinks.push((Platform::Slack, Arc::new(SlackApi::new(http.clone(), &config.api_base, token.clone()))));
+    }
+    let webhooks = SlackWebhooks::from_config(http.clone(), &config.webhooks, lookup);
+    for (label, why) in webhooks.unresolved() {
+        warn!(webhook = %label, error = %why, "Slack webhook has no URL; deliveries to it will fail");
+    }
+    if !webhooks.is_empty() {
+        sinks.push((Platform::SlackWebhook, Arc::new(webhooks)));
+    }
+    sinks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::WebhookRef;
+
+    #[test]
+    fn credentials_ignore_blank_variables() {
+        let env = |k: &str| match k {
+            TOKEN_VAR => Some("xoxb-1".to_string()),
+            SIGNING_SECRET_VAR => Some("  ".to_string()),
+            _ => None,
+        };
+        let found = Credentials::from_env(env);
+        assert_eq!(found.token, Some(Secret::new("xoxb-1")));
+        assert_eq!(found.signing_secret, None);
+        assert_eq!(Credentials::from_env(|_| None), Credentials::default());
+    }
+
+    #[test]
+    fn sinks_for_what_is_configured() {
+        let http = reqwest::Client::new();
+        let mut config = SlackConfig::default();
+        assert!(sinks(&config, None, &http, |_| None).is_empty());
+        let token = Secret::new("xoxb-1");
+        let platforms = |s: Vec<(Platform, Arc<dyn Sink>)>| s.into_iter().map(|(p, _)| p).collect::<Vec<_>>();
+        assert_eq!(platforms(sinks(&config, Some(&token), &http, |_| None)), [Platform::Slack]);
+        config.webhooks = vec![WebhookRef::Env("HOOK".into())];
+        assert_eq!(platforms(sinks(&config, None, &http, |_| None)), [Platform::SlackWebhook]);
+        assert_eq!(platforms(sinks(&config, Some(&token), &http, |_| None)), [Platform::Slack, Platform::SlackWebhook]);
+    }
+}

@@ -1,0 +1,300 @@
+//! The Slack HTTP endpoint: `POST /slack/commands` for the `/digest` slash command, `GET /healthz`.
+//!
+//! A slash command arrives as a signed, form-encoded POST. The handler reads the raw body (at most
+//! 64 KiB), verifies the signature against the bot's clock, and only then parses the form: any
+//! verification failure is a 401 with nothing done, a verified body that is not a usable form a 400.
+//! It then runs the command through the shared [`Bot::run`], answers with the first Slack message in
+//! the HTTP response (well within Slack's 3 s), and posts the rest to the `response_url` from a
+//! spawned task once that response is on its way. [`serve`] takes an already bound listener and a
+//! shutdown future, so tests bind `127.0.0.1:0` and stop the server when they like.
+
+use std::future::Future;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Request, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Form, Json};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+use tracing::{error, info, warn};
+
+use super::http::{describe, snippet};
+use super::reply::{self, RESPONSE_URL_USES};
+use super::verify::{MAX_BODY, SIGNATURE_HEADER, TIMESTAMP_HEADER, VerifyError, verify};
+use crate::bot::{Bot, Caller};
+use crate::command::{self, Denied};
+use crate::config::{Secret, SlackConfig};
+use crate::store::{Platform, Target};
+
+/// Waits before retrying a follow-up that failed for a temporary reason; one entry per retry.
+const FOLLOWUP_BACKOFF: [Duration; 2] = [Duration::from_millis(250), Duration::from_secs(1)];
+/// The longest the follow-ups wait for the first answer to be handed to the connection.
+const RESPONSE_DEADLINE: Duration = Duration::from_secs(3);
+
+/// What the endpoint needs. Cheap to clone: every field is a handle.
+#[derive(Clone)]
+pub struct SlackState {
+    pub bot: Bot,
+    /// The app's signing secret (`SLACK_SIGNING_SECRET`); every request is verified with it.
+    pub signing_secret: Secret,
+    /// For the `response_url` follow-ups; build it with [`super::http::client`] for its timeouts.
+    pub http: reqwest::Client,
+}
+
+impl SlackState {
+    pub fn new(bot: Bot, signing_secret: Secret, http: reqwest::Client) -> SlackState {
+        SlackState { bot, signing_secret, http }
+    }
+}
+
+/// The form Slack posts for a slash command (fields we do not use are ignored).
+#[derive(Debug, Deserialize)]
+struct SlashCommand {
+    #[serde(default)]
+    team_id: String,
+    /// Optional here so that Slack's `ssl_check` pings, which have none, parse; a command without
+    /// one is refused.
+    #[serde(default)]
+    channel_id: Option<String>,
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    command: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    response_url: Option<String>,
+    #[serde(default)]
+    ssl_check: Option<String>,
+}
+
+/// The endpoint's routes.
+pub fn router(state: SlackState) -> Router {
+    Router::new().route("/slack/commands", post(commands)).route("/healthz", get(healthz)).with_state(state)
+}
+
+/// Serves [`router`] on `listener` until `shutdown` completes, then finishes the requests in flight.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: SlackState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    info!(addr = %listener.local_addr()?, "Slack endpoint listening");
+    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+}
+
+async fn healthz() -> Json<Value> {
+    Json(json!({"status": "ok"}))
+}
+
+async fn commands(State(state): State<SlackState>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
+        warn!("Slack request refused: the body is over {MAX_BODY} bytes or could not be read");
+        return refused();
+    };
+    // A header that is not visible ASCII cannot be a valid timestamp or signature: "" fails as such.
+    let header = |name: &str| parts.headers.get(name).map(|v| v.to_str().unwrap_or(""));
+    let checked =
+        verify(&state.signing_secret, header(TIMESTAMP_HEADER), header(SIGNATURE_HEADER), &bytes, state.bot.now());
+    match checked {
+        Ok(()) => {}
+        Err(e @ VerifyError::NoSecret) => {
+            error!(error = %e, "Slack request refused: set SLACK_SIGNING_SECRET");
+            return refused();
+        }
+        Err(e) => {
+            warn!(error = %e, "Slack request refused");
+            return refused();
+        }
+    }
+    let form = match Form::<SlashCommand>::from_request(Request::from_parts(parts, Body::from(bytes)), &state).await {
+        Ok(Form(form)) => form,
+        Err(rejection) => {
+            warn!(error = %rejection, "signed Slack request is not a slash-command form");
+            return (StatusCode::BAD_REQUEST, "not a slash command form").into_response();
+        }
+    };
+    if form.ssl_check.as_deref() == Some("1") {
+        return StatusCode::OK.into_response();
+    }
+    let Some(channel) = form.channel_id.filter(|c| !c.trim().is_empty()) else {
+        warn!(command = %form.command, "signed Slack request has no channel_id");
+        return (StatusCode::BAD_REQUEST, "channel_id is missing").into_response();
+    };
+    info!(team = %form.team_id, %channel, user = %form.user_id, command = %form.command, text = %form.text, "slash command");
+
+    let caller = caller(&state.bot.config.slack, &channel, &form.user_id);
+    let locale = state.bot.config.locale;
+    let text = unescape(&form.text);
+    let bot = state.bot.clone();
+    // `subscribe`, `unsubscribe` and `status` touch SQLite: short statements, but a subscribe waits
+    // for an fsync (synchronous=FULL) and a busy database for up to 5 s. Off the async workers, so a
+    // slow disk never stalls other requests or a delivery in progress on the same runtime.
+    let answered = tokio::task::spawn_blocking(move || match command::parse(&text) {
+        Ok(command) => bot.run(&command, &caller),
+        Err(e) => command::error_reply(&e, locale),
+    })
+    .await;
+    let reply = answered.unwrap_or_else(|e| {
+        error!(error = %e, %channel, "the command panicked");
+        command::internal_error(locale)
+    });
+
+    let plan = reply::plan(&reply, locale);
+    let body = serde_json::to_vec(&plan.response).expect("a JSON value always serialises");
+    if plan.followups.is_empty() {
+        return json_response(Bytes::from(body));
+    }
+    let Some(url) = form.response_url.filter(|u| u.starts_with("https://") || u.starts_with("http://")) else {
+        warn!(%channel, dropped = plan.followups.len(), "no usable response_url; the rest of the reply is dropped");
+        return json_response(Bytes::from(body));
+    };
+    let (sent, response_sent) = oneshot::channel();
+    tokio::spawn(send_followups(state.http.clone(), Secret::new(url), plan.followups, channel, response_sent));
+    json_response(Bytes::from_owner(SignalWhenDropped { bytes: body, _sent: sent }))
+}
+
+/// Who is calling: the channel, and whether the user may change its subscription (anyone, unless
+/// `slack.admins` is set; then only those users).
+pub fn caller(config: &SlackConfig, channel_id: &str, user_id: &str) -> Caller {
+    let may_manage = if config.admins.is_empty() || config.admins.iter().any(|a| a == user_id) {
+        Ok(())
+    } else {
+        Err(Denied::NotAdmin)
+    };
+    Caller { target: Target::new(Platform::Slack, channel_id), may_manage }
+}
+
+/// Slack escapes `&`, `<` and `>` in a command's text; this is what the user typed.
+pub fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+fn refused() -> Response {
+    (StatusCode::UNAUTHORIZED, "invalid request signature").into_response()
+}
+
+fn json_response(body: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+/// The bytes of the first answer, which tell the follow-up task when the connection is done with
+/// them: hyper drops a response body once it has written (or given up on) it, and dropping the
+/// sender wakes the receiver.
+struct SignalWhenDropped {
+    bytes: Vec<u8>,
+    _sent: oneshot::Sender<()>,
+}
+
+impl AsRef<[u8]> for SignalWhenDropped {
+    fn as_ref(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+/// Why a follow-up post failed, split by whether trying again may help.
+#[derive(Debug, thiserror::Error)]
+enum FollowupError {
+    /// A network error, a timeout or a 5xx.
+    #[error("{0}")]
+    Temporary(String),
+    /// Slack refused it (an expired or used-up `response_url`, a bad body): the rest would fare no better.
+    #[error("{0}")]
+    Refused(String),
+}
+
+/// Posts the follow-ups in order, after the first answer went out, never using the `response_url`
+/// more than Slack allows (retries included: a failed post may have counted). The URL is a
+/// credential, so the log names the channel, never the URL.
+async fn send_followups(
+    http: reqwest::Client,
+    url: Secret,
+    bodies: Vec<Value>,
+    channel: String,
+    response_sent: oneshot::Receiver<()>,
+) {
+    let _ = tokio::time::timeout(RESPONSE_DEADLINE, response_sent).await;
+    let mut uses_left = RESPONSE_URL_USES;
+    for (index, body) in bodies.iter().enumerate() {
+        // The HTTP response was message 1.
+        let message = index + 2;
+        let mut retries = FOLLOWUP_BACKOFF.iter();
+        loop {
+            if uses_left == 0 {
+                warn!(%channel, dropped = bodies.len() - index, "response_url used up; the rest of the reply is dropped");
+                return;
+            }
+            uses_left -= 1;
+            match post_followup(&http, &url, body).await {
+                Ok(()) => break,
+                Err(FollowupError::Temporary(e)) => match retries.next() {
+                    Some(wait) => {
+                        warn!(%channel, message, error = %e, ?wait, "follow-up failed; retrying");
+                        tokio::time::sleep(*wait).await;
+                    }
+                    None => {
+                        warn!(%channel, message, error = %e, "follow-up failed; the rest of the reply is dropped");
+                        return;
+                    }
+                },
+                Err(e @ FollowupError::Refused(_)) => {
+                    warn!(%channel, message, error = %e, "follow-up refused; the rest of the reply is dropped");
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn post_followup(http: &reqwest::Client, url: &Secret, body: &Value) -> Result<(), FollowupError> {
+    let response = http
+        .post(url.expose())
+        .timeout(super::http::REQUEST_TIMEOUT)
+        .json(body)
+        .send()
+        .await
+        .map_err(|e| FollowupError::Temporary(describe(e)))?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(());
+    }
+    let answer = snippet(&response.text().await.unwrap_or_default());
+    let what = format!("HTTP {} {answer}", status.as_u16()).trim_end().to_string();
+    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+        Err(FollowupError::Temporary(what))
+    } else {
+        Err(FollowupError::Refused(what))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn admins_limit_who_manages_subscriptions() {
+        let mut config = SlackConfig::default();
+        let open = caller(&config, "C1", "U1");
+        assert_eq!(open.target, Target::new(Platform::Slack, "C1"));
+        assert_eq!(open.may_manage, Ok(()));
+        config.admins = vec!["U2".into(), "W3".into()];
+        assert_eq!(caller(&config, "C1", "U1").may_manage, Err(Denied::NotAdmin));
+        assert_eq!(caller(&config, "C1", "U2").may_manage, Ok(()));
+        assert_eq!(caller(&config, "C1", "W3").may_manage, Ok(()));
+        assert_eq!(caller(&config, "C1", "").may_manage, Err(Denied::NotAdmin));
+    }
+
+    #[test]
+    fn slack_escapes_are_undone_once() {
+        assert_eq!(unescape("keyword C++ &amp; Rust"), "keyword C++ & Rust");
+        assert_eq!(unescape("a &lt;b&gt;"), "a <b>");
+        // The user typed `&lt;` literally; Slack sent `&amp;lt;`.
+        assert_eq!(unescape("&amp;lt;"), "&lt;");
+    }
+}

@@ -1,0 +1,753 @@
+//! The Slack side end to end: the real `/slack/commands` endpoint on loopback, called with requests
+//! signed here (independently of the code under test), and the real delivery sinks posting to a fake
+//! Slack (`support::fake_slack`). Each test gets its own app: a temp folder of digests, a SQLite file,
+//! a clock stopped at Monday 2026-02-09 10:00 KST, and the endpoint on 127.0.0.1:0.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use hmac::{Hmac, KeyInit, Mac};
+use serde_json::Value;
+use sha2::Sha256;
+use tokio::sync::{Notify, oneshot, watch};
+
+use digestbot::bot::Bot;
+use digestbot::clock::ManualClock;
+use digestbot::config::{Config, Secret, WebhookRef};
+use digestbot::deliver::{DeliverOptions, Deliverer, RetryPolicy, TargetOutcome};
+use digestbot::digest::Digest;
+use digestbot::files::LibraryHandle;
+use digestbot::render::limits::check_slack_message;
+use digestbot::slack::{self, SlackState};
+use digestbot::store::{Platform, Store, Target};
+
+use crate::support::fake_slack::{Answer, Call, FakeSlack, Route};
+
+const SECRET: &str = "test-signing-secret";
+const TOKEN: &str = "xoxb-test";
+const SEED: &[u8] = include_bytes!("../../digests/2026-02-09-weekly.md");
+const SEED_TITLE: &str = "주간 기술블로그 하이라이트 - 하이브리드 클라우드와 팀 문화 리팩토링";
+const WAIT: Duration = Duration::from_secs(5);
+/// Monday 2026-02-09 10:00 KST: after this week's slot, so the next delivery is 2026-02-16 09:00 KST.
+fn now() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 2, 9, 1, 0, 0).unwrap()
+}
+
+/// A digest of `n` short articles: enough of them spill over several Slack messages.
+fn synthetic(date: &str, n: usize) -> String {
+    let mut text = format!("---\ntitle: Synthetic {date}\ndate: {date}\n---\n\n");
+    for i in 1..=n {
+        text.push_str(&format!(
+            "## {i}. Source{i} - \"Synthetic article {i}\"\n\n**링크:** https://example.com/{date}/{i}\n\nBody {i}.\n\n"
+        ));
+    }
+    text
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The app under test and the fake it talks to.
+struct App {
+    /// `http://127.0.0.1:PORT` of the Slack endpoint.
+    url: String,
+    bot: Bot,
+    fake: FakeSlack,
+    client: reqwest::Client,
+    _dir: TempDir,
+    /// Dropping it stops the server.
+    _stop: oneshot::Sender<()>,
+}
+
+async fn spawn_app() -> App {
+    spawn_app_with(|_| {}).await
+}
+
+async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> App {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "digestbot-it-slack-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let digests = dir.join("digests");
+    std::fs::create_dir_all(&digests).unwrap();
+    std::fs::write(digests.join("2026-02-09-weekly.md"), SEED).unwrap();
+    // Three Slack messages: two follow-ups.
+    std::fs::write(digests.join("2026-02-02.md"), synthetic("2026-02-02", 60)).unwrap();
+    // Nine Slack messages: more than a response_url takes.
+    std::fs::write(digests.join("2026-01-26.md"), synthetic("2026-01-26", 210)).unwrap();
+
+    let fake = FakeSlack::start().await;
+    let mut config = Config::default();
+    config.slack.api_base = fake.api_base();
+    configure(&mut config);
+    let bot = Bot {
+        config: Arc::new(config),
+        library: LibraryHandle::open(&digests).unwrap(),
+        store: Arc::new(Store::open(&dir.join("state.db")).unwrap()),
+        clock: Arc::new(ManualClock::new(now())),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let state = SlackState::new(bot.clone(), Secret::new(SECRET), slack::http::client().unwrap());
+    tokio::spawn(slack::serve(listener, state, async move {
+        let _ = stopped.await;
+    }));
+    App { url, bot, fake, client: reqwest::Client::new(), _dir: TempDir(dir), _stop: stop }
+}
+
+/// `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{body}`, computed here, not by the code under test.
+fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    mac.update(format!("v0:{timestamp}:").as_bytes());
+    mac.update(body);
+    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    format!("v0={hex}")
+}
+
+/// A slash-command form body, encoded as Slack does.
+fn form(channel: &str, user: &str, text: &str, response_url: &str) -> Vec<u8> {
+    let mut url = reqwest::Url::parse("http://form.invalid/").unwrap();
+    url.query_pairs_mut().extend_pairs([
+        ("token", "legacy-verification-token"),
+        ("team_id", "T0001"),
+        ("team_domain", "example"),
+        ("channel_id", channel),
+        ("channel_name", "general"),
+        ("user_id", user),
+        ("user_name", "someone"),
+        ("command", "/digest"),
+        ("text", text),
+        ("api_app_id", "A0001"),
+        ("response_url", response_url),
+        ("trigger_id", "13345224609.738474920.8088930838d88f008e0"),
+    ]);
+    url.query().unwrap().as_bytes().to_vec()
+}
+
+/// What the endpoint answered.
+#[derive(Debug)]
+struct Answered {
+    status: u16,
+    body: Value,
+    text: String,
+}
+
+impl App {
+    /// A POST to `/slack/commands` signed with `secret` at `timestamp` (Unix seconds).
+    fn signed_request(&self, secret: &str, timestamp: i64, body: Vec<u8>) -> reqwest::RequestBuilder {
+        let timestamp = timestamp.to_string();
+        let signature = signature(secret, &timestamp, &body);
+        self.client
+            .post(format!("{}/slack/commands", self.url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-slack-request-timestamp", timestamp)
+            .header("x-slack-signature", signature)
+            .body(body)
+    }
+
+    async fn send(&self, request: reqwest::RequestBuilder) -> Answered {
+        let response = tokio::time::timeout(WAIT, request.send()).await.expect("answered in time").unwrap();
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        Answered { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), text }
+    }
+
+    /// Runs `/digest <text>` in a channel as a user, properly signed, now.
+    async fn command_as(&self, channel: &str, user: &str, text: &str) -> Answered {
+        let body = form(channel, user, text, &self.fake.response_url(&format!("{channel}-{user}")));
+        self.send(self.signed_request(SECRET, now().timestamp(), body)).await
+    }
+
+    async fn command(&self, text: &str) -> Answered {
+        self.command_as("C0001", "U0001", text).await
+    }
+
+    fn subscribed(&self, channel: &str) -> bool {
+        self.bot.store.subscription(&Target::new(Platform::Slack, channel)).unwrap().is_some()
+    }
+
+    fn digest(&self, id: &str) -> Digest {
+        self.bot.library.current().all().iter().find(|d| d.id() == id).cloned().unwrap()
+    }
+
+    /// A deliverer with the real Slack sinks against the fake, retrying in milliseconds.
+    fn deliverer(&self, webhooks: Vec<(String, String)>) -> (Deliverer, watch::Sender<bool>) {
+        let mut config = self.bot.config.slack.clone();
+        config.webhooks = webhooks.iter().map(|(name, _)| WebhookRef::Env(name.clone())).collect();
+        let lookup = |name: &str| webhooks.iter().find(|(n, _)| n == name).map(|(_, url)| url.clone());
+        let (tx, rx) = watch::channel(false);
+        let retry = RetryPolicy {
+            // Every retry also waits for the channel's one-message-per-second window: keep them few.
+            attempts: 2,
+            base: Duration::from_millis(1),
+            max: Duration::from_millis(5),
+            rate_limit_retries: 3,
+        };
+        let mut deliverer = Deliverer::new(self.bot.store.clone(), self.bot.clock.clone(), self.bot.config.locale, rx)
+            .with_retry(retry);
+        let http = slack::http::client().unwrap();
+        for (platform, sink) in slack::sinks(&config, Some(&Secret::new(TOKEN)), &http, lookup) {
+            deliverer = deliverer.with_sink(platform, sink);
+        }
+        (deliverer, tx)
+    }
+}
+
+fn header_text(body: &Value) -> &str {
+    body["blocks"][0]["text"]["text"].as_str().unwrap_or_default()
+}
+
+fn assert_valid(body: &Value) {
+    let problems = check_slack_message(body);
+    assert!(problems.is_empty(), "{problems:?} in {body}");
+    assert!(body["blocks"].as_array().is_some_and(|b| !b.is_empty()), "{body}");
+}
+
+/// Captures log lines written while it is installed on this thread (the tests' runtime is
+/// single-threaded, so spawned tasks log here too).
+#[derive(Clone, Default)]
+struct Logs(Arc<(Mutex<Vec<u8>>, Notify)>);
+
+impl Logs {
+    fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(self.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::DEBUG)
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.0.lock().unwrap()).into_owned()
+    }
+
+    /// Waits until the logs contain `needle`; false on timeout.
+    async fn wait_for(&self, needle: &str, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let written = self.0.1.notified();
+            tokio::pin!(written);
+            written.as_mut().enable();
+            if self.text().contains(needle) {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, written).await.is_err() {
+                return self.text().contains(needle);
+            }
+        }
+    }
+}
+
+impl Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.0.0.lock().unwrap().write(buf);
+        self.0.1.notify_waiters();
+        written
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The endpoint: signatures
+
+#[tokio::test]
+async fn a_signed_latest_is_answered_in_the_channel() {
+    let app = spawn_app().await;
+    let answer = app.command("latest").await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.body["response_type"], "in_channel");
+    assert_valid(&answer.body);
+    assert_eq!(answer.body["blocks"][0]["type"], "header");
+    assert_eq!(header_text(&answer.body), SEED_TITLE);
+    assert_eq!(answer.body["text"], SEED_TITLE);
+    // One message: nothing follows.
+    assert!(!app.fake.wait_for(Duration::from_millis(100), |calls| !calls.is_empty()).await);
+}
+
+#[tokio::test]
+async fn a_bad_signature_is_refused_and_nothing_is_done() {
+    let app = spawn_app().await;
+    let body = form("C0001", "U0001", "subscribe", &app.fake.response_url("x"));
+    let answer = app.send(app.signed_request("not-the-secret", now().timestamp(), body)).await;
+    assert_eq!(answer.status, 401);
+    assert!(!app.subscribed("C0001"));
+
+    // A signature over another body does not fit this one.
+    let signed = form("C0001", "U0001", "status", &app.fake.response_url("x"));
+    let sent = form("C0001", "U0001", "subscribe", &app.fake.response_url("x"));
+    let ts = now().timestamp().to_string();
+    let request = app
+        .client
+        .post(format!("{}/slack/commands", app.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", &ts)
+        .header("x-slack-signature", signature(SECRET, &ts, &signed))
+        .body(sent);
+    assert_eq!(app.send(request).await.status, 401);
+    assert!(!app.subscribed("C0001"));
+    assert!(app.fake.calls().is_empty());
+}
+
+#[tokio::test]
+async fn missing_signature_headers_are_refused() {
+    let app = spawn_app().await;
+    let body = form("C0001", "U0001", "subscribe", &app.fake.response_url("x"));
+    let plain = app
+        .client
+        .post(format!("{}/slack/commands", app.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body.clone());
+    assert_eq!(app.send(plain).await.status, 401);
+    let no_timestamp = app
+        .client
+        .post(format!("{}/slack/commands", app.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-signature", signature(SECRET, &now().timestamp().to_string(), &body))
+        .body(body);
+    assert_eq!(app.send(no_timestamp).await.status, 401);
+    assert!(!app.subscribed("C0001"));
+}
+
+#[tokio::test]
+async fn stale_and_future_timestamps_are_refused() {
+    let app = spawn_app().await;
+    let body = || form("C0001", "U0001", "subscribe", &app.fake.response_url("x"));
+    let six_minutes = 6 * 60;
+    let stale = app.send(app.signed_request(SECRET, now().timestamp() - six_minutes, body())).await;
+    assert_eq!(stale.status, 401);
+    let future = app.send(app.signed_request(SECRET, now().timestamp() + six_minutes, body())).await;
+    assert_eq!(future.status, 401);
+    assert!(!app.subscribed("C0001"));
+    // Within the window, the same request is accepted.
+    let recent = app.send(app.signed_request(SECRET, now().timestamp() - 4 * 60, body())).await;
+    assert_eq!(recent.status, 200);
+    assert!(app.subscribed("C0001"));
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused() {
+    let app = spawn_app().await;
+    let mut body = form("C0001", "U0001", "subscribe", &app.fake.response_url("x"));
+    body.extend(b"&padding=");
+    body.resize(65 * 1024, b'a');
+    let answer = app.send(app.signed_request(SECRET, now().timestamp(), body)).await;
+    assert_eq!(answer.status, 401);
+    assert!(!app.subscribed("C0001"));
+}
+
+#[tokio::test]
+async fn a_signed_body_that_is_not_a_slash_command_form_is_a_bad_request() {
+    let app = spawn_app().await;
+    let json = br#"{"channel_id": "C0001", "text": "subscribe"}"#.to_vec();
+    let ts = now().timestamp().to_string();
+    let request = app
+        .client
+        .post(format!("{}/slack/commands", app.url))
+        .header("content-type", "application/json")
+        .header("x-slack-request-timestamp", &ts)
+        .header("x-slack-signature", signature(SECRET, &ts, &json))
+        .body(json);
+    assert_eq!(app.send(request).await.status, 400);
+    // A form without a channel.
+    let no_channel = b"user_id=U0001&command=%2Fdigest&text=subscribe".to_vec();
+    assert_eq!(app.send(app.signed_request(SECRET, now().timestamp(), no_channel)).await.status, 400);
+    assert!(!app.subscribed("C0001"));
+}
+
+#[tokio::test]
+async fn healthz_answers() {
+    let app = spawn_app().await;
+    let response = app.client.get(format!("{}/healthz", app.url)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.json::<Value>().await.unwrap()["status"], "ok");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The endpoint: commands
+
+#[tokio::test]
+async fn keyword_finds_the_woowahan_article() {
+    let app = spawn_app().await;
+    let answer = app.command("keyword ADR").await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["response_type"], "in_channel");
+    assert_valid(&answer.body);
+    assert!(answer.text.contains("우아한형제들"), "{}", answer.text);
+    assert!(answer.text.contains("techblog.woowahan.com/24820"), "{}", answer.text);
+    assert!(!answer.text.contains("Synthetic article"));
+    // Slack sends `&` as `&amp;`: the query is what the user typed, escaped once in the answer.
+    let escaped = app.command("keyword C++ &amp; Rust").await;
+    assert!(escaped.text.contains("`C++ &amp; Rust`"), "{}", escaped.text);
+    assert!(!escaped.text.contains("&amp;amp;"), "{}", escaped.text);
+}
+
+#[tokio::test]
+async fn issue_shows_that_digest() {
+    let app = spawn_app().await;
+    let answer = app.command("issue 2026-02-09").await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["response_type"], "in_channel");
+    assert_valid(&answer.body);
+    assert_eq!(header_text(&answer.body), SEED_TITLE);
+    let none = app.command("issue 2026-02-05").await;
+    assert_eq!(none.status, 200);
+    assert!(none.text.contains("/digest issue 2026-02-09"), "the nearest issues are offered: {}", none.text);
+}
+
+#[tokio::test]
+async fn list_shows_every_published_issue() {
+    let app = spawn_app().await;
+    let answer = app.command("list").await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["response_type"], "in_channel");
+    assert_valid(&answer.body);
+    for id in ["2026-02-09", "2026-02-02", "2026-01-26"] {
+        assert!(answer.text.contains(id), "{id} in {}", answer.text);
+    }
+}
+
+#[tokio::test]
+async fn help_is_private() {
+    let app = spawn_app().await;
+    let answer = app.command("help").await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["response_type"], "ephemeral");
+    assert_valid(&answer.body);
+    assert!(answer.text.contains("/digest keyword"), "{}", answer.text);
+    let unknown = app.command("dance").await;
+    assert_eq!(unknown.body["response_type"], "ephemeral");
+    assert!(unknown.text.contains("`dance`"), "{}", unknown.text);
+}
+
+#[tokio::test]
+async fn only_admins_subscribe_when_admins_are_set() {
+    let app = spawn_app_with(|c| c.slack.admins = vec!["UADMIN1".into()]).await;
+    let refused = app.command_as("C0001", "UOTHER1", "subscribe").await;
+    assert_eq!(refused.status, 200);
+    assert_eq!(refused.body["response_type"], "ephemeral");
+    assert!(refused.text.contains("등록되어 있지 않습니다"), "{}", refused.text);
+    assert!(!app.subscribed("C0001"));
+    let refused = app.command_as("C0001", "UOTHER1", "unsubscribe").await;
+    assert!(refused.text.contains("등록되어 있지 않습니다"), "{}", refused.text);
+
+    let accepted = app.command_as("C0001", "UADMIN1", "subscribe").await;
+    assert_eq!(accepted.body["response_type"], "ephemeral");
+    assert!(accepted.text.contains("이 채널을 구독했습니다. 다음 발송: 2026-02-16 09:00 KST"), "{}", accepted.text);
+    assert!(app.subscribed("C0001"));
+}
+
+#[tokio::test]
+async fn subscribe_status_unsubscribe() {
+    let app = spawn_app().await;
+    let subscribed = app.command("subscribe").await;
+    assert_eq!(subscribed.status, 200);
+    assert_eq!(subscribed.body["response_type"], "ephemeral");
+    assert!(subscribed.text.contains("2026-02-16 09:00 KST"), "{}", subscribed.text);
+    assert!(app.subscribed("C0001"));
+    // Another channel is not affected.
+    assert!(!app.subscribed("C0002"));
+
+    let status = app.command("status").await;
+    assert_eq!(status.body["response_type"], "ephemeral");
+    assert_valid(&status.body);
+    assert!(status.text.contains("*이 채널*\\n구독 중"), "{}", status.text);
+    assert!(status.text.contains("*다음 발송*\\n2026-02-16 09:00 KST"), "{}", status.text);
+
+    let unsubscribed = app.command("unsubscribe").await;
+    assert_eq!(unsubscribed.body["response_type"], "ephemeral");
+    assert!(unsubscribed.text.contains("구독을 해지했습니다"), "{}", unsubscribed.text);
+    assert!(!app.subscribed("C0001"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The endpoint: long replies through the response_url
+
+fn texts(calls: &[Call]) -> Vec<String> {
+    calls.iter().map(|c| c.body["text"].as_str().unwrap_or_default().to_string()).collect()
+}
+
+#[tokio::test]
+async fn a_long_reply_continues_at_the_response_url_in_order() {
+    let app = spawn_app().await;
+    let started = Instant::now();
+    let answer = app.command_as("C0001", "U0001", "issue 2026-02-02").await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["response_type"], "in_channel");
+    assert_valid(&answer.body);
+    assert_eq!(answer.body["text"], "Synthetic 2026-02-02 (1/3)");
+
+    let name = "C0001-U0001";
+    assert!(app.fake.wait_followups(name, 2, WAIT).await);
+    // The follow-ups start as soon as the response has gone out, not after the 3 s fallback.
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    let followups = app.fake.followups(name);
+    assert_eq!(texts(&followups), ["Synthetic 2026-02-02 (2/3)", "Synthetic 2026-02-02 (3/3)"]);
+    for call in &followups {
+        assert_eq!(call.body["response_type"], "in_channel");
+        assert_eq!(call.body["replace_original"], false);
+        assert!(call.body.get("channel").is_none());
+        assert_eq!(call.header("content-type"), Some("application/json"));
+        assert_valid(&call.body);
+    }
+    // Every article is there once, in order, across the three messages.
+    let all = format!("{}{}", answer.text, followups.iter().map(|c| c.body.to_string()).collect::<String>());
+    let positions: Vec<usize> =
+        (1..=60).map(|i| all.find(&format!("Synthetic article {i}>")).expect("article shown")).collect();
+    assert!(positions.windows(2).all(|w| w[0] < w[1]));
+    // Nothing went to the Web API.
+    assert!(app.fake.calls_to(Route::PostMessage).is_empty());
+}
+
+#[tokio::test]
+async fn a_reply_too_long_for_five_follow_ups_ends_with_a_note() {
+    let app = spawn_app().await;
+    let answer = app.command_as("C0009", "U0009", "issue 2026-01-26").await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.body["text"], "Synthetic 2026-01-26 (1/9)");
+    let name = "C0009-U0009";
+    assert!(app.fake.wait_followups(name, 5, WAIT).await);
+    // The task is done after its fifth post: no sixth comes.
+    assert!(!app.fake.wait_followups(name, 6, Duration::from_millis(300)).await);
+    let followups = app.fake.followups(name);
+    let texts = texts(&followups);
+    assert_eq!(texts[..4], ["(2/9)", "(3/9)", "(4/9)", "(5/9)"].map(|p| format!("Synthetic 2026-01-26 {p}")));
+    assert!(texts[4].contains("나머지 메시지 4개는 생략했습니다"), "{}", texts[4]);
+    for call in &followups {
+        assert_valid(&call.body);
+        assert_eq!(call.body["response_type"], "in_channel");
+    }
+}
+
+#[tokio::test]
+async fn a_failed_follow_up_is_retried_and_the_url_never_logged() {
+    let logs = Logs::default();
+    let _guard = logs.install();
+    let app = spawn_app().await;
+    // The first follow-up fails once (500) and is retried; the second is refused (used up), which
+    // ends the reply.
+    app.fake.inject(
+        Route::ResponseUrl,
+        vec![Answer::server_error(), Answer::text(200, "ok"), Answer::text(404, "used_url")],
+    );
+    let answer = app.command_as("C0001", "U0001", "issue 2026-02-02").await;
+    assert_eq!(answer.status, 200);
+    let name = "C0001-U0001";
+    assert!(app.fake.wait_followups(name, 3, WAIT).await);
+    let statuses: Vec<u16> = app.fake.followups(name).iter().map(|c| c.status).collect();
+    assert_eq!(statuses, [500, 200, 404]);
+    let sent = app.fake.followups(name);
+    assert_eq!(
+        texts(&sent),
+        ["Synthetic 2026-02-02 (2/3)", "Synthetic 2026-02-02 (2/3)", "Synthetic 2026-02-02 (3/3)"]
+    );
+    // The refusal is logged (once the task has the fake's answer), never the URL.
+    assert!(logs.wait_for("follow-up refused", WAIT).await);
+    let text = logs.text();
+    assert!(text.contains("follow-up refused") && text.contains("used_url"), "{text}");
+    assert!(text.contains("retrying"), "{text}");
+    assert!(!text.contains(&app.fake.response_url(name)) && !text.contains("/commands/T0000"), "{text}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Delivery through the sinks
+
+#[tokio::test]
+async fn delivers_the_digest_to_a_channel_once() {
+    let app = spawn_app().await;
+    let (deliverer, _stop) = app.deliverer(Vec::new());
+    let target = Target::new(Platform::Slack, "C0DELIVER");
+    let digest = app.digest("2026-02-09");
+    let report = deliverer.deliver(&digest, std::slice::from_ref(&target), &DeliverOptions::default()).await;
+    assert_eq!(report.outcomes, [(target.clone(), TargetOutcome::Delivered { parts: 1 })]);
+    let posted = app.fake.posted();
+    assert_eq!(posted.len(), 1);
+    let call = &posted[0];
+    assert_eq!(call.header("authorization"), Some("Bearer xoxb-test"));
+    assert_eq!(call.header("content-type"), Some("application/json"));
+    assert_eq!(call.body["channel"], "C0DELIVER");
+    assert_valid(&call.body);
+    assert_eq!(header_text(&call.body), SEED_TITLE);
+    // The ledger has it, with Slack's ts as the message id.
+    assert_eq!(app.bot.store.sent_parts(&target, "2026-02-09").unwrap(), [(0, Some("1770600000.000001".to_string()))]);
+
+    // A second delivery of the same digest posts nothing.
+    let again = deliverer.deliver(&digest, std::slice::from_ref(&target), &DeliverOptions::default()).await;
+    assert_eq!(again.outcomes[0].1, TargetOutcome::AlreadyDelivered);
+    assert_eq!(app.fake.calls_to(Route::PostMessage).len(), 1);
+}
+
+#[tokio::test]
+async fn a_multi_part_digest_is_posted_in_order() {
+    let app = spawn_app().await;
+    let (deliverer, _stop) = app.deliverer(Vec::new());
+    let target = Target::new(Platform::Slack, "C0PARTS");
+    let report = deliverer.deliver(&app.digest("2026-02-02"), &[target], &DeliverOptions::default()).await;
+    assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 3 });
+    let posted = app.fake.posted();
+    assert_eq!(texts(&posted), ["(1/3)", "(2/3)", "(3/3)"].map(|p| format!("Synthetic 2026-02-02 {p}")));
+}
+
+#[tokio::test]
+async fn a_missing_channel_fails_the_subscription_and_status_says_so() {
+    let app = spawn_app().await;
+    assert_eq!(app.command_as("C0GONE", "U0001", "subscribe").await.status, 200);
+    app.fake.inject(Route::PostMessage, vec![Answer::api_error("channel_not_found")]);
+    let (deliverer, _stop) = app.deliverer(Vec::new());
+    let target = Target::new(Platform::Slack, "C0GONE");
+    let report =
+        deliverer.deliver(&app.digest("2026-02-09"), std::slice::from_ref(&target), &DeliverOptions::default()).await;
+    assert_eq!(report.outcomes[0].1, TargetOutcome::Gone("channel_not_found".into()));
+    assert_eq!(app.fake.calls_to(Route::PostMessage).len(), 1, "not retried");
+    assert!(app.bot.store.subscription(&target).unwrap().unwrap().failed_at.is_some());
+    let status = app.command_as("C0GONE", "U0001", "status").await;
+    assert!(status.text.contains("channel_not_found"), "{}", status.text);
+}
+
+#[tokio::test]
+async fn a_rate_limit_waits_for_retry_after_then_succeeds() {
+    let app = spawn_app().await;
+    app.fake.inject(Route::PostMessage, vec![Answer::rate_limited(1)]);
+    let (deliverer, _stop) = app.deliverer(Vec::new());
+    let started = Instant::now();
+    let report = deliverer
+        .deliver(&app.digest("2026-02-09"), &[Target::new(Platform::Slack, "C0LIMIT")], &DeliverOptions::default())
+        .await;
+    assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
+    let calls = app.fake.calls_to(Route::PostMessage);
+    assert_eq!(calls.iter().map(|c| c.status).collect::<Vec<_>>(), [429, 200]);
+    assert!(started.elapsed() >= Duration::from_secs(1), "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_server_error_is_retried() {
+    let app = spawn_app().await;
+    app.fake.inject(Route::PostMessage, vec![Answer::server_error()]);
+    let (deliverer, _stop) = app.deliverer(Vec::new());
+    let report = deliverer
+        .deliver(&app.digest("2026-02-09"), &[Target::new(Platform::Slack, "C0RETRY")], &DeliverOptions::default())
+        .await;
+    assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
+    let statuses: Vec<u16> = app.fake.calls_to(Route::PostMessage).iter().map(|c| c.status).collect();
+    assert_eq!(statuses, [500, 200]);
+}
+
+#[tokio::test]
+async fn a_refused_token_stops_slack_and_is_never_shown() {
+    let logs = Logs::default();
+    let _guard = logs.install();
+    let app = spawn_app().await;
+    app.fake.inject(Route::PostMessage, vec![Answer::api_error("invalid_auth")]);
+    let (deliverer, _stop) = app.deliverer(Vec::new());
+    let deliverer = deliverer.with_concurrency(1);
+    let targets = [Target::new(Platform::Slack, "C0AUTH1"), Target::new(Platform::Slack, "C0AUTH2")];
+    let report = deliverer.deliver(&app.digest("2026-02-09"), &targets, &DeliverOptions::default()).await;
+    assert_eq!(report.outcomes[0].1, TargetOutcome::Unauthorized("invalid_auth".into()));
+    assert!(matches!(report.outcomes[1].1, TargetOutcome::Unauthorized(_)));
+    assert_eq!(report.unauthorized(), [(Platform::Slack, "invalid_auth".to_string())]);
+    assert_eq!(app.fake.calls_to(Route::PostMessage).len(), 1, "the second channel is not tried");
+    let text = logs.text();
+    assert!(text.contains("invalid_auth"), "{text}");
+    assert!(!text.contains(TOKEN) && !format!("{report:?}").contains(TOKEN), "{text}");
+    let failure = app.bot.store.last_failure(&targets[0]).unwrap().unwrap();
+    assert!(!failure.message.contains(TOKEN));
+}
+
+#[tokio::test]
+async fn an_unreachable_api_is_transient_and_the_token_is_not_shown() {
+    let logs = Logs::default();
+    let _guard = logs.install();
+    // Nothing listens on a port that was just free.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let app = spawn_app_with(|c| c.slack.api_base = format!("http://127.0.0.1:{port}/api")).await;
+    let (deliverer, _stop) = app.deliverer(Vec::new());
+    let target = Target::new(Platform::Slack, "C0DOWN");
+    let report =
+        deliverer.deliver(&app.digest("2026-02-09"), std::slice::from_ref(&target), &DeliverOptions::default()).await;
+    let TargetOutcome::Failed(message) = &report.outcomes[0].1 else { panic!("{report:?}") };
+    assert!(message.starts_with("chat.postMessage: "), "{message}");
+    assert!(!message.contains(TOKEN));
+    assert!(!logs.text().contains(TOKEN));
+    assert!(report.has_retryable());
+}
+
+#[tokio::test]
+async fn webhooks_deliver_and_a_removed_one_is_gone() {
+    let logs = Logs::default();
+    let _guard = logs.install();
+    let app = spawn_app().await;
+    let good = app.fake.webhook_url("good-hook-secret");
+    let removed = app.fake.webhook_url("removed-hook-secret");
+    let (deliverer, _stop) =
+        app.deliverer(vec![("HOOK_GOOD".into(), good.clone()), ("HOOK_REMOVED".into(), removed.clone())]);
+    let digest = app.digest("2026-02-09");
+    let good_target = Target::new(Platform::SlackWebhook, "env:HOOK_GOOD");
+    let report = deliverer.deliver(&digest, std::slice::from_ref(&good_target), &DeliverOptions::default()).await;
+    assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
+    let calls = app.fake.webhook_calls("good-hook-secret");
+    assert_eq!(calls.len(), 1);
+    assert_valid(&calls[0].body);
+    assert!(calls[0].body.get("channel").is_none());
+    assert!(calls[0].header("authorization").is_none());
+    assert_eq!(header_text(&calls[0].body), SEED_TITLE);
+    assert!(app.bot.store.delivered(&good_target, "2026-02-09").unwrap());
+
+    app.fake.inject(Route::Webhook, vec![Answer::text(404, "no_service")]);
+    let removed_target = Target::new(Platform::SlackWebhook, "env:HOOK_REMOVED");
+    let report = deliverer.deliver(&digest, std::slice::from_ref(&removed_target), &DeliverOptions::default()).await;
+    assert_eq!(report.outcomes[0].1, TargetOutcome::Gone("no_service (HTTP 404)".into()));
+    assert_eq!(app.fake.webhook_calls("removed-hook-secret").len(), 1, "not retried");
+    let failure = app.bot.store.last_failure(&removed_target).unwrap().unwrap();
+    assert_eq!(failure.message, "no_service (HTTP 404)");
+
+    // Neither the logs nor the outcomes ever show a webhook URL.
+    let text = logs.text();
+    assert!(text.contains("env:HOOK_REMOVED"), "{text}");
+    for secret in ["good-hook-secret", "removed-hook-secret", "/services/"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+        assert!(!format!("{report:?}").contains(secret));
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_webhook_is_transient_and_its_url_is_not_shown() {
+    let logs = Logs::default();
+    let _guard = logs.install();
+    let app = spawn_app().await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}/services/T0/B0/unreachable-hook-secret");
+    let (deliverer, _stop) = app.deliverer(vec![("HOOK_DOWN".into(), url)]);
+    let target = Target::new(Platform::SlackWebhook, "env:HOOK_DOWN");
+    let report =
+        deliverer.deliver(&app.digest("2026-02-09"), std::slice::from_ref(&target), &DeliverOptions::default()).await;
+    let TargetOutcome::Failed(message) = &report.outcomes[0].1 else { panic!("{report:?}") };
+    assert!(message.starts_with("webhook env:HOOK_DOWN: "), "{message}");
+    let text = logs.text();
+    assert!(text.contains("temporary failure"), "{text}");
+    // The host is no secret (hyper logs it at debug level); the path is the webhook's credential.
+    for shown in [message.as_str(), text.as_str()] {
+        assert!(!shown.contains("unreachable-hook-secret") && !shown.contains("/services/"), "{shown}");
+    }
+    assert!(!message.contains(&port.to_string()), "{message}");
+}
