@@ -781,9 +781,11 @@ mod tests {
     fn shipped_config_file_is_the_defaults() {
         // The shipped file lives in config/ and points at the repository's digests/ and state/.
         let shipped = from_yaml(DEFAULT_FILE, Path::new("config/digestbot.yaml"), Path::new("config")).unwrap();
-        let mut expected = Config::default();
-        expected.digests_dir = PathBuf::from("config/../digests");
-        expected.state_path = PathBuf::from("config/../state/digestbot.sqlite3");
+        let expected = Config {
+            digests_dir: PathBuf::from("config/../digests"),
+            state_path: PathBuf::from("config/../state/digestbot.sqlite3"),
+            ..Config::default()
+        };
         assert_eq!(shipped, expected);
         for token in ["DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"] {
             assert!(DEFAULT_FILE.contains(token), "the shipped file should mention {token}");

@@ -123,12 +123,12 @@ impl Scheduler {
             let run = self.run_due().await?;
             let now = clock.now();
             let mut wake = self.bot.config.schedule.slot.next_after(now);
-            if let SlotRun::Delivered { report, .. } = &run {
-                if report.has_retryable() {
-                    let retry = now + chrono::Duration::from_std(RETRY_EVERY).unwrap_or_default();
-                    wake = wake.min(retry);
-                    info!(at = %retry, "some targets failed; trying them again later");
-                }
+            if let SlotRun::Delivered { report, .. } = &run
+                && report.has_retryable()
+            {
+                let retry = now + chrono::Duration::from_std(RETRY_EVERY).unwrap_or_default();
+                wake = wake.min(retry);
+                info!(at = %retry, "some targets failed; trying them again later");
             }
             info!(next = %wake.with_timezone(&self.bot.config.schedule.slot.tz), "waiting for the next delivery");
             tokio::select! {

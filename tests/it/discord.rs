@@ -44,9 +44,11 @@ struct App {
 async fn spawn_app(options: FakeOptions, configure: impl FnOnce(&mut Config, &FakeDiscord)) -> App {
     let fake = FakeDiscord::start(FakeOptions { token: Some(TOKEN.into()), ..options }).await;
     let dir = TempDir::new("discord");
-    let mut config = Config::default();
-    config.digests_dir = digests_dir(dir.path(), &[]);
-    config.state_path = dir.path().join("state/digestbot.sqlite3");
+    let mut config = Config {
+        digests_dir: digests_dir(dir.path(), &[]),
+        state_path: dir.path().join("state/digestbot.sqlite3"),
+        ..Config::default()
+    };
     config.discord.api_base = fake.base_url();
     configure(&mut config, &fake);
     // 07:00 KST on the seed's Monday: the seed is published, and no slot is due yet.
