@@ -108,7 +108,7 @@ async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> App {
 }
 
 /// `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{body}`, computed here, not by the code under test.
-fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
+pub(crate) fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
     mac.update(format!("v0:{timestamp}:").as_bytes());
     mac.update(body);
@@ -117,7 +117,7 @@ fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
 }
 
 /// A slash-command form body, encoded as Slack does.
-fn form(channel: &str, user: &str, text: &str, response_url: &str) -> Vec<u8> {
+pub(crate) fn form(channel: &str, user: &str, text: &str, response_url: &str) -> Vec<u8> {
     let mut url = reqwest::Url::parse("http://form.invalid/").unwrap();
     url.query_pairs_mut().extend_pairs([
         ("token", "legacy-verification-token"),
