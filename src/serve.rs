@@ -20,7 +20,7 @@ use crate::config::{Config, Secret};
 use crate::deliver::Deliverer;
 use crate::discord;
 use crate::files::LibraryHandle;
-use crate::scheduler::Scheduler;
+use crate::scheduler::{Scheduler, SchedulerError};
 use crate::slack;
 use crate::store::{Platform, Store};
 
@@ -85,8 +85,11 @@ pub fn deliverer(
     Ok(deliverer)
 }
 
+/// Exit code when a platform refuses its token.
+pub const EXIT_UNAUTHORIZED: u8 = 3;
+
 /// Runs the bot until a signal or a fatal error. Exit codes: 0 after a signal, 1 on a fatal error,
-/// 2 when there is nothing to run (no token and no webhook).
+/// 2 when there is nothing to run (no token and no webhook), 3 when a platform refuses its token.
 pub async fn run(config: Config, clock: Arc<dyn Clock>) -> ExitCode {
     let credentials = Credentials::from_env();
     let slack_ready = credentials.slack_endpoint().is_some();
@@ -108,7 +111,10 @@ pub async fn run(config: Config, clock: Arc<dyn Clock>) -> ExitCode {
         Err(e) => {
             error!(error = %format!("{e:#}"), "stopped");
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            let refused = matches!(e.downcast_ref(), Some(SchedulerError::Unauthorized { .. }))
+                || matches!(e.downcast_ref(), Some(discord::GatewayEnd::Unauthorized));
+            // A refused token will be refused again: a distinct code lets a supervisor stop retrying.
+            if refused { ExitCode::from(EXIT_UNAUTHORIZED) } else { ExitCode::FAILURE }
         }
     }
 }
@@ -150,7 +156,9 @@ async fn serve(config: Config, clock: Arc<dyn Clock>, credentials: Credentials) 
     let mut gateway = gateway;
     let gateway_stopped = async {
         match gateway.as_mut() {
-            Some(g) => (&mut g.stopped).await.unwrap_or_else(|_| "the client task ended".into()),
+            Some(g) => {
+                (&mut g.stopped).await.unwrap_or_else(|_| discord::GatewayEnd::Failed("the client task ended".into()))
+            }
             None => std::future::pending().await,
         }
     };
@@ -165,7 +173,7 @@ async fn serve(config: Config, clock: Arc<dyn Clock>, credentials: Credentials) 
             Ok(Err(e)) => Err(e.into()),
             Err(e) => Err(anyhow::anyhow!("the scheduler stopped unexpectedly: {e}")),
         },
-        reason = gateway_stopped => Err(anyhow::anyhow!("the Discord connection ended: {reason}")),
+        end = gateway_stopped => Err(end.into()),
     };
 
     let _ = shutdown_tx.send(true);
@@ -184,6 +192,10 @@ async fn serve(config: Config, clock: Arc<dyn Clock>, credentials: Credentials) 
         }
     }
     if let Some(gateway) = gateway {
+        // After the client stopped on its own there is no connection left to close.
+        if gateway.stopped.is_terminated() {
+            return outcome;
+        }
         gateway.shutdown().await;
         info!("Discord gateway closed");
     }

@@ -51,18 +51,32 @@ fn build_http(token: &Secret, api_base: &str, client: reqwest::Client) -> sereni
         .build()
 }
 
+/// Why the gateway client stopped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GatewayEnd {
+    #[error("the connection was closed")]
+    Closed,
+    /// Discord refused the token: nothing works until it is replaced.
+    #[error("Discord refused the token (DISCORD_TOKEN); reset it in the Developer Portal")]
+    Unauthorized,
+    #[error("the connection failed: {0}")]
+    Failed(String),
+}
+
 /// The running gateway client.
 pub struct Gateway {
     shard_manager: Arc<ShardManager>,
-    /// Resolves with the reason when the client stops (on its own, or after `shutdown`).
-    pub stopped: tokio::sync::oneshot::Receiver<String>,
+    /// Resolves when the client stops (on its own, or after `shutdown`).
+    pub stopped: tokio::sync::oneshot::Receiver<GatewayEnd>,
 }
 
 impl Gateway {
     /// Closes the gateway connection and waits (briefly) for the client to stop.
     pub async fn shutdown(self) {
         self.shard_manager.shutdown_all().await;
-        let _ = tokio::time::timeout(Duration::from_secs(10), self.stopped).await;
+        if !self.stopped.is_terminated() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), self.stopped).await;
+        }
     }
 }
 
@@ -80,11 +94,14 @@ pub async fn start(bot: Bot, token: &Secret, rest: &Rest) -> anyhow::Result<Gate
     let shard_manager = client.shard_manager.clone();
     let (tx, stopped) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
-        let reason = match client.start().await {
-            Ok(()) => "closed".to_string(),
-            Err(e) => handler::describe(&e),
+        let end = match client.start().await {
+            Ok(()) => GatewayEnd::Closed,
+            Err(serenity::Error::Gateway(serenity::gateway::GatewayError::InvalidAuthentication)) => {
+                GatewayEnd::Unauthorized
+            }
+            Err(e) => GatewayEnd::Failed(handler::describe(&e)),
         };
-        let _ = tx.send(reason);
+        let _ = tx.send(end);
     });
     Ok(Gateway { shard_manager, stopped })
 }

@@ -169,3 +169,15 @@ async fn post_respects_the_ledger_unless_forced() {
     let log = String::from_utf8_lossy(&all.stderr).into_owned();
     assert!(!log.contains("secret-hook-token") && !log.contains("test-token"), "{log}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_stops_the_bot_with_a_clear_error() {
+    let fake = FakeDiscord::start(FakeOptions { token: Some("the-real-token".into()), ..FakeOptions::default() }).await;
+    let (dir, config) = setup(&fake, &[]);
+    let child = bot(dir.path(), &config, "2026-02-10T12:00:00+09:00", &["serve"]).spawn().unwrap();
+    let output = tokio::task::spawn_blocking(move || child.wait_with_output()).await.unwrap().unwrap();
+    let log = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(3), "{log}");
+    assert!(log.contains("Discord refused the token (DISCORD_TOKEN)"), "{log}");
+    assert!(!log.contains("test-token"), "the token must never be logged");
+}
