@@ -385,11 +385,14 @@ impl Job {
         let seed = fnv1a(nonce.as_bytes());
         let (mut failures, mut limited) = (0u32, 0u32);
         loop {
-            channel.acquire().await;
-            if let Some(global) = &self.lane.global {
-                global.acquire().await;
-            }
+            // Both places are held until the answer arrives (see `limiter`).
+            let channel_place = channel.acquire().await;
+            let global_place = match &self.lane.global {
+                Some(global) => Some(global.acquire().await),
+                None => None,
+            };
             let result = self.lane.sink.send(target, body, &nonce).await;
+            drop((global_place, channel_place));
             match result {
                 Ok(sent) => {
                     self.store.mark_sent(

@@ -68,9 +68,9 @@ impl Sink for ChannelSink {
         (5, Duration::from_secs(5))
     }
 
-    /// 50 requests per second per bot, with a little margin for the network's jitter.
+    /// 50 requests per second per bot.
     fn global_rate(&self) -> Option<(u32, Duration)> {
-        Some((50, Duration::from_millis(1030)))
+        Some((50, Duration::from_secs(1)))
     }
 }
 
@@ -152,7 +152,7 @@ impl Sink for WebhookSink {
     }
 
     fn global_rate(&self) -> Option<(u32, Duration)> {
-        Some((50, Duration::from_millis(1030)))
+        Some((50, Duration::from_secs(1)))
     }
 }
 
