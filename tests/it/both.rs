@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use crate::support::fake_discord::{FakeDiscord, FakeOptions};
 use crate::support::fake_slack::{FakeSlack, Route};
+use crate::support::terminate;
 use crate::support::{SEED, TempDir};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -29,18 +30,6 @@ fn serve(dir: &std::path::Path, now: &str) -> Child {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start digestbot serve")
-}
-
-fn terminate(child: &mut Child) -> Option<i32> {
-    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill -TERM");
-    for _ in 0..200 {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status.code();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    panic!("digestbot did not stop within 10 s of SIGTERM");
 }
 
 async fn wait_until(mut done: impl FnMut() -> bool) -> bool {

@@ -7,6 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use crate::support::fake_discord::{FakeDiscord, FakeOptions, LostResponse, Recorded};
+use crate::support::terminate;
 use crate::support::{TempDir, synthetic_digest};
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -53,19 +54,6 @@ fn bot(dir: &Path, config: &Path, now: &str, args: &[&str]) -> Command {
 
 fn serve(dir: &Path, config: &Path, now: &str) -> Child {
     bot(dir, config, now, &["serve"]).spawn().expect("start digestbot serve")
-}
-
-fn terminate(child: &mut Child) -> Option<i32> {
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill -TERM");
-    assert!(status.success());
-    for _ in 0..200 {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status.code();
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    panic!("digestbot did not stop within 10 s of SIGTERM");
 }
 
 /// How many Discord messages each channel receives for the test digest.

@@ -55,3 +55,18 @@ pub fn synthetic_digest(date: &str, articles: usize, body_chars: usize) -> Strin
     }
     text
 }
+
+/// Sends SIGTERM to a `digestbot serve` process and returns its exit code (waits up to 10 s).
+pub fn terminate(child: &mut std::process::Child) -> Option<i32> {
+    let status =
+        std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill -TERM");
+    assert!(status.success());
+    for _ in 0..200 {
+        if let Some(status) = child.try_wait().expect("wait for digestbot") {
+            return status.code();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    panic!("digestbot did not stop within 10 s of SIGTERM");
+}
