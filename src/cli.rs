@@ -17,7 +17,7 @@ use serde_json::Value;
 
 use crate::bot::Bot;
 use crate::clock::{Clock, OffsetClock, SystemClock};
-use crate::command::{self, Visibility};
+use crate::command;
 use crate::config::{self, Config};
 use crate::deliver::{DeliverOptions, Deliverer, TargetOutcome};
 use crate::digest::{Digest, Library};
@@ -257,7 +257,9 @@ fn ask(cli: &Cli, line: &str, format: Format) -> anyhow::Result<ExitCode> {
         Format::Text => print!("{}", render::text::render(&reply.doc)),
         Format::Discord => print_json(&crate::discord::handler::interaction_messages(&reply))?,
         Format::Slack => {
-            print_json(&render::slack::reply_messages(&reply.doc, reply.visibility == Visibility::Channel))?
+            // Exactly what the Slack endpoint sends: the response, then the response_url follow-ups.
+            let plan = crate::slack::reply::plan(&reply, config.locale);
+            print_json(&std::iter::once(plan.response).chain(plan.followups).collect::<Vec<_>>())?
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -134,19 +134,6 @@ pub fn messages(doc: &Doc) -> Vec<Value> {
         .collect()
 }
 
-/// The messages of a slash-command reply: each body with its `response_type` (`in_channel` or
-/// `ephemeral`). The first goes in the HTTP response, the rest to the `response_url`.
-pub fn reply_messages(doc: &Doc, in_channel: bool) -> Vec<Value> {
-    let response_type = if in_channel { "in_channel" } else { "ephemeral" };
-    let mut messages = messages(doc);
-    for message in &mut messages {
-        if let Some(map) = message.as_object_mut() {
-            map.insert("response_type".into(), json!(response_type));
-        }
-    }
-    messages
-}
-
 fn mrkdwn(text: &str) -> Value {
     json!({"type": "mrkdwn", "text": text})
 }
