@@ -374,3 +374,42 @@ async fn webhooks_receive_the_post_through_the_same_ledger() {
     assert_eq!(app.fake.webhook_messages(555).len(), 1);
     drop(tx);
 }
+
+#[tokio::test]
+async fn a_new_digest_file_is_picked_up_without_a_restart() {
+    let app = spawn_app(FakeOptions::default(), |c, _| c.discord.channels = vec![111]).await;
+    let (scheduler, _tx) = app.scheduler();
+    app.clock.set(slot());
+    assert!(matches!(scheduler.run_due().await.unwrap(), SlotRun::Delivered { .. }));
+    // During the week a new issue and a broken file appear; nobody restarts the bot.
+    std::fs::write(app.bot.config.digests_dir.join("2026-02-16.md"), synthetic_digest("2026-02-16", 2, 100)).unwrap();
+    std::fs::write(app.bot.config.digests_dir.join("draft.md"), "---\ndate: [\n---\n").unwrap();
+    app.clock.set(slot() + chrono::Duration::days(7));
+    let SlotRun::Delivered { report, .. } = scheduler.run_due().await.unwrap() else { panic!("not delivered") };
+    assert_eq!(report.digest, "2026-02-16");
+    let messages = app.fake.messages(111);
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[1]["embeds"][0]["title"], "Synthetic 2026-02-16");
+}
+
+#[tokio::test]
+async fn slow_work_is_deferred_then_completed() {
+    let app = spawn_app(FakeOptions::default(), |_, _| {}).await;
+    let gateway = app.connect().await;
+    // Another process is writing to the state database: `subscribe` waits for it longer than
+    // Discord allows an answer to take.
+    let blocker = rusqlite::Connection::open(&app.bot.config.state_path).unwrap();
+    blocker.execute_batch("BEGIN EXCLUSIVE").unwrap();
+    let mut spec = app.spec("subscribe", vec![]);
+    spec.permissions = MANAGE_CHANNELS;
+    let token = spec.token.clone();
+    let response = app.interact(command_interaction(spec)).await;
+    assert_eq!(response["type"], 5, "deferred");
+    assert_eq!(response["data"]["flags"], 64, "subscribe replies stay private");
+    blocker.execute_batch("COMMIT").unwrap();
+    let edited = format!("/webhooks/{}/{token}/messages/@original", app.fake.application_id());
+    assert!(app.fake.wait_for(|r| r.iter().any(|r| r.method == "PATCH" && r.path.ends_with(&edited)), WAIT).await);
+    let edit = &app.fake.original_edits(&token)[0];
+    assert!(edit["content"].as_str().unwrap().starts_with("이 채널을 구독했습니다."), "{edit}");
+    gateway.shutdown().await;
+}
