@@ -131,7 +131,7 @@ fn normalise(text: &str) -> Cow<'_, str> {
 /// them, so they skip the two table look-ups. Every other character goes through the same steps as
 /// the library's quick check: the combining-class order test and the character's NFC quick-check
 /// property (a one-character quick check).
-fn nfc_quick_check(text: &str) -> IsNormalized {
+pub(super) fn nfc_quick_check(text: &str) -> IsNormalized {
     let bytes = text.as_bytes();
     let mut last_class = 0u8;
     let mut result = IsNormalized::Yes;
