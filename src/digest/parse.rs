@@ -128,46 +128,71 @@ fn normalise(text: &str) -> Cow<'_, str> {
 
 /// The same answer as `is_nfc_quick(text.chars())`, faster on digests: precomposed Hangul syllables
 /// (U+AC00..=U+D7A3), like ASCII, are starters (combining class 0) that are NFC whatever surrounds
-/// them, so they skip the two table look-ups. Every other character goes through the same steps as
-/// the library's quick check: the combining-class order test and the character's NFC quick-check
-/// property (a one-character quick check).
+/// them, so they need no table look-ups. Blocks of 32 bytes made only of ASCII and Hangul syllables
+/// are recognised from their bytes alone; elsewhere, every character other than those goes through
+/// the same steps as the library's quick check: the combining-class order test and the character's
+/// NFC quick-check property (a one-character quick check).
 pub(super) fn nfc_quick_check(text: &str) -> IsNormalized {
+    const BLOCK: usize = 32;
     let bytes = text.as_bytes();
     let mut last_class = 0u8;
     let mut result = IsNormalized::Yes;
     let mut i = 0;
     while i < bytes.len() {
-        let lead = bytes[i];
-        if lead < 0x80 {
+        // `i` is at a character boundary. A block whose every byte is ASCII, a continuation byte or
+        // the lead byte of a syllable holds only ASCII and syllables (the block starts at a boundary,
+        // so its continuation bytes belong to its own leads or to the one before, a syllable too).
+        if let Some(block) = bytes.get(i..i + BLOCK + 1)
+            && block.windows(2).fold(true, |ok, pair| ok & syllable_or_ascii_byte(pair[0], pair[1]))
+        {
+            i += BLOCK;
+            while bytes.get(i).is_some_and(|b| (0x80..0xC0).contains(b)) {
+                i += 1;
+            }
             last_class = 0;
-            i += 1;
             continue;
         }
-        // Three-byte sequences from U+A000 to U+DFFF start with 0xEA..=0xED; the syllables among them
-        // are decoded here without the general UTF-8 decoder.
-        if (0xEA..=0xED).contains(&lead) && i + 2 < bytes.len() {
-            let code =
-                (u32::from(lead & 0x0F) << 12) | (u32::from(bytes[i + 1] & 0x3F) << 6) | u32::from(bytes[i + 2] & 0x3F);
-            if (0xAC00..=0xD7A3).contains(&code) {
+        let end = (i + BLOCK).min(bytes.len());
+        while i < end {
+            let lead = bytes[i];
+            if lead < 0x80 {
                 last_class = 0;
-                i += 3;
+                i += 1;
                 continue;
             }
+            // Three-byte sequences from U+A000 to U+DFFF start with 0xEA..=0xED.
+            if (0xEA..=0xED).contains(&lead) && i + 2 < bytes.len() {
+                let code = (u32::from(lead & 0x0F) << 12)
+                    | (u32::from(bytes[i + 1] & 0x3F) << 6)
+                    | u32::from(bytes[i + 2] & 0x3F);
+                if (0xAC00..=0xD7A3).contains(&code) {
+                    last_class = 0;
+                    i += 3;
+                    continue;
+                }
+            }
+            let Some(ch) = text[i..].chars().next() else { return result };
+            i += ch.len_utf8();
+            let class = canonical_combining_class(ch);
+            if last_class > class && class != 0 {
+                return IsNormalized::No;
+            }
+            match is_nfc_quick(std::iter::once(ch)) {
+                IsNormalized::Yes => {}
+                IsNormalized::No => return IsNormalized::No,
+                IsNormalized::Maybe => result = IsNormalized::Maybe,
+            }
+            last_class = class;
         }
-        let Some(ch) = text[i..].chars().next() else { break };
-        i += ch.len_utf8();
-        let class = canonical_combining_class(ch);
-        if last_class > class && class != 0 {
-            return IsNormalized::No;
-        }
-        match is_nfc_quick(std::iter::once(ch)) {
-            IsNormalized::Yes => {}
-            IsNormalized::No => return IsNormalized::No,
-            IsNormalized::Maybe => result = IsNormalized::Maybe,
-        }
-        last_class = class;
     }
     result
+}
+
+/// Whether byte `b` (followed by `next`) is ASCII, a continuation byte, or the lead byte of a Hangul
+/// syllable: 0xEB and 0xEC always (U+B000..=U+CFFF), 0xEA from U+AC00 on, 0xED up to U+D77F (the
+/// last syllables, up to U+D7A3, are left to the careful path).
+fn syllable_or_ascii_byte(b: u8, next: u8) -> bool {
+    (b < 0xC0) | (b == 0xEB) | (b == 0xEC) | ((b == 0xEA) & (next >= 0xB0)) | ((b == 0xED) & (next < 0x9E))
 }
 
 /// Splits `---` front matter from the body. Returns the YAML (if any), the body, and the 1-based file
@@ -885,18 +910,28 @@ mod tests {
         for text in fixed {
             assert_eq!(nfc_quick_check(text), is_nfc_quick(text.chars()), "{text:?}");
         }
-        // Random mixes of ASCII, syllables, conjoining jamo, combining marks and punctuation.
+        // Random mixes of ASCII, syllables (from each lead byte, and the last ones), conjoining jamo,
+        // combining marks, punctuation and other characters that share the syllables' lead bytes.
         let alphabet = [
-            'a', ' ', '한', '글', '\u{1100}', '\u{1161}', '\u{11A8}', '\u{301}', '\u{316}', '\u{340}', '—', '“', 'é',
-            '\u{2000}',
+            'a', ' ', '가', '한', '글', '뷁', '힝', '힣', '\u{D7B0}', '\u{A000}', '\u{A66F}', '\u{1100}', '\u{1161}',
+            '\u{11A8}', '\u{301}', '\u{316}', '\u{340}', '—', '“', 'é', '\u{2000}',
         ];
         let mut state = 0x2545_F491_4F6C_DD1Du64;
-        for _ in 0..20_000 {
-            let len = (state >> 60) as usize;
+        for round in 0..40_000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            // Short strings, and long ones (past the 32-byte blocks), some with only the first seven
+            // characters (ASCII and syllables) and some with anything now and then.
+            let len = if round % 2 == 0 { (state >> 60) as usize } else { (state >> 56) as usize };
+            let safe_only = round % 4 == 1;
             let text: String = (0..len)
                 .map(|_| {
                     state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                    alphabet[(state >> 33) as usize % alphabet.len()]
+                    let pick = (state >> 33) as usize;
+                    if safe_only || !pick.is_multiple_of(8) {
+                        alphabet[pick % 7]
+                    } else {
+                        alphabet[(pick >> 3) % alphabet.len()]
+                    }
                 })
                 .collect();
             assert_eq!(nfc_quick_check(&text), is_nfc_quick(text.chars()), "{text:?}");
