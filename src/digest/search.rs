@@ -79,7 +79,7 @@ pub struct SearchIndex {
     starts: Vec<u32>,
     /// Per word: the articles whose own text (title, source, keyword rows, body, author, link) has
     /// it, packed as `doc << FIELD_BITS | fields`, docs ascending; empty for dense words.
-    article_postings: Vec<Vec<u32>>,
+    article_postings: Lists,
     /// Per word: its place in `dense`, or `u32::MAX`. Words in many articles (`DENSE_POSTINGS` or
     /// more) are kept as two bit sets over the docs instead, the docs where the word is in a strong
     /// own field and those where it is in the body, which a query ORs in whole.
@@ -88,11 +88,11 @@ pub struct SearchIndex {
     dense: Vec<u64>,
     /// Per word: the digests (with articles) whose title, category, description or tags have it,
     /// packed as `digest << FIELD_BITS | fields`, digests ascending.
-    digest_postings: Vec<Vec<u32>>,
+    digest_postings: Lists,
     /// For each pair of adjacent bytes (`first << 8 | second`), the words that contain it,
     /// ascending: a query word of two bytes or more occurs only in words that contain all its pairs,
     /// so the shortest of its pairs' lists holds every candidate.
-    pairs: Vec<Vec<u32>>,
+    pairs: Lists,
 }
 
 /// Lower-cases and NFC-normalises a query or a text to be indexed.
@@ -273,9 +273,6 @@ impl SearchIndex {
                 }
             }
         }
-        for list in &mut pairs {
-            list.shrink_to_fit();
-        }
         let dates: Vec<NaiveDate> = digests.iter().map(|d| d.date).collect();
         let newest_first = dates.windows(2).all(|w| w[0] >= w[1]);
         SearchIndex {
@@ -285,11 +282,11 @@ impl SearchIndex {
             newest_first,
             vocab,
             starts,
-            article_postings,
+            article_postings: Lists::from(article_postings),
             dense_of,
             dense,
-            digest_postings,
-            pairs,
+            digest_postings: Lists::from(digest_postings),
+            pairs: Lists::from(pairs),
         }
     }
 
@@ -318,7 +315,7 @@ impl SearchIndex {
                 .iter()
                 .map(|&w| {
                     let dense = if self.dense_of[w] == u32::MAX { 0 } else { DENSE_POSTINGS };
-                    self.article_postings[w].len() + dense + self.digest_postings[w].len()
+                    self.article_postings.get(w).len() + dense + self.digest_postings.get(w).len()
                 })
                 .sum();
             if count == 0 {
@@ -420,7 +417,7 @@ impl SearchIndex {
             }
             // Postings are sorted, so bits are gathered per 64-doc word in registers and stored once.
             let (mut at, mut strong_bits, mut body_bits) = (usize::MAX, 0u64, 0u64);
-            for &packed in &self.article_postings[w] {
+            for &packed in self.article_postings.get(w) {
                 let doc = (packed >> FIELD_BITS) as usize;
                 let fields = (packed & FIELD_MASK) as u8;
                 if doc / 64 != at {
@@ -444,7 +441,7 @@ impl SearchIndex {
         let mut keep = own.clone();
         let mut tagged = Bits::new(n);
         for &w in words {
-            for &packed in &self.digest_postings[w] {
+            for &packed in self.digest_postings.get(w) {
                 let docs = self.docs_of((packed >> FIELD_BITS) as usize);
                 if !own.any_in(docs.clone()) {
                     keep.set_range(docs.clone());
@@ -467,7 +464,7 @@ impl SearchIndex {
             // Check the words of the term's rarest byte pair.
             let candidates = bytes
                 .windows(2)
-                .map(|pair| &self.pairs[(pair[0] as usize) << 8 | pair[1] as usize])
+                .map(|pair| self.pairs.get((pair[0] as usize) << 8 | pair[1] as usize))
                 .min_by_key(|list| list.len())
                 .expect("two bytes make a pair");
             if bytes.len() == 2 {
@@ -493,6 +490,32 @@ impl SearchIndex {
             }
         }
         words
+    }
+}
+
+/// Lists of numbers stored one after the other: list `i` is `items[starts[i]..starts[i + 1]]`.
+#[derive(Debug, Default)]
+struct Lists {
+    starts: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Lists {
+    fn get(&self, i: usize) -> &[u32] {
+        &self.items[self.starts[i] as usize..self.starts[i + 1] as usize]
+    }
+}
+
+impl From<Vec<Vec<u32>>> for Lists {
+    fn from(lists: Vec<Vec<u32>>) -> Lists {
+        let mut starts = Vec::with_capacity(lists.len() + 1);
+        let mut items = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+        starts.push(0);
+        for list in lists {
+            items.extend_from_slice(&list);
+            starts.push(items.len() as u32);
+        }
+        Lists { starts, items }
     }
 }
 
