@@ -100,9 +100,16 @@ pub fn inlines_plain_text(inlines: &[Inline], out: &mut String) {
 
 /// The visible text of a run of inlines, as a new string with its ends trimmed.
 pub fn inlines_to_string(inlines: &[Inline]) -> String {
+    if let [Inline::Text(text)] = inlines {
+        return text.trim().to_string();
+    }
     let mut out = String::new();
     inlines_plain_text(inlines, &mut out);
-    out.trim().to_string()
+    // Trim in place instead of copying.
+    out.truncate(out.trim_end().len());
+    let leading = out.len() - out.trim_start().len();
+    out.drain(..leading);
+    out
 }
 
 impl Block {
@@ -141,17 +148,28 @@ pub fn blocks_plain_text(blocks: &[Block], out: &mut String) {
     }
 }
 
-/// A block container that is still open.
+/// A block container that is still open. Containers of blocks keep their content at the end of the
+/// builder's shared buffers (`start` is where theirs begins), so every finished container is
+/// allocated once, at its exact size, and no per-container vector grows as content arrives.
 enum BlockFrame {
     Root,
-    /// Quotes, footnote definitions and definition lists: a plain run of blocks.
-    Quote(Vec<Block>),
-    Other(Vec<Block>),
+    /// Quotes: a plain run of blocks, in `block_buf[start..]`.
+    Quote {
+        start: usize,
+    },
+    /// Footnote definitions, definition lists and metadata: their blocks are spliced into the parent.
+    Other {
+        start: usize,
+    },
+    /// Items so far in `item_buf[items..]`.
     List {
         start: Option<u64>,
-        items: Vec<Vec<Block>>,
+        items: usize,
     },
-    Item(Vec<Block>),
+    /// The item's blocks in `block_buf[start..]`.
+    Item {
+        start: usize,
+    },
     Table {
         head: Vec<Vec<Inline>>,
         rows: Vec<Vec<Vec<Inline>>>,
@@ -160,26 +178,36 @@ enum BlockFrame {
     },
 }
 
-/// An inline container that is still open.
+/// An inline container that is still open; `start` is where its content begins in `inline_buf`.
 enum InlineFrame {
     /// `implicit` marks a paragraph opened for the bare text of a tight list item.
     Paragraph {
-        content: Vec<Inline>,
+        start: usize,
         implicit: bool,
     },
     Heading {
         level: u8,
-        content: Vec<Inline>,
+        start: usize,
     },
-    Cell(Vec<Inline>),
-    Strong(Vec<Inline>),
-    Emph(Vec<Inline>),
-    Strike(Vec<Inline>),
+    Cell {
+        start: usize,
+    },
+    Strong {
+        start: usize,
+    },
+    Emph {
+        start: usize,
+    },
+    Strike {
+        start: usize,
+    },
     /// Superscript, subscript and similar: kept as their content.
-    Plain(Vec<Inline>),
+    Plain {
+        start: usize,
+    },
     Link {
         url: String,
-        content: Vec<Inline>,
+        start: usize,
     },
     Code {
         lang: Option<String>,
@@ -188,9 +216,33 @@ enum InlineFrame {
     Html(String),
 }
 
+impl InlineFrame {
+    /// Where the frame's inline content begins in `inline_buf`; `None` for code and HTML, which
+    /// collect text instead.
+    fn start(&self) -> Option<usize> {
+        match self {
+            InlineFrame::Paragraph { start, .. }
+            | InlineFrame::Heading { start, .. }
+            | InlineFrame::Cell { start }
+            | InlineFrame::Strong { start }
+            | InlineFrame::Emph { start }
+            | InlineFrame::Strike { start }
+            | InlineFrame::Plain { start }
+            | InlineFrame::Link { start, .. } => Some(*start),
+            InlineFrame::Code { .. } | InlineFrame::Html(_) => None,
+        }
+    }
+}
+
 struct Builder {
     blocks: Vec<BlockFrame>,
     inlines: Vec<InlineFrame>,
+    /// The content of the open inline frames, innermost last.
+    inline_buf: Vec<Inline>,
+    /// The blocks of the open quotes, items and other block frames, innermost last.
+    block_buf: Vec<Block>,
+    /// The items of the open lists, innermost last.
+    item_buf: Vec<Vec<Block>>,
     top: Vec<Spanned>,
     /// Offset of the event that opened the top-level block under construction.
     top_offset: usize,
@@ -198,7 +250,15 @@ struct Builder {
 
 impl Default for Builder {
     fn default() -> Self {
-        Builder { blocks: vec![BlockFrame::Root], inlines: Vec::new(), top: Vec::new(), top_offset: 0 }
+        Builder {
+            blocks: vec![BlockFrame::Root],
+            inlines: Vec::new(),
+            inline_buf: Vec::new(),
+            block_buf: Vec::new(),
+            item_buf: Vec::new(),
+            top: Vec::new(),
+            top_offset: 0,
+        }
     }
 }
 
@@ -251,16 +311,18 @@ impl Builder {
                 self.top_offset = offset;
             }
         }
+        let inline_start = self.inline_buf.len();
+        let block_start = self.block_buf.len();
         match tag {
             Tag::Paragraph | Tag::DefinitionListTitle | Tag::DefinitionListDefinition => {
-                self.inlines.push(InlineFrame::Paragraph { content: Vec::new(), implicit: false })
+                self.inlines.push(InlineFrame::Paragraph { start: inline_start, implicit: false })
             }
             Tag::Heading { level, .. } => {
-                self.inlines.push(InlineFrame::Heading { level: level as u8, content: Vec::new() })
+                self.inlines.push(InlineFrame::Heading { level: level as u8, start: inline_start })
             }
-            Tag::BlockQuote(_) => self.blocks.push(BlockFrame::Quote(Vec::new())),
+            Tag::BlockQuote(_) => self.blocks.push(BlockFrame::Quote { start: block_start }),
             Tag::FootnoteDefinition(_) | Tag::DefinitionList | Tag::MetadataBlock(_) => {
-                self.blocks.push(BlockFrame::Other(Vec::new()))
+                self.blocks.push(BlockFrame::Other { start: block_start })
             }
             Tag::CodeBlock(kind) => {
                 let lang = match kind {
@@ -272,10 +334,10 @@ impl Builder {
                 self.inlines.push(InlineFrame::Code { lang, text: String::new() })
             }
             Tag::HtmlBlock => self.inlines.push(InlineFrame::Html(String::new())),
-            Tag::List(start) => self.blocks.push(BlockFrame::List { start, items: Vec::new() }),
+            Tag::List(start) => self.blocks.push(BlockFrame::List { start, items: self.item_buf.len() }),
             Tag::Item => {
                 self.close_implicit_paragraph();
-                self.blocks.push(BlockFrame::Item(Vec::new()))
+                self.blocks.push(BlockFrame::Item { start: self.block_buf.len() })
             }
             Tag::Table(_) => self.blocks.push(BlockFrame::Table {
                 head: Vec::new(),
@@ -289,14 +351,15 @@ impl Builder {
                 }
             }
             Tag::TableRow => {}
-            Tag::TableCell => self.inlines.push(InlineFrame::Cell(Vec::new())),
-            Tag::Emphasis => self.inlines.push(InlineFrame::Emph(Vec::new())),
-            Tag::Strong => self.inlines.push(InlineFrame::Strong(Vec::new())),
-            Tag::Strikethrough => self.inlines.push(InlineFrame::Strike(Vec::new())),
-            Tag::Superscript | Tag::Subscript => self.inlines.push(InlineFrame::Plain(Vec::new())),
+            Tag::TableCell => self.inlines.push(InlineFrame::Cell { start: inline_start }),
+            Tag::Emphasis => self.inlines.push(InlineFrame::Emph { start: inline_start }),
+            Tag::Strong => self.inlines.push(InlineFrame::Strong { start: inline_start }),
+            Tag::Strikethrough => self.inlines.push(InlineFrame::Strike { start: inline_start }),
+            Tag::Superscript | Tag::Subscript => self.inlines.push(InlineFrame::Plain { start: inline_start }),
             Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } => {
                 self.ensure_inline_context();
-                self.inlines.push(InlineFrame::Link { url: dest_url.into_string(), content: Vec::new() })
+                let start = self.inline_buf.len();
+                self.inlines.push(InlineFrame::Link { url: dest_url.into_string(), start })
             }
         }
     }
@@ -310,20 +373,21 @@ impl Builder {
             | TagEnd::DefinitionListTitle
             | TagEnd::DefinitionListDefinition => {
                 self.close_implicit_paragraph();
-                if let Some(block) = self.inlines.pop().and_then(finish_inline_block) {
+                if let Some(block) = self.inlines.pop().and_then(|frame| self.finish_inline_block(frame)) {
                     self.push_block(block);
                 }
             }
             TagEnd::BlockQuote(_) => {
                 self.close_implicit_paragraph();
-                if let Some(BlockFrame::Quote(blocks)) = self.pop_block_frame() {
+                if let Some(BlockFrame::Quote { start }) = self.pop_block_frame() {
+                    let blocks = self.take_blocks(start);
                     self.push_block(Block::Quote(blocks));
                 }
             }
             TagEnd::FootnoteDefinition | TagEnd::DefinitionList | TagEnd::MetadataBlock(_) => {
                 self.close_implicit_paragraph();
-                if let Some(BlockFrame::Other(blocks)) = self.pop_block_frame() {
-                    for block in blocks {
+                if let Some(BlockFrame::Other { start }) = self.pop_block_frame() {
+                    for block in self.take_blocks(start) {
                         self.push_block(block);
                     }
                 }
@@ -331,38 +395,51 @@ impl Builder {
             TagEnd::List(_) => {
                 self.close_implicit_paragraph();
                 if let Some(BlockFrame::List { start, items }) = self.pop_block_frame() {
+                    let items = self.item_buf.split_off(items.min(self.item_buf.len()));
                     self.push_block(Block::List { start, items });
                 }
             }
             TagEnd::Item => {
                 self.close_implicit_paragraph();
-                if let Some(BlockFrame::Item(blocks)) = self.pop_block_frame()
-                    && let Some(BlockFrame::List { items, .. }) = self.blocks.last_mut()
-                {
-                    items.push(blocks);
+                if let Some(BlockFrame::Item { start }) = self.pop_block_frame() {
+                    let blocks = self.take_blocks(start);
+                    if let Some(BlockFrame::List { .. }) = self.blocks.last() {
+                        self.item_buf.push(blocks);
+                    }
                 }
             }
             TagEnd::Table => {
-                if let Some(BlockFrame::Table { head, rows, .. }) = self.pop_block_frame() {
+                if let Some(BlockFrame::Table { head, mut rows, .. }) = self.pop_block_frame() {
+                    rows.shrink_to_fit();
                     self.push_block(Block::Table { head, rows });
                 }
             }
             TagEnd::TableHead => {
                 if let Some(BlockFrame::Table { head, row, in_head, .. }) = self.blocks.last_mut() {
                     *head = std::mem::take(row);
+                    head.shrink_to_fit();
                     *in_head = false;
                 }
             }
             TagEnd::TableRow => {
                 if let Some(BlockFrame::Table { rows, row, .. }) = self.blocks.last_mut() {
-                    rows.push(std::mem::take(row));
+                    let mut row = std::mem::take(row);
+                    row.shrink_to_fit();
+                    rows.push(row);
                 }
             }
             TagEnd::TableCell => {
-                if let Some(InlineFrame::Cell(content)) = self.inlines.pop()
-                    && let Some(BlockFrame::Table { row, .. }) = self.blocks.last_mut()
-                {
-                    row.push(content);
+                if let Some(InlineFrame::Cell { start }) = self.inlines.last() {
+                    let start = *start;
+                    self.inlines.pop();
+                    let content = self.take_inlines(start);
+                    if let Some(BlockFrame::Table { row, .. }) = self.blocks.last_mut() {
+                        row.push(content);
+                    }
+                } else if let Some(frame) = self.inlines.pop() {
+                    // A closing cell always meets its own frame in pulldown-cmark output; drop
+                    // whatever else is there, as before.
+                    self.discard(frame);
                 }
             }
             TagEnd::Emphasis
@@ -373,12 +450,12 @@ impl Builder {
             | TagEnd::Link
             | TagEnd::Image => {
                 let inline = match self.inlines.pop() {
-                    Some(InlineFrame::Emph(c)) => Inline::Emph(c),
-                    Some(InlineFrame::Strong(c)) => Inline::Strong(c),
-                    Some(InlineFrame::Strike(c)) => Inline::Strike(c),
-                    Some(InlineFrame::Link { url, content }) => Inline::Link { url, content },
-                    Some(InlineFrame::Plain(c)) => {
-                        for inline in c {
+                    Some(InlineFrame::Emph { start }) => Inline::Emph(self.take_inlines(start)),
+                    Some(InlineFrame::Strong { start }) => Inline::Strong(self.take_inlines(start)),
+                    Some(InlineFrame::Strike { start }) => Inline::Strike(self.take_inlines(start)),
+                    Some(InlineFrame::Link { url, start }) => Inline::Link { url, content: self.take_inlines(start) },
+                    Some(InlineFrame::Plain { start }) => {
+                        for inline in self.take_inlines(start) {
                             self.push_inline(inline, 0);
                         }
                         return;
@@ -395,6 +472,23 @@ impl Builder {
         }
     }
 
+    /// The inline content from `start` on, as a vector of exactly its size.
+    fn take_inlines(&mut self, start: usize) -> Vec<Inline> {
+        self.inline_buf.split_off(start.min(self.inline_buf.len()))
+    }
+
+    /// The blocks from `start` on, as a vector of exactly their size.
+    fn take_blocks(&mut self, start: usize) -> Vec<Block> {
+        self.block_buf.split_off(start.min(self.block_buf.len()))
+    }
+
+    /// Drops a frame and the content it owns.
+    fn discard(&mut self, frame: InlineFrame) {
+        if let Some(start) = frame.start() {
+            self.inline_buf.truncate(start);
+        }
+    }
+
     fn pop_block_frame(&mut self) -> Option<BlockFrame> {
         if self.blocks.len() > 1 { self.blocks.pop() } else { None }
     }
@@ -403,6 +497,13 @@ impl Builder {
     fn push_text(&mut self, text: &str, offset: usize) {
         match self.inlines.last_mut() {
             Some(InlineFrame::Code { text: buf, .. }) | Some(InlineFrame::Html(buf)) => buf.push_str(text),
+            // Merge into the text before without allocating a string for this piece first.
+            Some(frame) if frame.start().is_some_and(|start| self.inline_buf.len() > start) => {
+                match self.inline_buf.last_mut() {
+                    Some(Inline::Text(prev)) => prev.push_str(text),
+                    _ => self.push_inline(Inline::Text(text.to_string()), offset),
+                }
+            }
             _ => self.push_inline(Inline::Text(text.to_string()), offset),
         }
     }
@@ -414,57 +515,51 @@ impl Builder {
             }
             self.ensure_inline_context();
         }
-        let target = match self.inlines.last_mut() {
-            Some(
-                InlineFrame::Paragraph { content, .. }
-                | InlineFrame::Heading { content, .. }
-                | InlineFrame::Cell(content)
-                | InlineFrame::Strong(content)
-                | InlineFrame::Emph(content)
-                | InlineFrame::Strike(content)
-                | InlineFrame::Plain(content)
-                | InlineFrame::Link { content, .. },
-            ) => content,
+        let start = match self.inlines.last_mut() {
             Some(InlineFrame::Code { text, .. }) | Some(InlineFrame::Html(text)) => {
                 let mut plain = String::new();
                 inline.plain_text(&mut plain);
                 text.push_str(&plain);
                 return;
             }
+            Some(frame) => frame.start().unwrap_or(0),
             None => return,
         };
         // Adjacent text events (pulldown-cmark splits text at entities and brackets) are merged.
-        if let (Inline::Text(new), Some(Inline::Text(prev))) = (&inline, target.last_mut()) {
+        if self.inline_buf.len() > start
+            && let (Inline::Text(new), Some(Inline::Text(prev))) = (&inline, self.inline_buf.last_mut())
+        {
             prev.push_str(new);
             return;
         }
-        target.push(inline);
+        self.inline_buf.push(inline);
     }
 
     /// Opens an implicit paragraph when inline content arrives with no inline container open,
     /// as the text of a tight list item does.
     fn ensure_inline_context(&mut self) {
         if self.inlines.is_empty() {
-            self.inlines.push(InlineFrame::Paragraph { content: Vec::new(), implicit: true });
+            self.inlines.push(InlineFrame::Paragraph { start: self.inline_buf.len(), implicit: true });
         }
     }
 
     fn close_implicit_paragraph(&mut self) {
-        if let Some(InlineFrame::Paragraph { implicit: true, .. }) = self.inlines.last()
-            && let Some(InlineFrame::Paragraph { content, .. }) = self.inlines.pop()
-            && !content.is_empty()
-        {
-            self.push_block(Block::Paragraph(content));
+        if let Some(&InlineFrame::Paragraph { start, implicit: true }) = self.inlines.last() {
+            self.inlines.pop();
+            let content = self.take_inlines(start);
+            if !content.is_empty() {
+                self.push_block(Block::Paragraph(content));
+            }
         }
     }
 
     fn push_block(&mut self, block: Block) {
         match self.blocks.last_mut() {
             Some(BlockFrame::Root) | None => self.top.push(Spanned { offset: self.top_offset, block }),
-            Some(BlockFrame::Quote(blocks) | BlockFrame::Other(blocks) | BlockFrame::Item(blocks)) => {
-                blocks.push(block)
+            Some(BlockFrame::Quote { .. } | BlockFrame::Other { .. } | BlockFrame::Item { .. }) => {
+                self.block_buf.push(block)
             }
-            Some(BlockFrame::List { items, .. }) => items.push(vec![block]),
+            Some(BlockFrame::List { .. }) => self.item_buf.push(vec![block]),
             Some(BlockFrame::Table { row, .. }) => {
                 let mut text = String::new();
                 block.plain_text(&mut text);
@@ -478,16 +573,19 @@ impl Builder {
         while !self.inlines.is_empty() {
             self.close_implicit_paragraph();
             if let Some(frame) = self.inlines.pop()
-                && let Some(block) = finish_inline_block(frame)
+                && let Some(block) = self.finish_inline_block(frame)
             {
                 self.push_block(block);
             }
         }
         while self.blocks.len() > 1 {
             let block = match self.blocks.pop() {
-                Some(BlockFrame::Quote(b)) => Block::Quote(b),
-                Some(BlockFrame::Other(b)) | Some(BlockFrame::Item(b)) => Block::Quote(b),
-                Some(BlockFrame::List { start, items }) => Block::List { start, items },
+                Some(BlockFrame::Quote { start } | BlockFrame::Other { start } | BlockFrame::Item { start }) => {
+                    Block::Quote(self.take_blocks(start))
+                }
+                Some(BlockFrame::List { start, items }) => {
+                    Block::List { start, items: self.item_buf.split_off(items.min(self.item_buf.len())) }
+                }
                 Some(BlockFrame::Table { head, rows, .. }) => Block::Table { head, rows },
                 Some(BlockFrame::Root) | None => break,
             };
@@ -495,24 +593,24 @@ impl Builder {
         }
         self.top
     }
-}
 
-/// Turns a closed inline container into the block it stands for.
-fn finish_inline_block(frame: InlineFrame) -> Option<Block> {
-    match frame {
-        InlineFrame::Paragraph { content, .. } => Some(Block::Paragraph(content)),
-        InlineFrame::Heading { level, content } => Some(Block::Heading { level, content }),
-        InlineFrame::Code { lang, text } => Some(Block::Code { lang, text }),
-        InlineFrame::Html(text) => {
-            let text = text.trim();
-            (!text.is_empty()).then(|| Block::Paragraph(vec![Inline::Text(text.to_string())]))
+    /// Turns a closed inline container into the block it stands for.
+    fn finish_inline_block(&mut self, frame: InlineFrame) -> Option<Block> {
+        match frame {
+            InlineFrame::Paragraph { start, .. } => Some(Block::Paragraph(self.take_inlines(start))),
+            InlineFrame::Heading { level, start } => Some(Block::Heading { level, content: self.take_inlines(start) }),
+            InlineFrame::Code { lang, text } => Some(Block::Code { lang, text }),
+            InlineFrame::Html(text) => {
+                let text = text.trim();
+                (!text.is_empty()).then(|| Block::Paragraph(vec![Inline::Text(text.to_string())]))
+            }
+            InlineFrame::Cell { start }
+            | InlineFrame::Strong { start }
+            | InlineFrame::Emph { start }
+            | InlineFrame::Strike { start }
+            | InlineFrame::Plain { start }
+            | InlineFrame::Link { start, .. } => Some(Block::Paragraph(self.take_inlines(start))),
         }
-        InlineFrame::Cell(c)
-        | InlineFrame::Strong(c)
-        | InlineFrame::Emph(c)
-        | InlineFrame::Strike(c)
-        | InlineFrame::Plain(c)
-        | InlineFrame::Link { content: c, .. } => Some(Block::Paragraph(c)),
     }
 }
 

@@ -7,9 +7,11 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::ops::Range;
 
 use chrono::NaiveDate;
 use serde_yaml::Value;
+use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use super::markdown::{Block, Inline, Spanned, inlines_plain_text, inlines_to_string, parse_blocks};
@@ -88,9 +90,9 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<Digest, ParseError> {
     let mut extras = Vec::new();
     let mut keywords = Vec::new();
     for section in doc.sections {
-        match Article::from_section(&section, articles.len() as u32 + 1) {
-            Some(article) => articles.push(article),
-            None => {
+        match Article::from_section(section, articles.len() as u32 + 1) {
+            Ok(article) => articles.push(article),
+            Err(section) => {
                 keywords.extend(keyword_rows(&section));
                 extras.push(section);
             }
@@ -120,10 +122,79 @@ fn normalise(text: &str) -> Cow<'_, str> {
     if text.contains('\r') {
         text = Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"));
     }
-    if is_nfc_quick(text.chars()) != IsNormalized::Yes {
+    if nfc_quick_check(&text) != IsNormalized::Yes {
         text = Cow::Owned(text.nfc().collect());
     }
     text
+}
+
+/// The same answer as `is_nfc_quick(text.chars())`, faster on digests: precomposed Hangul syllables
+/// (U+AC00..=U+D7A3), like ASCII, are starters (combining class 0) that are NFC whatever surrounds
+/// them, so they need no table look-ups. Blocks of 32 bytes made only of ASCII and Hangul syllables
+/// are recognised from their bytes alone; elsewhere, every character other than those goes through
+/// the same steps as the library's quick check: the combining-class order test and the character's
+/// NFC quick-check property (a one-character quick check).
+pub(super) fn nfc_quick_check(text: &str) -> IsNormalized {
+    const BLOCK: usize = 32;
+    let bytes = text.as_bytes();
+    let mut last_class = 0u8;
+    let mut result = IsNormalized::Yes;
+    let mut i = 0;
+    while i < bytes.len() {
+        // `i` is at a character boundary. A block whose every byte is ASCII, a continuation byte or
+        // the lead byte of a syllable holds only ASCII and syllables (the block starts at a boundary,
+        // so its continuation bytes belong to its own leads or to the one before, a syllable too).
+        if let Some(block) = bytes.get(i..i + BLOCK + 1)
+            && block.windows(2).fold(true, |ok, pair| ok & syllable_or_ascii_byte(pair[0], pair[1]))
+        {
+            i += BLOCK;
+            while bytes.get(i).is_some_and(|b| (0x80..0xC0).contains(b)) {
+                i += 1;
+            }
+            last_class = 0;
+            continue;
+        }
+        let end = (i + BLOCK).min(bytes.len());
+        while i < end {
+            let lead = bytes[i];
+            if lead < 0x80 {
+                last_class = 0;
+                i += 1;
+                continue;
+            }
+            // Three-byte sequences from U+A000 to U+DFFF start with 0xEA..=0xED.
+            if (0xEA..=0xED).contains(&lead) && i + 2 < bytes.len() {
+                let code = (u32::from(lead & 0x0F) << 12)
+                    | (u32::from(bytes[i + 1] & 0x3F) << 6)
+                    | u32::from(bytes[i + 2] & 0x3F);
+                if (0xAC00..=0xD7A3).contains(&code) {
+                    last_class = 0;
+                    i += 3;
+                    continue;
+                }
+            }
+            let Some(ch) = text[i..].chars().next() else { return result };
+            i += ch.len_utf8();
+            let class = canonical_combining_class(ch);
+            if last_class > class && class != 0 {
+                return IsNormalized::No;
+            }
+            match is_nfc_quick(std::iter::once(ch)) {
+                IsNormalized::Yes => {}
+                IsNormalized::No => return IsNormalized::No,
+                IsNormalized::Maybe => result = IsNormalized::Maybe,
+            }
+            last_class = class;
+        }
+    }
+    result
+}
+
+/// Whether byte `b` (followed by `next`) is ASCII, a continuation byte, or the lead byte of a Hangul
+/// syllable: 0xEB and 0xEC always (U+B000..=U+CFFF), 0xEA from U+AC00 on, 0xED up to U+D77F (the
+/// last syllables, up to U+D7A3, are left to the careful path).
+fn syllable_or_ascii_byte(b: u8, next: u8) -> bool {
+    (b < 0xC0) | (b == 0xEB) | (b == 0xEC) | ((b == 0xEA) & (next >= 0xB0)) | ((b == 0xED) & (next < 0x9E))
 }
 
 /// Splits `---` front matter from the body. Returns the YAML (if any), the body, and the 1-based file
@@ -180,6 +251,8 @@ impl FrontMatter {
         let text = |field: &'static str| -> Result<Option<String>, (usize, ParseErrorKind)> {
             match map.get(field) {
                 None | Some(Value::Null) => Ok(None),
+                // Trim the string in place rather than cloning it first.
+                Some(Value::String(s)) => Ok(Some(s.trim()).filter(|s| !s.is_empty()).map(str::to_string)),
                 Some(v) => scalar(v)
                     .map(|s| Some(s.trim().to_string()).filter(|s| !s.is_empty()))
                     .ok_or_else(|| field_err(field, "expected text".to_string())),
@@ -246,8 +319,16 @@ fn key_line(yaml: &str, key: &str) -> usize {
 /// `YYYY-MM-DD`, exactly.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     let s = s.trim();
-    if s.len() != 10 || s.as_bytes()[4] != b'-' || s.as_bytes()[7] != b'-' {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
         return None;
+    }
+    // All digits (the usual case): read the numbers directly, as `%Y-%m-%d` would.
+    let digits = |range: Range<usize>| {
+        b[range].iter().try_fold(0u32, |n, &d| d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0')))
+    };
+    if let (Some(y), Some(m), Some(d)) = (digits(0..4), digits(5..7), digits(8..10)) {
+        return NaiveDate::from_ymd_opt(y as i32, m, d);
     }
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
@@ -284,11 +365,19 @@ impl Sections {
         let mut heading = None;
         let mut intro = Vec::new();
         let mut sections: Vec<Section> = Vec::new();
-        for Spanned { offset, block } in parse_blocks(body) {
+        let blocks = parse_blocks(body);
+        // How many blocks follow each `##` heading, so every section body is allocated once.
+        let mut sizes = blocks
+            .split(|b| matches!(b.block, Block::Heading { level: 2, .. }))
+            .skip(1)
+            .map(<[Spanned]>::len)
+            .collect::<Vec<_>>()
+            .into_iter();
+        for Spanned { offset, block } in blocks {
             match block {
                 Block::Heading { level: 2, content } => sections.push(Section {
-                    title: inlines_to_string(&content),
-                    body: Vec::new(),
+                    title: inlines_into_string(content),
+                    body: Vec::with_capacity(sizes.next().unwrap_or(0)),
                     line: lines.line_at(offset),
                 }),
                 Block::Heading { level: 1, content } if heading.is_none() && sections.is_empty() => {
@@ -311,6 +400,15 @@ impl Sections {
             trim_rules(&mut section.body);
         }
         Sections { heading, intro, sections, footer }
+    }
+}
+
+/// [`inlines_to_string`], reusing the string of a lone text inline that needs no trimming.
+fn inlines_into_string(inlines: Vec<Inline>) -> String {
+    match <[Inline; 1]>::try_from(inlines) {
+        Ok([Inline::Text(text)]) if text.trim().len() == text.len() => text,
+        Ok(one) => inlines_to_string(&one),
+        Err(inlines) => inlines_to_string(&inlines),
     }
 }
 
@@ -373,17 +471,32 @@ struct HeadingParts {
 }
 
 impl Article {
-    /// The article a section stands for, or `None` when the section is an extra (like the keyword
-    /// table). `position` numbers articles whose heading has no number.
-    fn from_section(section: &Section, position: u32) -> Option<Article> {
+    /// The article a section stands for, or the section itself, untouched, when it is an extra (like
+    /// the keyword table). `position` numbers articles whose heading has no number.
+    fn from_section(mut section: Section, position: u32) -> Result<Article, Section> {
         let parts = parse_heading(&section.title);
-        let mut body = section.body.clone();
-        let (author, link, labelled) = take_labelled_lines(&mut body);
-        let is_article = parts.number.is_some() || labelled || (parts.separated && parts.quoted);
-        if !is_article {
-            return None;
-        }
-        Some(Article {
+        let by_heading = parts.number.is_some() || (parts.separated && parts.quoted);
+        let (body, author, link) = if by_heading {
+            // An article whatever its body says: take the body over instead of copying it.
+            let mut body = std::mem::take(&mut section.body);
+            let (author, link, _) = take_labelled_lines(&mut body);
+            (body, author, link)
+        } else if section
+            .body
+            .iter()
+            .any(|b| matches!(b, Block::Paragraph(c) if c.iter().any(|i| matches!(i, Inline::Strong(_)))))
+        {
+            // Only a labelled line (in bold) makes this an article; try on a copy.
+            let mut body = section.body.clone();
+            let (author, link, labelled) = take_labelled_lines(&mut body);
+            if !labelled {
+                return Err(section);
+            }
+            (body, author, link)
+        } else {
+            return Err(section);
+        };
+        Ok(Article {
             number: parts.number.unwrap_or(position),
             source: parts.source,
             title: parts.title,
@@ -398,12 +511,7 @@ impl Article {
 fn parse_heading(text: &str) -> HeadingParts {
     let text = text.trim();
     let (number, rest) = split_number(text);
-    // The earliest separator wins; at the same place the longer (spaced) form does.
-    const SEPARATORS: &[&str] = &[" - ", " — ", " – ", "—", "–", ": "];
-    let found = SEPARATORS
-        .iter()
-        .filter_map(|sep| rest.find(sep).map(|i| (i, sep)))
-        .min_by_key(|(i, sep)| (*i, std::cmp::Reverse(sep.len())));
+    let found = find_separator(rest);
     let quote_at = rest.find(['"', '“', '\'', '‘', '「', '『']);
     let (source, title, separated) = match found {
         // A separator inside the quoted title is part of the title.
@@ -412,6 +520,21 @@ fn parse_heading(text: &str) -> HeadingParts {
     };
     let (title, quoted) = unquote(title);
     HeadingParts { number, source: source.to_string(), title: title.to_string(), separated, quoted }
+}
+
+/// The earliest separator between source and title, and where it is; at the same place the longer
+/// (spaced) form wins. One pass over the bytes: every separator starts with a space, a colon or the
+/// first byte of a dash (0xE2), and no two of them match at the same place.
+fn find_separator(text: &str) -> Option<(usize, &'static str)> {
+    const SEPARATORS: &[&str] = &[" - ", " — ", " – ", "—", "–", ": "];
+    let bytes = text.as_bytes();
+    bytes.iter().enumerate().filter(|(_, b)| matches!(b, b' ' | b':' | 0xE2)).find_map(|(i, _)| {
+        SEPARATORS
+            .iter()
+            .filter(|sep| bytes[i..].starts_with(sep.as_bytes()))
+            .max_by_key(|sep| sep.len())
+            .map(|sep| (i, *sep))
+    })
 }
 
 /// `12. rest` or `12) rest` gives `(Some(12), "rest")`.
@@ -449,28 +572,29 @@ fn take_labelled_lines(body: &mut Vec<Block>) -> (Option<String>, Option<String>
     let mut found = false;
     for block in body.iter_mut() {
         let Block::Paragraph(content) = block else { continue };
-        let mut kept: Vec<Vec<Inline>> = Vec::new();
-        let mut changed = false;
-        for line in split_lines(content) {
-            match labelled_line(&line) {
+        // The lines taken out; the paragraph is rebuilt only when there are some.
+        let mut taken: Vec<Range<usize>> = Vec::new();
+        for range in line_ranges(content) {
+            match labelled_line(&content[range.clone()]) {
                 Some((Label::Author, value)) if author.is_none() => {
                     let text = inlines_to_string(value);
                     let text = text.trim_start_matches([':', '：']).trim();
                     author = Some(text.to_string()).filter(|s| !s.is_empty());
-                    changed = true;
+                    taken.push(range);
                 }
-                Some((Label::Link, value)) if link.is_none() => match find_url(value) {
-                    Some(url) => {
+                Some((Label::Link, value)) if link.is_none() => {
+                    if let Some(url) = find_url(value) {
                         link = Some(url);
-                        changed = true;
+                        taken.push(range);
                     }
-                    None => kept.push(line.clone()),
-                },
-                _ => kept.push(line.clone()),
+                }
+                _ => {}
             }
         }
-        if changed {
+        if !taken.is_empty() {
             found = true;
+            let kept: Vec<&[Inline]> =
+                line_ranges(content).filter(|range| !taken.contains(range)).map(|range| &content[range]).collect();
             *content = kept.join(&Inline::Break);
         }
     }
@@ -478,13 +602,24 @@ fn take_labelled_lines(body: &mut Vec<Block>) -> (Option<String>, Option<String>
     (author, link, found)
 }
 
-/// Splits a paragraph's inlines at line breaks.
-fn split_lines(content: &[Inline]) -> Vec<Vec<Inline>> {
-    content
-        .split(|i| matches!(i, Inline::Break | Inline::SoftBreak))
-        .map(<[Inline]>::to_vec)
-        .filter(|line| !line.is_empty())
-        .collect()
+/// The index ranges of a paragraph's lines (its inlines split at line breaks), empty lines left out.
+fn line_ranges(content: &[Inline]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let mut start = 0;
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i <= content.len() {
+            let at_break = i == content.len() || matches!(content[i], Inline::Break | Inline::SoftBreak);
+            i += 1;
+            if at_break {
+                let range = start..i - 1;
+                start = i;
+                if !range.is_empty() {
+                    return Some(range);
+                }
+            }
+        }
+        None
+    })
 }
 
 enum Label {
@@ -496,16 +631,30 @@ enum Label {
 fn labelled_line(line: &[Inline]) -> Option<(Label, &[Inline])> {
     let start = line.iter().position(|i| !matches!(i, Inline::Text(t) if t.trim().is_empty()))?;
     let Inline::Strong(label) = &line[start] else { return None };
-    let label = inlines_to_string(label);
-    let label = label.trim_end_matches([':', '：']).trim().to_lowercase();
-    let kind = if AUTHOR_LABELS.contains(&label.as_str()) {
-        Label::Author
-    } else if LINK_LABELS.contains(&label.as_str()) {
-        Label::Link
-    } else {
-        return None;
-    };
+    // A label is nearly always one text inline: read it in place.
+    let kind = match label.as_slice() {
+        [Inline::Text(text)] => label_kind(text.trim()),
+        _ => label_kind(&inlines_to_string(label)),
+    }?;
     Some((kind, &line[start + 1..]))
+}
+
+/// Which label `text` (trimmed bold text) is, compared in lower case.
+fn label_kind(text: &str) -> Option<Label> {
+    let label = text.trim_end_matches([':', '：']).trim();
+    // Lower-casing allocates; skip it when no character would change.
+    let unchanged = label.chars().all(|c| {
+        let mut lower = c.to_lowercase();
+        lower.next() == Some(c) && lower.next().is_none()
+    });
+    let lower = if unchanged { Cow::Borrowed(label) } else { Cow::Owned(label.to_lowercase()) };
+    if AUTHOR_LABELS.contains(&lower.as_ref()) {
+        Some(Label::Author)
+    } else if LINK_LABELS.contains(&lower.as_ref()) {
+        Some(Label::Link)
+    } else {
+        None
+    }
 }
 
 /// The first link target, or the first bare `http(s)://` URL in the text.
@@ -666,6 +815,25 @@ mod tests {
     }
 
     #[test]
+    fn separator_scan_finds_the_earliest_longest_separator() {
+        const SEPARATORS: &[&str] = &[" - ", " — ", " – ", "—", "–", ": "];
+        let pieces = ["a", " ", "-", "—", "–", ":", "가", "\"", " - ", " — ", ": ", "x "];
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(state >> 61) + 1 {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                text.push_str(pieces[(state >> 33) as usize % pieces.len()]);
+            }
+            let expected = SEPARATORS
+                .iter()
+                .filter_map(|sep| text.find(sep).map(|i| (i, *sep)))
+                .min_by_key(|(i, sep)| (*i, std::cmp::Reverse(sep.len())));
+            assert_eq!(find_separator(&text), expected, "{text:?}");
+        }
+    }
+
+    #[test]
     fn articles_versus_extras() {
         let md = "---\ndate: 2026-01-05\n---\n## 토스 - \"Unnumbered but quoted\"\n\nx\n\n## Notes: misc\n\ny\n\n## Kakao: talk\n\n**Author:** Kim\n\nz\n";
         let d = parse("a.md", md.as_bytes()).unwrap();
@@ -729,6 +897,71 @@ mod tests {
         assert_eq!(date_in_file_name("weekly_2026-13-09_2026-02-10.md"), NaiveDate::from_ymd_opt(2026, 2, 10));
         assert_eq!(date_in_file_name("2026-02-9.md"), None);
         assert_eq!(date_in_file_name("한글-2026-02-09.md"), NaiveDate::from_ymd_opt(2026, 2, 9));
+    }
+
+    #[test]
+    fn fast_nfc_check_agrees_with_the_library() {
+        // The fast path rests on this: Hangul syllables are starters and NFC on their own.
+        for ch in '\u{AC00}'..='\u{D7A3}' {
+            assert_eq!(canonical_combining_class(ch), 0, "{ch}");
+            assert_eq!(is_nfc_quick(std::iter::once(ch)), IsNormalized::Yes, "{ch}");
+        }
+        let nfd: String = SEED.nfd().collect();
+        let fixed =
+            [SEED, &nfd, "", "e\u{301}", "가\u{11A8}", "\u{1100}\u{1161}", "a\u{316}\u{301}", "a\u{301}\u{316}"];
+        for text in fixed {
+            assert_eq!(nfc_quick_check(text), is_nfc_quick(text.chars()), "{text:?}");
+        }
+        // Random mixes of ASCII, syllables (from each lead byte, and the last ones), conjoining jamo,
+        // combining marks, punctuation and other characters that share the syllables' lead bytes.
+        let alphabet = [
+            'a', ' ', '가', '한', '글', '뷁', '힝', '힣', '\u{D7B0}', '\u{A000}', '\u{A66F}', '\u{1100}', '\u{1161}',
+            '\u{11A8}', '\u{301}', '\u{316}', '\u{340}', '—', '“', 'é', '\u{2000}',
+        ];
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        for round in 0..40_000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            // Short strings, and long ones (past the 32-byte blocks), some with only the first seven
+            // characters (ASCII and syllables) and some with anything now and then.
+            let len = if round % 2 == 0 { (state >> 60) as usize } else { (state >> 56) as usize };
+            let safe_only = round % 4 == 1;
+            let text: String = (0..len)
+                .map(|_| {
+                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    let pick = (state >> 33) as usize;
+                    if safe_only || !pick.is_multiple_of(8) {
+                        alphabet[pick % 7]
+                    } else {
+                        alphabet[(pick >> 3) % alphabet.len()]
+                    }
+                })
+                .collect();
+            assert_eq!(nfc_quick_check(&text), is_nfc_quick(text.chars()), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn fast_dates_agree_with_chrono() {
+        let chrono_date = |s: &str| {
+            let t = s.trim();
+            let b = t.as_bytes();
+            if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+                return None;
+            }
+            NaiveDate::parse_from_str(t, "%Y-%m-%d").ok()
+        };
+        let fixed =
+            ["2026-02-09", " 2026-02-09 ", "2026-02-30", "2024-02-29", "2023-02-29", "0000-01-01", "9999-12-31"];
+        let odd = ["2026-13-01", "2026-00-10", "2026-01-00", "+202-01-01", "2026-1-011", "2026-01-0a", "abcd-ef-gh"];
+        for s in fixed.iter().chain(&odd) {
+            assert_eq!(parse_date(s), chrono_date(s), "{s:?}");
+        }
+        let mut state = 3u64;
+        for _ in 0..20_000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let s = format!("{:04}-{:02}-{:02}", (state >> 40) % 10_000, (state >> 20) % 14, (state >> 8) % 33);
+            assert_eq!(parse_date(&s), chrono_date(&s), "{s:?}");
+        }
     }
 
     #[test]

@@ -2,22 +2,28 @@
 //!
 //! The index keeps the vocabulary of all digests (lower-cased, whitespace-separated words) as one
 //! string, and for each word the articles it occurs in and in which fields. A query word has no white
-//! space, so it occurs in a text exactly when it occurs inside one of the text's words: finding it in
-//! the vocabulary string (one fast substring scan) and taking the union of those words' postings gives
-//! every article that contains it, particles and all (`클라우드` finds `클라우드와`).
+//! space, so it occurs in a text exactly when it occurs inside one of the text's words: finding the
+//! vocabulary words that contain it and taking the union of their postings gives every article that
+//! contains it, particles and all (`클라우드` finds `클라우드와`). The words are found through lists of
+//! the words that contain each pair of adjacent bytes: the rarest pair of the query word names a few
+//! candidates, which are checked.
 //!
 //! Ranking: articles where some query word matched a strong field (the article's title or source, a
 //! keyword-table row of that article, or a digest tag the article also mentions) come first, then the
 //! rest; within each group newer digests first, then more strong words, then article order. A word found
 //! only in a digest's title, tags or description matches every article of that digest, unless some
-//! article of the digest contains the word itself.
+//! article of the digest contains the word itself. Words of the digest's own text are therefore posted
+//! once per digest, and a query works on bit sets of articles.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
 
 use chrono::NaiveDate;
-use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
-use super::parse::plain_text;
+use super::markdown::blocks_plain_text;
+use super::parse::{nfc_quick_check, plain_text};
 use super::{Article, Digest};
 
 /// Field bits kept with every posting.
@@ -29,8 +35,12 @@ const TAG: u8 = 8;
 const DIGEST: u8 = 16;
 /// Article body, author and link.
 const BODY: u8 = 32;
-const OWN: u8 = TITLE | SOURCE | KEYWORD | BODY;
+/// The article's own fields that make a match strong by themselves.
+const STRONG_OWN: u8 = TITLE | SOURCE | KEYWORD;
 const FIELD_BITS: u32 = 6;
+const FIELD_MASK: u32 = (1 << FIELD_BITS) - 1;
+/// Words in at least this many articles are kept as bit sets (see `SearchIndex::dense`).
+const DENSE_POSTINGS: usize = 1000;
 
 /// One article that matched, with a short excerpt around the match.
 #[derive(Debug, Clone)]
@@ -49,78 +59,201 @@ pub struct SearchResults<'a> {
     pub hits: Vec<SearchHit<'a>>,
 }
 
-/// The inverted index over a library's digests (in the library's order).
+/// The inverted index over a library's digests (in the library's order). A search must be given
+/// the digests the index was built from.
 #[derive(Debug, Default)]
 pub struct SearchIndex {
-    /// (digest index, article index) of each indexed article.
+    /// (digest index, article index) of each indexed article ("doc"), digest by digest, in article
+    /// order.
     docs: Vec<(u32, u32)>,
+    /// The docs of digest `d` are `digest_docs[d]..digest_docs[d + 1]`.
+    digest_docs: Vec<u32>,
+    /// The date of each digest.
+    dates: Vec<NaiveDate>,
+    /// The dates never increase from one digest to the next (the library's newest-first order), so
+    /// the digests published by any day are a suffix.
+    newest_first: bool,
     /// Every distinct word, each followed by '\n'.
     vocab: String,
     /// Byte offset of each word in `vocab`.
     starts: Vec<u32>,
-    /// Per word: postings packed as `doc << FIELD_BITS | fields`, docs ascending.
-    postings: Vec<Vec<u32>>,
+    /// Per word: the articles whose own text (title, source, keyword rows, body, author, link) has
+    /// it, packed as `doc << FIELD_BITS | fields`, docs ascending; empty for dense words.
+    article_postings: Lists,
+    /// Per word: its place in `dense`, or `u32::MAX`. Words in many articles (`DENSE_POSTINGS` or
+    /// more) are kept as two bit sets over the docs instead, the docs where the word is in a strong
+    /// own field and those where it is in the body, which a query ORs in whole.
+    dense_of: Vec<u32>,
+    /// The bit sets of the dense words, two of `docs.len().div_ceil(64)` u64 each per word.
+    dense: Vec<u64>,
+    /// Per word: the digests (with articles) whose title, category, description or tags have it,
+    /// packed as `digest << FIELD_BITS | fields`, digests ascending.
+    digest_postings: Lists,
+    /// For each pair of adjacent bytes (`first << 8 | second`), the words that contain it,
+    /// ascending: a query word of two bytes or more occurs only in words that contain all its pairs,
+    /// so the shortest of its pairs' lists holds every candidate.
+    pairs: Lists,
 }
 
 /// Lower-cases and NFC-normalises a query or a text to be indexed.
 pub fn fold(text: &str) -> String {
-    let lower = text.to_lowercase();
-    if unicode_normalization::is_nfc_quick(lower.chars()) == unicode_normalization::IsNormalized::Yes {
-        lower
-    } else {
-        lower.nfc().collect()
+    let lower = to_lowercase(text);
+    if nfc_quick_check(&lower) == IsNormalized::Yes { lower } else { lower.nfc().collect() }
+}
+
+/// `str::to_lowercase`, with Hangul syllables (which have no case) copied without a table look-up.
+/// `str::to_lowercase` maps char by char except for 'Σ', whose form depends on its neighbours; text
+/// with one goes to the standard function.
+fn to_lowercase(text: &str) -> String {
+    if text.contains('Σ') {
+        return text.to_lowercase();
+    }
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+        } else if ('\u{AC00}'..='\u{D7A3}').contains(&c) {
+            out.push(c);
+        } else {
+            out.extend(c.to_lowercase());
+        }
+    }
+    out
+}
+
+/// The words seen while building, with their postings, and the fields each word has in the digest
+/// or article being indexed.
+#[derive(Default)]
+struct Words {
+    ids: HashMap<String, u32, BuildHasherDefault<FxHasher>>,
+    article_postings: Vec<Vec<u32>>,
+    digest_postings: Vec<Vec<u32>>,
+    /// Per word id: its fields in the current digest or article (0 when absent).
+    fields: Vec<u8>,
+    /// The word ids with fields in the current digest or article.
+    touched: Vec<u32>,
+}
+
+impl Words {
+    fn id(&mut self, word: &str) -> u32 {
+        if let Some(&id) = self.ids.get(word) {
+            return id;
+        }
+        let id = self.ids.len() as u32;
+        self.ids.insert(word.to_string(), id);
+        self.article_postings.push(Vec::new());
+        self.digest_postings.push(Vec::new());
+        self.fields.push(0);
+        id
+    }
+
+    /// ORs `field` into the current fields of every word of `text`.
+    fn add(&mut self, text: &str, field: u8) {
+        for word in text.split_whitespace() {
+            let id = self.id(word);
+            let fields = &mut self.fields[id as usize];
+            if *fields == 0 {
+                self.touched.push(id);
+            }
+            *fields |= field;
+        }
+    }
+
+    /// Posts every touched word with its fields, as `at << FIELD_BITS | fields`, and starts over.
+    fn post(&mut self, at: u32, article: bool) {
+        for id in self.touched.drain(..) {
+            let fields = std::mem::take(&mut self.fields[id as usize]);
+            let postings = if article { &mut self.article_postings } else { &mut self.digest_postings };
+            postings[id as usize].push(at << FIELD_BITS | fields as u32);
+        }
+    }
+}
+
+/// FxHash (as in rustc): the vocabulary's words are hashed millions of times while building, and
+/// they come from the digests, not from an adversary.
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
+        }
+        for &byte in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(SEED);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
 impl SearchIndex {
     pub fn build(digests: &[Digest]) -> SearchIndex {
-        let mut words: HashMap<String, u32> = HashMap::new();
-        let mut postings: Vec<Vec<u32>> = Vec::new();
+        let mut words = Words::default();
         let mut docs = Vec::new();
-        // Per article: word id -> fields, merged before posting so each (word, doc) is posted once.
-        let mut fields_of: HashMap<u32, u8> = HashMap::new();
+        let mut digest_docs = Vec::with_capacity(digests.len() + 1);
+        // Each word is posted once per digest or article, with all its fields there.
         for (di, digest) in digests.iter().enumerate() {
+            digest_docs.push(docs.len() as u32);
+            if digest.articles.is_empty() {
+                continue;
+            }
             let mut digest_text = digest.title.clone();
             for part in [&digest.category, &digest.description].into_iter().flatten() {
                 digest_text.push(' ');
                 digest_text.push_str(part);
             }
-            let digest_text = fold(&digest_text);
-            let tags = fold(&digest.tags.join(" "));
+            words.add(&fold(&digest_text), DIGEST);
+            words.add(&fold(&digest.tags.join(" ")), TAG);
+            words.post(di as u32, false);
             let attributed = attribute_keywords(digest);
             for (ai, article) in digest.articles.iter().enumerate() {
                 let doc = docs.len() as u32;
                 docs.push((di as u32, ai as u32));
-                fields_of.clear();
-                let mut add = |text: &str, field: u8| {
-                    for word in text.split_whitespace() {
-                        let next = words.len() as u32;
-                        let id = *words.entry_ref_or_insert(word, next);
-                        if id == next {
-                            postings.push(Vec::new());
-                        }
-                        *fields_of.entry(id).or_insert(0) |= field;
-                    }
-                };
-                add(&digest_text, DIGEST);
-                add(&tags, TAG);
-                add(&fold(&article.title), TITLE);
-                add(&fold(&article.source), SOURCE);
+                words.add(&fold(&article.title), TITLE);
+                words.add(&fold(&article.source), SOURCE);
                 for keyword in &attributed[ai] {
-                    add(&fold(keyword), KEYWORD);
+                    words.add(&fold(keyword), KEYWORD);
                 }
                 let mut body = plain_text(&article.body);
                 for extra in [&article.author, &article.link].into_iter().flatten() {
                     body.push(' ');
                     body.push_str(extra);
                 }
-                add(&fold(&body), BODY);
-                for (&id, &fields) in &fields_of {
-                    postings[id as usize].push(doc << FIELD_BITS | fields as u32);
-                }
+                words.add(&fold(&body), BODY);
+                words.post(doc, true);
             }
         }
-        let mut ordered: Vec<(String, u32)> = words.into_iter().collect();
+        digest_docs.push(docs.len() as u32);
+        let Words { ids, mut article_postings, digest_postings, .. } = words;
+        // Frequent words become bit sets.
+        let doc_words = docs.len().div_ceil(64);
+        let mut dense_of = vec![u32::MAX; article_postings.len()];
+        let mut dense = Vec::new();
+        for (word, postings) in article_postings.iter_mut().enumerate() {
+            if postings.len() < DENSE_POSTINGS {
+                continue;
+            }
+            dense_of[word] = (dense.len() / (2 * doc_words)) as u32;
+            let base = dense.len();
+            dense.resize(base + 2 * doc_words, 0);
+            for &packed in postings.iter() {
+                let (doc, fields) = ((packed >> FIELD_BITS) as usize, (packed & FIELD_MASK) as u8);
+                if fields & STRONG_OWN != 0 {
+                    dense[base + doc / 64] |= 1 << (doc % 64);
+                }
+                if fields & BODY != 0 {
+                    dense[base + doc_words + doc / 64] |= 1 << (doc % 64);
+                }
+            }
+            *postings = Vec::new();
+        }
+        let mut ordered: Vec<(String, u32)> = ids.into_iter().collect();
         ordered.sort_unstable_by_key(|(_, id)| *id);
         let mut vocab = String::new();
         let mut starts = Vec::with_capacity(ordered.len());
@@ -129,7 +262,32 @@ impl SearchIndex {
             vocab.push_str(word);
             vocab.push('\n');
         }
-        SearchIndex { docs, vocab, starts, postings }
+        let mut pairs: Vec<Vec<u32>> = vec![Vec::new(); 1 << 16];
+        for (word, &start) in starts.iter().enumerate() {
+            let bytes = &vocab.as_bytes()[start as usize..];
+            let end = memchr::memchr(b'\n', bytes).unwrap_or(bytes.len());
+            for pair in bytes[..end].windows(2) {
+                let list = &mut pairs[(pair[0] as usize) << 8 | pair[1] as usize];
+                if list.last() != Some(&(word as u32)) {
+                    list.push(word as u32);
+                }
+            }
+        }
+        let dates: Vec<NaiveDate> = digests.iter().map(|d| d.date).collect();
+        let newest_first = dates.windows(2).all(|w| w[0] >= w[1]);
+        SearchIndex {
+            docs,
+            digest_docs,
+            dates,
+            newest_first,
+            vocab,
+            starts,
+            article_postings: Lists::from(article_postings),
+            dense_of,
+            dense,
+            digest_postings: Lists::from(digest_postings),
+            pairs: Lists::from(pairs),
+        }
     }
 
     /// Articles of digests published by `today` that contain every word of `query`, best first;
@@ -142,62 +300,87 @@ impl SearchIndex {
         offset: usize,
         limit: usize,
     ) -> SearchResults<'a> {
+        let empty = SearchResults { total: 0, hits: Vec::new() };
         let folded = fold(query);
         let mut terms: Vec<&str> = folded.split_whitespace().collect();
         terms.sort_unstable();
         terms.dedup();
         if terms.is_empty() || self.docs.is_empty() {
-            return SearchResults { total: 0, hits: Vec::new() };
+            return empty;
         }
-        let published = |doc: u32| digests[self.docs[doc as usize].0 as usize].date <= today;
-
-        // For every doc still in the running: (strong word count, any strong).
-        let mut alive: Option<Vec<(u32, u8)>> = None;
+        let mut term_words: Vec<(Vec<usize>, usize)> = Vec::with_capacity(terms.len());
         for term in &terms {
-            let matched = self.term_fields(term);
-            // Digests in which some article contains the word itself.
-            let mut own_digests: Vec<u32> =
-                matched.iter().filter(|(_, f)| f & OWN != 0).map(|(doc, _)| self.docs[*doc as usize].0).collect();
-            own_digests.dedup();
-            let keep = |doc: u32, fields: u8| {
-                fields & OWN != 0 || own_digests.binary_search(&self.docs[doc as usize].0).is_err()
-            };
-            let strong =
-                |fields: u8| fields & (TITLE | SOURCE | KEYWORD) != 0 || (fields & TAG != 0 && fields & BODY != 0);
-            let next: Vec<(u32, u8)> = match alive {
-                None => matched
-                    .iter()
-                    .filter(|&&(doc, f)| keep(doc, f) && published(doc))
-                    .map(|&(doc, f)| (doc, strong(f) as u8))
-                    .collect(),
-                Some(previous) => intersect(&previous, &matched)
-                    .filter(|&(doc, _, f)| keep(doc, f))
-                    .map(|(doc, s, f)| (doc, s + strong(f) as u8))
-                    .collect(),
-            };
-            if next.is_empty() {
-                return SearchResults { total: 0, hits: Vec::new() };
+            let words = self.words_containing(term);
+            let count: usize = words
+                .iter()
+                .map(|&w| {
+                    let dense = if self.dense_of[w] == u32::MAX { 0 } else { DENSE_POSTINGS };
+                    self.article_postings.get(w).len() + dense + self.digest_postings.get(w).len()
+                })
+                .sum();
+            if count == 0 {
+                return empty;
             }
-            alive = Some(next);
+            term_words.push((words, count));
         }
-        let alive = alive.unwrap_or_default();
-        let total = alive.len();
+        term_words.sort_by_key(|(_, count)| *count);
 
-        // Rank: strong first, newer digest, more strong words, article order.
+        // The docs published by `today` that every term matches, and those where one matched strongly.
+        let n = self.docs.len();
+        let mut alive = Bits::new(n);
+        if self.newest_first {
+            let first = self.dates.partition_point(|&d| d > today);
+            alive.set_range(self.digest_docs[first] as usize..n);
+        } else {
+            for (digest, &date) in self.dates.iter().enumerate() {
+                if date <= today {
+                    alive.set_range(self.docs_of(digest));
+                }
+            }
+        }
+        let mut strong_by_term = Vec::with_capacity(term_words.len());
+        let mut any_strong = Bits::new(n);
+        for (words, _) in &term_words {
+            let (keep, strong) = self.term_matches(words);
+            alive.and_with(&keep);
+            any_strong.or_with(&strong);
+            strong_by_term.push(strong);
+        }
+        any_strong.and_with(&alive);
+        let total = alive.count();
+        if total == 0 {
+            return empty;
+        }
+
+        // Rank: strong first, newer digest, more strong words, article order. Docs are numbered in
+        // (digest, article) order, so the page is the strong docs in order (finishing the last digest
+        // reached, whose docs may reorder by strong word count), then the others in doc order.
         let key = |&(doc, strong_words): &(u32, u8)| {
             let (di, ai) = self.docs[doc as usize];
             (strong_words == 0, di, std::cmp::Reverse(strong_words), ai)
         };
-        let mut ranked: Vec<(u32, u8)> = alive;
-        let wanted = offset.saturating_add(limit).min(ranked.len());
+        let wanted = offset.saturating_add(limit).min(total);
         if wanted == 0 {
             return SearchResults { total, hits: Vec::new() };
         }
-        if wanted < ranked.len() {
-            ranked.select_nth_unstable_by_key(wanted - 1, key);
-            ranked.truncate(wanted);
+        let mut ranked: Vec<(u32, u8)> = Vec::with_capacity(wanted);
+        let mut last_digest = None;
+        for doc in any_strong.ones() {
+            let digest = self.docs[doc].0;
+            if ranked.len() >= wanted && last_digest != Some(digest) {
+                break;
+            }
+            last_digest = Some(digest);
+            let strong_words = strong_by_term.iter().filter(|strong| strong.get(doc)).count() as u8;
+            ranked.push((doc as u32, strong_words));
         }
         ranked.sort_unstable_by_key(key);
+        ranked.truncate(wanted);
+        if ranked.len() < wanted {
+            let missing = wanted - ranked.len();
+            let weak = alive.ones().filter(|&doc| !any_strong.get(doc)).take(missing);
+            ranked.extend(weak.map(|doc| (doc as u32, 0)));
+        }
         let hits = ranked
             .iter()
             .skip(offset)
@@ -211,46 +394,189 @@ impl SearchIndex {
         SearchResults { total, hits }
     }
 
-    /// Every doc containing `term`, ascending, with the fields it occurs in.
-    fn term_fields(&self, term: &str) -> Vec<(u32, u8)> {
+    fn docs_of(&self, digest: usize) -> Range<usize> {
+        self.digest_docs[digest] as usize..self.digest_docs[digest + 1] as usize
+    }
+
+    /// For a query word that occurs in `words`: the docs it matches, and those it matches strongly.
+    /// An article matches when its own text has the word; or, when no article of its digest has it,
+    /// when the digest's title, description or tags do. The match is strong in the article's title,
+    /// source or keyword rows, or when the word is a tag of the digest and in the article's body.
+    fn term_matches(&self, words: &[usize]) -> (Bits, Bits) {
+        let n = self.docs.len();
+        let mut strong_own = Bits::new(n);
+        let mut body = Bits::new(n);
+        let doc_words = strong_own.0.len();
+        for &w in words {
+            if self.dense_of[w] != u32::MAX {
+                let base = self.dense_of[w] as usize * 2 * doc_words;
+                let (strong_bits, body_bits) = self.dense[base..base + 2 * doc_words].split_at(doc_words);
+                strong_own.0.iter_mut().zip(strong_bits).for_each(|(a, b)| *a |= b);
+                body.0.iter_mut().zip(body_bits).for_each(|(a, b)| *a |= b);
+                continue;
+            }
+            // Postings are sorted, so bits are gathered per 64-doc word in registers and stored once.
+            let (mut at, mut strong_bits, mut body_bits) = (usize::MAX, 0u64, 0u64);
+            for &packed in self.article_postings.get(w) {
+                let doc = (packed >> FIELD_BITS) as usize;
+                let fields = (packed & FIELD_MASK) as u8;
+                if doc / 64 != at {
+                    if at != usize::MAX {
+                        strong_own.0[at] |= strong_bits;
+                        body.0[at] |= body_bits;
+                    }
+                    (at, strong_bits, body_bits) = (doc / 64, 0, 0);
+                }
+                let bit = 1u64 << (doc % 64);
+                strong_bits |= bit & 0u64.wrapping_sub((fields & STRONG_OWN != 0) as u64);
+                body_bits |= bit & 0u64.wrapping_sub((fields & BODY != 0) as u64);
+            }
+            if at != usize::MAX {
+                strong_own.0[at] |= strong_bits;
+                body.0[at] |= body_bits;
+            }
+        }
+        let mut own = strong_own.clone();
+        own.or_with(&body);
+        let mut keep = own.clone();
+        let mut tagged = Bits::new(n);
+        for &w in words {
+            for &packed in self.digest_postings.get(w) {
+                let docs = self.docs_of((packed >> FIELD_BITS) as usize);
+                if !own.any_in(docs.clone()) {
+                    keep.set_range(docs.clone());
+                }
+                if (packed & FIELD_MASK) as u8 & TAG != 0 {
+                    tagged.set_range(docs);
+                }
+            }
+        }
+        let mut strong = body;
+        strong.and_with(&tagged);
+        strong.or_with(&strong_own);
+        (keep, strong)
+    }
+
+    /// The words of the vocabulary that contain `term`, ascending.
+    fn words_containing(&self, term: &str) -> Vec<usize> {
+        let bytes = term.as_bytes();
+        if bytes.len() >= 2 {
+            // Check the words of the term's rarest byte pair.
+            let candidates = bytes
+                .windows(2)
+                .map(|pair| self.pairs.get((pair[0] as usize) << 8 | pair[1] as usize))
+                .min_by_key(|list| list.len())
+                .expect("two bytes make a pair");
+            if bytes.len() == 2 {
+                return candidates.iter().map(|&w| w as usize).collect();
+            }
+            let finder = memchr::memmem::Finder::new(bytes);
+            return candidates
+                .iter()
+                .map(|&w| w as usize)
+                .filter(|&w| {
+                    let start = self.starts[w] as usize;
+                    let end = self.starts.get(w + 1).map_or(self.vocab.len(), |&s| s as usize) - 1;
+                    finder.find(&self.vocab.as_bytes()[start..end]).is_some()
+                })
+                .collect();
+        }
+        // One byte: every occurrence of it in the vocabulary.
         let mut words: Vec<usize> = Vec::new();
-        for (pos, _) in self.vocab.match_indices(term) {
+        for pos in memchr::memchr_iter(bytes.first().copied().unwrap_or(b'\n'), self.vocab.as_bytes()) {
             let word = self.starts.partition_point(|&s| s as usize <= pos) - 1;
             if words.last() != Some(&word) {
                 words.push(word);
             }
         }
-        let mut merged: Vec<u32> = match words.as_slice() {
-            [] => return Vec::new(),
-            [one] => self.postings[*one].clone(),
-            many => {
-                let mut all: Vec<u32> = many.iter().flat_map(|&w| self.postings[w].iter().copied()).collect();
-                all.sort_unstable();
-                all
-            }
-        };
-        // Fold postings of the same doc together.
-        let mut out: Vec<(u32, u8)> = Vec::with_capacity(merged.len());
-        for packed in merged.drain(..) {
-            let (doc, fields) = (packed >> FIELD_BITS, (packed & ((1 << FIELD_BITS) - 1)) as u8);
-            match out.last_mut() {
-                Some((last, f)) if *last == doc => *f |= fields,
-                _ => out.push((doc, fields)),
-            }
-        }
-        out
+        words
     }
 }
 
-/// Merges the running set with a term's docs: (doc, strong count so far, this term's fields).
-fn intersect<'a>(previous: &'a [(u32, u8)], term: &'a [(u32, u8)]) -> impl Iterator<Item = (u32, u8, u8)> + 'a {
-    let mut j = 0;
-    previous.iter().filter_map(move |&(doc, strong)| {
-        while j < term.len() && term[j].0 < doc {
-            j += 1;
+/// Lists of numbers stored one after the other: list `i` is `items[starts[i]..starts[i + 1]]`.
+#[derive(Debug, Default)]
+struct Lists {
+    starts: Vec<u32>,
+    items: Vec<u32>,
+}
+
+impl Lists {
+    fn get(&self, i: usize) -> &[u32] {
+        &self.items[self.starts[i] as usize..self.starts[i + 1] as usize]
+    }
+}
+
+impl From<Vec<Vec<u32>>> for Lists {
+    fn from(lists: Vec<Vec<u32>>) -> Lists {
+        let mut starts = Vec::with_capacity(lists.len() + 1);
+        let mut items = Vec::with_capacity(lists.iter().map(Vec::len).sum());
+        starts.push(0);
+        for list in lists {
+            items.extend_from_slice(&list);
+            starts.push(items.len() as u32);
         }
-        (j < term.len() && term[j].0 == doc).then(|| (doc, strong, term[j].1))
-    })
+        Lists { starts, items }
+    }
+}
+
+/// A set of doc numbers.
+#[derive(Clone)]
+struct Bits(Vec<u64>);
+
+impl Bits {
+    fn new(n: usize) -> Bits {
+        Bits(vec![0; n.div_ceil(64)])
+    }
+
+    fn get(&self, i: usize) -> bool {
+        self.0[i / 64] & (1 << (i % 64)) != 0
+    }
+
+    /// The mask of the bits of word `w` that fall in `range`.
+    fn mask(w: usize, range: &Range<usize>) -> u64 {
+        let lo = range.start.max(w * 64) - w * 64;
+        let hi = range.end.min(w * 64 + 64) - w * 64;
+        if hi <= lo { 0 } else { (u64::MAX >> (64 - (hi - lo))) << lo }
+    }
+
+    fn set_range(&mut self, range: Range<usize>) {
+        if range.is_empty() {
+            return;
+        }
+        for w in range.start / 64..=(range.end - 1) / 64 {
+            self.0[w] |= Bits::mask(w, &range);
+        }
+    }
+
+    fn any_in(&self, range: Range<usize>) -> bool {
+        !range.is_empty() && (range.start / 64..=(range.end - 1) / 64).any(|w| self.0[w] & Bits::mask(w, &range) != 0)
+    }
+
+    fn and_with(&mut self, other: &Bits) {
+        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a &= b);
+    }
+
+    fn or_with(&mut self, other: &Bits) {
+        self.0.iter_mut().zip(&other.0).for_each(|(a, b)| *a |= b);
+    }
+
+    fn count(&self) -> usize {
+        self.0.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// The members, ascending.
+    fn ones(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, &bits)| {
+            let mut bits = bits;
+            std::iter::from_fn(move || {
+                (bits != 0).then(|| {
+                    let bit = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    w * 64 + bit
+                })
+            })
+        })
+    }
 }
 
 /// For each article of the digest, the keyword-table entries that belong to it: those whose source
@@ -280,45 +606,51 @@ const SNIPPET_CONTEXT: usize = 40;
 
 /// A short excerpt of the article body around the first query word found there (or its start).
 fn snippet(article: &Article, terms: &[&str]) -> String {
-    let text: String = plain_text(&article.body).split_whitespace().collect::<Vec<_>>().join(" ");
-    let chars: Vec<char> = text.chars().collect();
-    // Lower-case char by char so positions in `lower` are positions in `chars`.
-    let lower: Vec<char> = chars.iter().map(|c| c.to_lowercase().next().unwrap_or(*c)).collect();
+    // The body's text with white space runs made single spaces.
+    let mut plain = String::with_capacity(4096);
+    blocks_plain_text(&article.body, &mut plain);
+    let mut text = String::with_capacity(plain.len());
+    for word in plain.split_whitespace() {
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        text.push_str(word);
+    }
+    // Lower-case char by char so that char `i` of `lower` is char `i` of `text`; a match's char
+    // position is then the number of chars before it.
+    let mut lower = String::with_capacity(text.len() + 8);
+    lower.extend(text.chars().map(lower_char));
     let at = terms
         .iter()
-        .filter_map(|term| {
-            let needle: Vec<char> = term.chars().collect();
-            (!needle.is_empty() && needle.len() <= lower.len())
-                .then(|| lower.windows(needle.len()).position(|w| w == needle.as_slice()))
-                .flatten()
-        })
+        .filter(|term| !term.is_empty())
+        .filter_map(|term| lower.find(term).map(|byte| lower[..byte].chars().count()))
         .min();
+    let chars = text.chars().count();
     let (start, end) = match at {
-        Some(i) => (i.saturating_sub(SNIPPET_CONTEXT), (i + SNIPPET_CONTEXT * 2).min(chars.len())),
-        None => (0, (SNIPPET_CONTEXT * 3).min(chars.len())),
+        Some(i) => (i.saturating_sub(SNIPPET_CONTEXT), (i + SNIPPET_CONTEXT * 2).min(chars)),
+        None => (0, (SNIPPET_CONTEXT * 3).min(chars)),
     };
+    let byte_at = |char_index: usize| text.char_indices().nth(char_index).map_or(text.len(), |(byte, _)| byte);
     let mut out = String::new();
     if start > 0 {
         out.push('…');
     }
-    out.extend(&chars[start..end]);
-    if end < chars.len() {
+    out.push_str(&text[byte_at(start)..byte_at(end)]);
+    if end < chars {
         out.push('…');
     }
     out
 }
 
-/// `HashMap::entry` without allocating a key for words already present.
-trait EntryRef {
-    fn entry_ref_or_insert(&mut self, key: &str, value: u32) -> &mut u32;
-}
-
-impl EntryRef for HashMap<String, u32> {
-    fn entry_ref_or_insert(&mut self, key: &str, value: u32) -> &mut u32 {
-        if !self.contains_key(key) {
-            self.insert(key.to_string(), value);
-        }
-        self.get_mut(key).expect("inserted above")
+/// The first char of `c` lower-cased (ASCII and Hangul syllables, which have no case, skip the
+/// tables).
+fn lower_char(c: char) -> char {
+    if c.is_ascii() {
+        c.to_ascii_lowercase()
+    } else if ('\u{AC00}'..='\u{D7A3}').contains(&c) {
+        c
+    } else {
+        c.to_lowercase().next().unwrap_or(c)
     }
 }
 
@@ -408,6 +740,21 @@ mod tests {
         let page = lib.search("ADR", day("2026-03-01"), 1, 1);
         assert_eq!((page.total, page.hits.len()), (3, 1));
         assert_eq!(page.hits[0].digest.id(), "2026-02-09");
+    }
+
+    #[test]
+    fn fast_lower_case_agrees_with_std() {
+        let alphabet = ["A", "z", " ", "클", "라", "우", "드", "Ω", "İ", "Σ", "ς", "ǅ", "K", "—", "É", "\u{301}"];
+        let mut state = 11u64;
+        for _ in 0..20_000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let mut text = String::new();
+            for _ in 0..(state >> 60) {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                text.push_str(alphabet[(state >> 33) as usize % alphabet.len()]);
+            }
+            assert_eq!(to_lowercase(&text), text.to_lowercase(), "{text:?}");
+        }
     }
 
     #[test]
