@@ -5,7 +5,7 @@
 //! cheap `Arc` snapshot of the current library, and [`LibraryHandle::reload`] swaps in a new one.
 //! A broken file is reported (once per change) and never hides the good ones.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::SystemTime;
@@ -44,12 +44,12 @@ impl DigestDir {
         &self.dir
     }
 
-    /// Scans the folder, parsing new and changed files, and builds a library. The bool says whether
-    /// anything changed since the last scan. Errors only when the folder itself cannot be read.
-    pub fn scan(&mut self) -> anyhow::Result<(Library, bool)> {
+    /// Scans the folder, parsing new and changed files; says whether anything changed since the last
+    /// scan. Errors only when the folder itself cannot be read.
+    pub fn refresh(&mut self) -> anyhow::Result<bool> {
         let entries = std::fs::read_dir(&self.dir)
             .with_context(|| format!("cannot read the digests folder {}", self.dir.display()))?;
-        let mut seen: Vec<PathBuf> = Vec::new();
+        let mut seen: HashSet<PathBuf> = HashSet::new();
         let mut changed = false;
         for entry in entries {
             let entry = entry.with_context(|| format!("cannot list {}", self.dir.display()))?;
@@ -62,7 +62,7 @@ impl DigestDir {
                 _ => continue,
             };
             let stamp = Stamp { len: meta.len(), modified: meta.modified().ok() };
-            seen.push(path.clone());
+            seen.insert(path.clone());
             if self.cache.get(&path).is_some_and(|(s, _)| *s == stamp) {
                 continue;
             }
@@ -80,18 +80,23 @@ impl DigestDir {
         }
         let before = self.cache.len();
         self.cache.retain(|path, _| seen.contains(path));
-        changed |= self.cache.len() != before;
+        Ok(changed | (self.cache.len() != before))
+    }
+
+    /// The library of the files as last scanned.
+    pub fn library(&self) -> Library {
         let mut ordered: Vec<(&PathBuf, &Result<Digest, ParseError>)> =
             self.cache.iter().map(|(p, (_, parsed))| (p, parsed)).collect();
         ordered.sort_by(|a, b| a.0.cmp(b.0));
-        let library = Library::from_parsed(ordered.into_iter().map(|(_, parsed)| parsed.clone()));
-        Ok((library, changed))
+        Library::from_parsed(ordered.into_iter().map(|(_, parsed)| parsed.clone()))
     }
 }
 
 /// Loads a folder once: for the CLI commands, which read it and exit.
 pub fn load_library(dir: &Path) -> anyhow::Result<Library> {
-    Ok(DigestDir::new(dir).scan()?.0)
+    let mut digest_dir = DigestDir::new(dir);
+    digest_dir.refresh()?;
+    Ok(digest_dir.library())
 }
 
 /// The shared, reloadable library.
@@ -105,7 +110,8 @@ impl LibraryHandle {
     /// Reads the folder and reports broken files in the log.
     pub fn open(dir: &Path) -> anyhow::Result<LibraryHandle> {
         let mut digest_dir = DigestDir::new(dir);
-        let (library, _) = digest_dir.scan()?;
+        digest_dir.refresh()?;
+        let library = digest_dir.library();
         log_library(&library, dir);
         Ok(LibraryHandle { current: Arc::new(RwLock::new(Arc::new(library))), dir: Arc::new(Mutex::new(digest_dir)) })
     }
@@ -116,18 +122,17 @@ impl LibraryHandle {
     }
 
     /// Re-scans the folder; swaps in a new library when something changed. Returns whether it did.
+    /// The library is rebuilt only when a file changed, so an idle poll costs a directory listing.
     pub fn reload(&self) -> anyhow::Result<bool> {
-        let (library, changed) = {
-            let mut dir = self.dir.lock().unwrap_or_else(|p| p.into_inner());
-            dir.scan()?
-        };
-        if changed {
-            let dir = self.dir.lock().unwrap_or_else(|p| p.into_inner()).path().to_path_buf();
-            log_library(&library, &dir);
-            library.warm_up();
-            *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(library);
+        let mut dir = self.dir.lock().unwrap_or_else(|p| p.into_inner());
+        if !dir.refresh()? {
+            return Ok(false);
         }
-        Ok(changed)
+        let library = dir.library();
+        log_library(&library, dir.path());
+        library.warm_up();
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(library);
+        Ok(true)
     }
 }
 
