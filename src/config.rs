@@ -20,6 +20,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
+pub use crate::digest::Limits;
 pub use crate::i18n::Locale;
 use crate::schedule::WeeklySlot;
 
@@ -28,6 +29,7 @@ const DEFAULT_STATE_PATH: &str = "state/digestbot.sqlite3";
 const DEFAULT_CATCH_UP: Duration = Duration::from_secs(12 * 60 * 60);
 const DEFAULT_DISCORD_API_BASE: &str = "https://discord.com";
 const DEFAULT_SLACK_API_BASE: &str = "https://slack.com/api";
+const DEFAULT_RESPONSE_URL_PREFIX: &str = "https://hooks.slack.com/";
 const DEFAULT_SLACK_LISTEN: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 3000));
 
 /// The whole configuration.
@@ -45,6 +47,8 @@ pub struct Config {
     pub discord: DiscordConfig,
     /// Slack API location, listener and always-on destinations.
     pub slack: SlackConfig,
+    /// Caps on what one digest file may hold.
+    pub limits: Limits,
 }
 
 impl Default for Config {
@@ -57,6 +61,7 @@ impl Default for Config {
             schedule: ScheduleConfig::default(),
             discord: DiscordConfig::default(),
             slack: SlackConfig::default(),
+            limits: Limits::default(),
         }
     }
 }
@@ -114,6 +119,9 @@ pub struct SlackConfig {
     pub webhooks: Vec<WebhookRef>,
     /// User ids (`U…`, `W…`) allowed to subscribe and unsubscribe channels; empty means anyone.
     pub admins: Vec<String>,
+    /// A slash command's `response_url` is used only when it starts with one of these.
+    /// Default: `https://hooks.slack.com/`.
+    pub response_url_prefixes: Vec<String>,
 }
 
 impl Default for SlackConfig {
@@ -124,6 +132,7 @@ impl Default for SlackConfig {
             channels: Vec::new(),
             webhooks: Vec::new(),
             admins: Vec::new(),
+            response_url_prefixes: vec![DEFAULT_RESPONSE_URL_PREFIX.to_owned()],
         }
     }
 }
@@ -330,6 +339,7 @@ struct RawConfig {
     schedule: Option<RawSchedule>,
     discord: Option<RawDiscord>,
     slack: Option<RawSlack>,
+    limits: Option<RawLimits>,
 }
 
 #[derive(Deserialize)]
@@ -358,6 +368,15 @@ struct RawSlack {
     channels: Option<Vec<Parsed<SlackChannelId>>>,
     webhooks: Option<Vec<Parsed<WebhookRef>>>,
     admins: Option<Vec<Parsed<SlackUserId>>>,
+    response_url_prefixes: Option<Vec<Parsed<UrlPrefix>>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, expecting = "a mapping of limits")]
+struct RawLimits {
+    max_digest_bytes: Option<Parsed<ByteSize>>,
+    max_articles: Option<Parsed<Count>>,
+    max_front_matter_bytes: Option<Parsed<ByteSize>>,
 }
 
 impl RawConfig {
@@ -370,6 +389,7 @@ impl RawConfig {
             schedule: self.schedule.map_or(defaults.schedule, RawSchedule::into_config),
             discord: self.discord.map_or(defaults.discord, RawDiscord::into_config),
             slack: self.slack.map_or(defaults.slack, RawSlack::into_config),
+            limits: self.limits.map_or(defaults.limits, RawLimits::into_config),
         }
     }
 }
@@ -409,6 +429,22 @@ impl RawSlack {
             channels: values(self.channels).into_iter().map(|id| id.0).collect(),
             webhooks: values(self.webhooks),
             admins: values(self.admins).into_iter().map(|id| id.0).collect(),
+            response_url_prefixes: self
+                .response_url_prefixes
+                .map_or(defaults.response_url_prefixes, |list| list.into_iter().map(|p| p.0.0).collect()),
+        }
+    }
+}
+
+impl RawLimits {
+    fn into_config(self) -> Limits {
+        let defaults = Limits::default();
+        Limits {
+            max_digest_bytes: self.max_digest_bytes.map_or(defaults.max_digest_bytes, |b| b.0.0),
+            max_articles: self.max_articles.map_or(defaults.max_articles, |n| n.0.0),
+            max_front_matter_bytes: self
+                .max_front_matter_bytes
+                .map_or(defaults.max_front_matter_bytes, |b| usize::try_from(b.0.0).unwrap_or(usize::MAX)),
         }
     }
 }
@@ -587,6 +623,74 @@ impl FromConfigStr for ApiBase {
             Ok(ApiBase(trimmed.to_owned()))
         } else {
             Err(format!("invalid API base `{text}`: expected a URL starting with https:// or http://"))
+        }
+    }
+}
+
+/// A URL prefix for `response_url`s: `https://` (or `http://`, for tests) and a host, ending in `/`, so
+/// `https://hooks.slack.com` cannot be matched by `https://hooks.slack.com.attacker.example/`.
+struct UrlPrefix(String);
+
+impl FromConfigStr for UrlPrefix {
+    const EXPECTING: &'static str = "a URL prefix such as https://hooks.slack.com/";
+
+    fn from_config_str(text: &str) -> Result<Self, String> {
+        let trimmed = text.trim();
+        let after_scheme = trimmed.split_once("://").map(|(_, rest)| rest).unwrap_or("");
+        let host = after_scheme.split('/').next().unwrap_or("");
+        if is_http_url(trimmed)
+            && !host.is_empty()
+            && !host.contains('@')
+            && trimmed.ends_with('/')
+            && !trimmed.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            Ok(UrlPrefix(trimmed.to_owned()))
+        } else {
+            Err(format!(
+                "invalid response_url prefix `{text}`: expected https:// (or http://), a host with no user \
+                 name, and a path ending in `/`, such as https://hooks.slack.com/"
+            ))
+        }
+    }
+}
+
+/// A size in bytes: a number, optionally with a unit `B`, `KiB`, `MiB` (also `K`, `KB`, `M`, `MB`,
+/// all powers of 1024). At least 1 byte.
+struct ByteSize(u64);
+
+impl FromConfigStr for ByteSize {
+    const EXPECTING: &'static str = "a size such as 1MiB, 64KiB or 4096";
+
+    fn from_config_str(text: &str) -> Result<Self, String> {
+        let bad = || format!("invalid size `{text}`: expected a number of bytes, optionally with KiB or MiB (e.g. 1MiB)");
+        let trimmed = text.trim();
+        let digits = trimmed.bytes().take_while(u8::is_ascii_digit).count();
+        let (number, unit) = trimmed.split_at(digits);
+        let number: u64 = number.parse().map_err(|_| bad())?;
+        let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+            "" | "b" => 1,
+            "k" | "kb" | "kib" => 1024,
+            "m" | "mb" | "mib" => 1024 * 1024,
+            _ => return Err(bad()),
+        };
+        match number.checked_mul(factor) {
+            Some(0) => Err(format!("invalid size `{text}`: must be at least 1 byte")),
+            Some(bytes) if bytes <= 1 << 32 => Ok(ByteSize(bytes)),
+            _ => Err(format!("invalid size `{text}`: at most 4096MiB")),
+        }
+    }
+}
+
+/// A positive count.
+struct Count(usize);
+
+impl FromConfigStr for Count {
+    const EXPECTING: &'static str = "a positive whole number";
+
+    fn from_config_str(text: &str) -> Result<Self, String> {
+        match text.trim().parse::<usize>() {
+            Ok(n) if n > 0 => Ok(Count(n)),
+            _ => Err(format!("invalid count `{text}`: expected a whole number of at least 1")),
         }
     }
 }
@@ -817,6 +921,11 @@ slack:
   webhooks:
     - SLACK_WEBHOOK
   admins: [U024BE7LH, W012A3CDE]
+  response_url_prefixes: [\"http://127.0.0.1:9000/\"]
+limits:
+  max_digest_bytes: 512KiB
+  max_articles: 20
+  max_front_matter_bytes: 4096
 ";
         let c = from_yaml(text, Path::new("conf/digestbot.yaml"), Path::new("conf")).unwrap();
         let expected = Config {
@@ -842,7 +951,9 @@ slack:
                 channels: vec!["C0123ABC".to_owned(), "G99".to_owned()],
                 webhooks: vec![WebhookRef::Env("SLACK_WEBHOOK".to_owned())],
                 admins: vec!["U024BE7LH".to_owned(), "W012A3CDE".to_owned()],
+                response_url_prefixes: vec!["http://127.0.0.1:9000/".to_owned()],
             },
+            limits: Limits { max_digest_bytes: 512 * 1024, max_articles: 20, max_front_matter_bytes: 4096 },
         };
         assert_eq!(c, expected);
         assert!(!format!("{c:?}").contains("webhooks/1/abc"), "Debug of the config leaks a webhook URL");
@@ -882,6 +993,17 @@ slack:
             ("slack:\n  channels: [\"#general\"]\n", 2, &["slack.channels[0]: invalid Slack channel id `#general`"]),
             ("slack:\n  channels: [c0123]\n", 2, &["slack.channels[0]: invalid Slack channel id `c0123`"]),
             ("slack:\n  admins: [U1, bob]\n", 2, &["slack.admins[1]: invalid Slack user id `bob`"]),
+            ("limits:\n  max_articles: 0\n", 2, &["limits.max_articles: invalid count `0`"]),
+            ("limits:\n  max_articles: -3\n", 2, &["limits.max_articles: invalid count `-3`"]),
+            ("limits:\n  max_digest_bytes: 1GB\n", 2, &["limits.max_digest_bytes: invalid size `1GB`"]),
+            ("limits:\n  max_digest_bytes: 0KiB\n", 2, &["limits.max_digest_bytes: invalid size `0KiB`", "at least 1"]),
+            ("limits:\n  max_front_matter_bytes: 5000MiB\n", 2, &["limits.max_front_matter_bytes", "at most"]),
+            ("slack:\n  response_url_prefixes: [\"https://hooks.slack.com\"]\n", 2, &["invalid response_url prefix"]),
+            (
+                "slack:\n  response_url_prefixes: [\"https://u:p@hooks.slack.com/\"]\n",
+                2,
+                &["slack.response_url_prefixes[0]: invalid response_url prefix"],
+            ),
             ("digests_dir: \"\"\n", 1, &["digests_dir: the path must not be empty"]),
             ("state_path: \" \"\n", 1, &["state_path: the path must not be empty"]),
             ("discord:\n  webhooks: [OK_NAME, 1BAD]\n", 2, &["discord.webhooks[1]: expected a webhook URL"]),
@@ -1290,7 +1412,7 @@ slack:
             err.to_string(),
             format!(
                 "{}:3: unknown field `bogus`, expected one of `digests_dir`, `state_path`, `locale`, `schedule`, \
-                 `discord`, `slack`",
+                 `discord`, `slack`, `limits`",
                 file.display()
             )
         );

@@ -18,6 +18,24 @@ pub use markdown::{Block, Inline};
 pub use parse::{ParseError, ParseErrorKind, parse};
 pub use search::SearchHit;
 
+/// Caps on one digest file, so a hostile or broken file costs a bounded amount of time and memory.
+/// Each is checked before the work it bounds and reported as a [`ParseError`] naming the file and line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest digest file, in bytes. Default: 1 MiB.
+    pub max_digest_bytes: u64,
+    /// Most articles (`## N. …` sections) in one digest. Default: 50.
+    pub max_articles: usize,
+    /// Largest front matter (between the `---` lines), in bytes. Default: 64 KiB.
+    pub max_front_matter_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_digest_bytes: 1024 * 1024, max_articles: 50, max_front_matter_bytes: 64 * 1024 }
+    }
+}
+
 /// One weekly digest, parsed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Digest {
