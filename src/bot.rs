@@ -179,7 +179,7 @@ mod tests {
         let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 2, 10, 3, 0, 0).unwrap()));
         let bot = Bot {
             config: Arc::new(config),
-            library: LibraryHandle::open(&dir.join("digests")).unwrap(),
+            library: LibraryHandle::open(&dir.join("digests"), Default::default()).unwrap(),
             store: Arc::new(Store::open(&dir.join("state.db")).unwrap()),
             clock,
         };

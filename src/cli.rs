@@ -147,7 +147,7 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
 
 /// The library, with every broken file reported on stderr.
 fn library(config: &Config) -> anyhow::Result<Library> {
-    let library = load_library(&config.digests_dir)?;
+    let library = load_library(&config.digests_dir, config.limits)?;
     for error in library.errors() {
         eprintln!("warning: skipped {error}");
     }
@@ -185,7 +185,7 @@ fn check(cli: &Cli) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let library = match load_library(&config.digests_dir) {
+    let library = match load_library(&config.digests_dir, config.limits) {
         Ok(library) => library,
         Err(e) => {
             println!("{}: {e:#}", config.digests_dir.display());
@@ -292,7 +292,7 @@ async fn post(
     let config = Arc::new(load_config(cli)?);
     let clock = clock(cli);
     let store = Arc::new(Store::open(&config.state_path)?);
-    let handle = LibraryHandle::open(&config.digests_dir)?;
+    let handle = LibraryHandle::open(&config.digests_dir, config.limits)?;
     let bot = Bot { config: config.clone(), library: handle.clone(), store: store.clone(), clock: clock.clone() };
     let library = handle.current();
     let digest = pick(&library, which.unwrap_or("latest"), &config, clock.now())?;

@@ -1,100 +1,264 @@
 //! The digests folder: reading it into a [`Library`], and noticing when files change.
 //!
-//! [`DigestDir`] keeps the last parse of every file with its size and modification time, so a reload
-//! re-parses only new or changed files. [`LibraryHandle`] is what the bot shares: readers take a
-//! cheap `Arc` snapshot of the current library, and [`LibraryHandle::reload`] swaps in a new one.
-//! A broken file is reported (once per change) and never hides the good ones.
+//! The folder is a trust boundary: its files come from a shared repository. A digest is a regular
+//! file whose canonical path lies inside the canonical folder; a symlink may point to one, but a
+//! symlink that leads outside (to `/proc/self/environ`, say), dangles or loops, and a FIFO, socket,
+//! device or directory with a digest's name, are refused and reported, never opened. Files are
+//! opened without blocking and without following a last symlink, and read with a bound of
+//! `limits.max_digest_bytes` (a file's size is checked from its metadata first, so a sparse 2 GiB
+//! file costs nothing). A file whose size or modification time changes while it is read is not
+//! accepted half-written: the last good parse stays and the file is read again at the next poll.
+//!
+//! [`DigestDir`] keeps the last parse of every file with its identity (device, inode, size,
+//! modification and change times), so a reload re-parses only new or changed files.
+//! [`LibraryHandle`] is what the bot shares: readers take a cheap `Arc` snapshot of the current
+//! library, and [`LibraryHandle::reload`] parses on a blocking thread, never on a tokio worker, then
+//! swaps in the new library. A broken file is logged once per change and never hides the good ones.
 
 use std::collections::{HashMap, HashSet};
+use std::fs::{File, Metadata};
+use std::io::Read as _;
+use std::os::unix::fs::{FileTypeExt as _, MetadataExt as _, OpenOptionsExt as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
-use std::time::SystemTime;
 
 use anyhow::Context as _;
 use tracing::{info, warn};
 
-use crate::digest::{Digest, Library, ParseError, parse};
+use crate::digest::{Digest, Library, Limits, ParseError, ParseErrorKind, parse_with};
 
-/// A file's identity for change detection.
+/// A file's identity for change detection: a replaced file (new inode) or a rewritten one (size,
+/// modification or change time) is read again.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stamp {
+    dev: u64,
+    ino: u64,
     len: u64,
-    modified: Option<SystemTime>,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+impl Stamp {
+    fn of(meta: &Metadata) -> Stamp {
+        Stamp {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            len: meta.len(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        }
+    }
+}
+
+/// The parser a [`DigestDir`] uses: [`parse_with`] in production; tests swap in a slow one.
+pub type ParseFn = Arc<dyn Fn(&str, &[u8], &Limits) -> Result<Digest, ParseError> + Send + Sync>;
+
+/// What one directory entry was, the last time it was looked at.
+#[derive(Debug)]
+struct Entry {
+    /// `None` makes the next scan read the file again (it was changing while read).
+    stamp: Option<Stamp>,
+    parsed: Result<Digest, ParseError>,
 }
 
 /// A digests folder and the last parse of each file in it.
-#[derive(Debug)]
 pub struct DigestDir {
     dir: PathBuf,
-    cache: HashMap<PathBuf, (Stamp, Result<Digest, ParseError>)>,
+    limits: Limits,
+    parse: ParseFn,
+    cache: HashMap<PathBuf, Entry>,
+}
+
+impl std::fmt::Debug for DigestDir {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DigestDir").field("dir", &self.dir).field("files", &self.cache.len()).finish()
+    }
+}
+
+/// What a scan found.
+#[derive(Debug, Default)]
+pub struct Scan {
+    /// Whether any file was added, changed or removed since the last scan.
+    pub changed: bool,
+    /// The problems of the files that changed in this scan: what to log, once per change.
+    pub new_problems: Vec<ParseError>,
 }
 
 /// Whether a file name is a digest: Markdown, not hidden.
 fn is_digest_file(path: &Path) -> bool {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-    !name.starts_with('.') && matches!(path.extension().and_then(|e| e.to_str()), Some("md" | "markdown"))
+    let hidden = path.file_name().is_some_and(|n| n.as_encoded_bytes().starts_with(b"."));
+    !hidden && matches!(path.extension().and_then(|e| e.to_str()), Some("md" | "markdown"))
+}
+
+/// What kind of non-file an entry is, for the error.
+fn kind_name(meta: &Metadata) -> &'static str {
+    let t = meta.file_type();
+    if t.is_dir() {
+        "a directory"
+    } else if t.is_fifo() {
+        "a FIFO"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_block_device() || t.is_char_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
 }
 
 impl DigestDir {
-    pub fn new(dir: impl Into<PathBuf>) -> DigestDir {
-        DigestDir { dir: dir.into(), cache: HashMap::new() }
+    pub fn new(dir: impl Into<PathBuf>, limits: Limits) -> DigestDir {
+        DigestDir::with_parser(dir, limits, Arc::new(|path: &str, bytes: &[u8], limits: &Limits| parse_with(path, bytes, limits)))
+    }
+
+    /// A folder read with another parser (tests use a deliberately slow one).
+    pub fn with_parser(dir: impl Into<PathBuf>, limits: Limits, parse: ParseFn) -> DigestDir {
+        DigestDir { dir: dir.into(), limits, parse, cache: HashMap::new() }
     }
 
     pub fn path(&self) -> &Path {
         &self.dir
     }
 
-    /// Scans the folder, parsing new and changed files; says whether anything changed since the last
-    /// scan. Errors only when the folder itself cannot be read.
-    pub fn refresh(&mut self) -> anyhow::Result<bool> {
-        let entries = std::fs::read_dir(&self.dir)
+    /// Scans the folder, parsing new and changed files. Errors only when the folder itself cannot be
+    /// read; a file that cannot be used is a [`ParseError`] in the library.
+    pub fn refresh(&mut self) -> anyhow::Result<Scan> {
+        let root = std::fs::canonicalize(&self.dir)
+            .with_context(|| format!("cannot read the digests folder {}", self.dir.display()))?;
+        let entries = std::fs::read_dir(&root)
             .with_context(|| format!("cannot read the digests folder {}", self.dir.display()))?;
         let mut seen: HashSet<PathBuf> = HashSet::new();
-        let mut changed = false;
+        let mut scan = Scan::default();
         for entry in entries {
             let entry = entry.with_context(|| format!("cannot list {}", self.dir.display()))?;
-            let path = entry.path();
-            if !is_digest_file(&path) || !entry.file_type().map(|t| t.is_file() || t.is_symlink()).unwrap_or(false) {
+            // Named under the folder as configured, so messages show the path the operator wrote.
+            let path = self.dir.join(entry.file_name());
+            if !is_digest_file(&path) {
                 continue;
             }
-            let meta = match std::fs::metadata(&path) {
-                Ok(meta) if meta.is_file() => meta,
-                _ => continue,
-            };
-            let stamp = Stamp { len: meta.len(), modified: meta.modified().ok() };
             seen.insert(path.clone());
-            if self.cache.get(&path).is_some_and(|(s, _)| *s == stamp) {
+            let shown = path.display().to_string();
+            let problem = |line: usize, kind: ParseErrorKind| ParseError { path: shown.clone(), line, kind };
+            let (stamp, looked_up) = match self.resolve(&root, &entry.path()) {
+                Ok((target, meta)) => (Some(Stamp::of(&meta)), Ok((target, meta))),
+                Err((stamp, kind)) => (stamp, Err(problem(1, kind))),
+            };
+            let previous = self.cache.get(&path);
+            if stamp.is_some() && previous.is_some_and(|e| e.stamp == stamp) {
                 continue;
             }
-            changed = true;
-            let shown = path.display().to_string();
-            let parsed = match std::fs::read(&path) {
-                Ok(bytes) => parse(&shown, &bytes),
-                Err(e) => Err(ParseError {
-                    path: shown,
-                    line: 1,
-                    kind: crate::digest::ParseErrorKind::Unreadable(e.to_string()),
-                }),
+            let (stamp, parsed) = match looked_up {
+                Err(error) => (stamp, Err(error)),
+                Ok((target, meta)) => match self.read(&target, &meta) {
+                    Ok(bytes) => (stamp, (self.parse)(&shown, &bytes, &self.limits)),
+                    Err(ReadFailure::Changing) => {
+                        // Keep the last good parse (if any) and read the file again at the next poll.
+                        match previous {
+                            Some(Entry { parsed: Ok(_), .. }) => {
+                                let entry = self.cache.get_mut(&path).expect("just looked up");
+                                entry.stamp = None;
+                                continue;
+                            }
+                            _ => (None, Err(problem(1, ParseErrorKind::Changing))),
+                        }
+                    }
+                    Err(ReadFailure::Problem(kind)) => (stamp, Err(problem(1, kind))),
+                },
             };
-            self.cache.insert(path, (stamp, parsed));
+            let unchanged = previous.is_some_and(|e| e.parsed == parsed);
+            if !unchanged {
+                scan.changed = true;
+                if let Err(error) = &parsed {
+                    scan.new_problems.push(error.clone());
+                }
+            }
+            self.cache.insert(path, Entry { stamp, parsed });
         }
         let before = self.cache.len();
         self.cache.retain(|path, _| seen.contains(path));
-        Ok(changed | (self.cache.len() != before))
+        scan.changed |= self.cache.len() != before;
+        scan.new_problems.sort_by(|a, b| a.path.cmp(&b.path));
+        Ok(scan)
+    }
+
+    /// The regular file an entry stands for, inside `root`, with its metadata; or why it is refused,
+    /// with the entry's own stamp so an unchanged refusal is not reported again.
+    fn resolve(&self, root: &Path, entry: &Path) -> Result<(PathBuf, Metadata), (Option<Stamp>, ParseErrorKind)> {
+        let link = std::fs::symlink_metadata(entry)
+            .map_err(|e| (None, ParseErrorKind::Unreadable(e.kind().to_string())))?;
+        let own = Some(Stamp::of(&link));
+        if !link.file_type().is_symlink() {
+            return if link.file_type().is_file() {
+                Ok((entry.to_path_buf(), link))
+            } else {
+                Err((own, ParseErrorKind::NotAFile(kind_name(&link))))
+            };
+        }
+        let target = std::fs::canonicalize(entry)
+            .map_err(|_| (own, ParseErrorKind::BrokenLink))?;
+        if !target.starts_with(root) {
+            return Err((own, ParseErrorKind::OutsideFolder(format!("{:?}", target.display().to_string()))));
+        }
+        let meta = std::fs::metadata(&target).map_err(|e| (own, ParseErrorKind::Unreadable(e.kind().to_string())))?;
+        if meta.file_type().is_file() {
+            Ok((target, meta))
+        } else {
+            Err((own, ParseErrorKind::NotAFile(kind_name(&meta))))
+        }
+    }
+
+    /// Reads a regular file found by [`DigestDir::resolve`]: opened without blocking (a FIFO swapped
+    /// in cannot hang the loader) and without following a symlink swapped in, checked to be the same
+    /// file, and read with a bound. The file's metadata before and after the read must agree.
+    fn read(&self, target: &Path, before: &Metadata) -> Result<Vec<u8>, ReadFailure> {
+        let limit = self.limits.max_digest_bytes;
+        if before.len() > limit {
+            return Err(ReadFailure::Problem(ParseErrorKind::TooLarge { size: before.len(), limit }));
+        }
+        let unreadable = |e: std::io::Error| ReadFailure::Problem(ParseErrorKind::Unreadable(e.kind().to_string()));
+        let file = File::options()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW | libc::O_NOCTTY)
+            .open(target)
+            .map_err(unreadable)?;
+        let opened = file.metadata().map_err(unreadable)?;
+        if !opened.file_type().is_file() {
+            return Err(ReadFailure::Problem(ParseErrorKind::NotAFile(kind_name(&opened))));
+        }
+        if (opened.dev(), opened.ino()) != (before.dev(), before.ino()) || Stamp::of(&opened) != Stamp::of(before) {
+            return Err(ReadFailure::Changing);
+        }
+        let mut bytes = Vec::with_capacity(opened.len() as usize);
+        file.take(limit + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+        if bytes.len() as u64 > limit {
+            return Err(ReadFailure::Problem(ParseErrorKind::TooLarge { size: bytes.len() as u64, limit }));
+        }
+        let after = std::fs::metadata(target).map_err(unreadable)?;
+        if Stamp::of(&after) != Stamp::of(&opened) || bytes.len() as u64 != after.len() {
+            return Err(ReadFailure::Changing);
+        }
+        Ok(bytes)
     }
 
     /// The library of the files as last scanned.
     pub fn library(&self) -> Library {
         let mut ordered: Vec<(&PathBuf, &Result<Digest, ParseError>)> =
-            self.cache.iter().map(|(p, (_, parsed))| (p, parsed)).collect();
+            self.cache.iter().map(|(p, entry)| (p, &entry.parsed)).collect();
         ordered.sort_by(|a, b| a.0.cmp(b.0));
         Library::from_parsed(ordered.into_iter().map(|(_, parsed)| parsed.clone()))
     }
 }
 
+/// Why a file's bytes could not be had.
+enum ReadFailure {
+    /// It changed while it was read: try again at the next poll.
+    Changing,
+    Problem(ParseErrorKind),
+}
+
 /// Loads a folder once: for the CLI commands, which read it and exit.
-pub fn load_library(dir: &Path) -> anyhow::Result<Library> {
-    let mut digest_dir = DigestDir::new(dir);
+pub fn load_library(dir: &Path, limits: Limits) -> anyhow::Result<Library> {
+    let mut digest_dir = DigestDir::new(dir, limits);
     digest_dir.refresh()?;
     Ok(digest_dir.library())
 }
@@ -103,16 +267,24 @@ pub fn load_library(dir: &Path) -> anyhow::Result<Library> {
 #[derive(Debug, Clone)]
 pub struct LibraryHandle {
     current: Arc<RwLock<Arc<Library>>>,
+    /// A std mutex: it is only ever held on a blocking thread, never across an `.await`.
     dir: Arc<Mutex<DigestDir>>,
 }
 
 impl LibraryHandle {
-    /// Reads the folder and reports broken files in the log.
-    pub fn open(dir: &Path) -> anyhow::Result<LibraryHandle> {
-        let mut digest_dir = DigestDir::new(dir);
-        digest_dir.refresh()?;
+    /// Reads the folder and reports broken files in the log. Blocking: call it before the runtime
+    /// serves anything, or from [`tokio::task::spawn_blocking`].
+    pub fn open(dir: &Path, limits: Limits) -> anyhow::Result<LibraryHandle> {
+        LibraryHandle::open_dir(DigestDir::new(dir, limits))
+    }
+
+    /// [`LibraryHandle::open`] on a folder set up by the caller (with its own parser, in tests).
+    pub fn open_dir(mut digest_dir: DigestDir) -> anyhow::Result<LibraryHandle> {
+        let scan = digest_dir.refresh()?;
+        log_problems(&scan.new_problems);
         let library = digest_dir.library();
-        log_library(&library, dir);
+        log_library(&library, digest_dir.path());
+        library.warm_up();
         Ok(LibraryHandle { current: Arc::new(RwLock::new(Arc::new(library))), dir: Arc::new(Mutex::new(digest_dir)) })
     }
 
@@ -121,11 +293,20 @@ impl LibraryHandle {
         self.current.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Re-scans the folder; swaps in a new library when something changed. Returns whether it did.
-    /// The library is rebuilt only when a file changed, so an idle poll costs a directory listing.
-    pub fn reload(&self) -> anyhow::Result<bool> {
+    /// Re-scans the folder on a blocking thread and swaps in a new library when something changed;
+    /// returns whether it did. Commands keep being answered from the current library meanwhile.
+    pub async fn reload(&self) -> anyhow::Result<bool> {
+        let handle = self.clone();
+        tokio::task::spawn_blocking(move || handle.reload_blocking()).await.context("the reload thread failed")?
+    }
+
+    /// [`LibraryHandle::reload`] on the calling thread. The library is rebuilt only when a file
+    /// changed, so an idle poll costs a directory listing.
+    pub fn reload_blocking(&self) -> anyhow::Result<bool> {
         let mut dir = self.dir.lock().unwrap_or_else(|p| p.into_inner());
-        if !dir.refresh()? {
+        let scan = dir.refresh()?;
+        log_problems(&scan.new_problems);
+        if !scan.changed {
             return Ok(false);
         }
         let library = dir.library();
@@ -136,12 +317,15 @@ impl LibraryHandle {
     }
 }
 
-fn log_library(library: &Library, dir: &Path) {
-    for error in library.errors() {
-        warn!(%error, "digest skipped");
+fn log_problems(problems: &[ParseError]) {
+    for error in problems {
+        warn!(error = ?error.to_string(), "digest skipped");
     }
+}
+
+fn log_library(library: &Library, dir: &Path) {
     info!(
-        dir = %dir.display(),
+        dir = ?dir.display().to_string(),
         digests = library.all().len(),
         broken = library.errors().len(),
         newest = library.all().first().map(|d| d.id()).unwrap_or_default(),
@@ -176,18 +360,18 @@ mod tests {
         write(&dir.0, "2026-02-02.md", "---\ndate: 2026-02-02\n---\n## 1. A - \"B\"\n");
         write(&dir.0, "broken.md", "---\ndate: [\n---\n");
         write(&dir.0, "notes.txt", "not a digest");
-        let handle = LibraryHandle::open(&dir.0).unwrap();
+        let handle = LibraryHandle::open(&dir.0, Default::default()).unwrap();
         let lib = handle.current();
         assert_eq!(lib.all().len(), 1);
         assert_eq!(lib.errors().len(), 1);
         assert!(lib.errors()[0].path.ends_with("broken.md"));
-        assert!(!handle.reload().unwrap());
+        assert!(!handle.reload_blocking().unwrap());
 
         // A new file, a fixed file and a removed file are all picked up.
         write(&dir.0, "2026-02-09.md", "---\ndate: 2026-02-09\n---\n## 1. C - \"D\"\n");
         write(&dir.0, "broken.md", "---\ndate: 2026-01-26\n---\nfixed, and longer than before\n");
         std::fs::remove_file(dir.0.join("2026-02-02.md")).unwrap();
-        assert!(handle.reload().unwrap());
+        assert!(handle.reload_blocking().unwrap());
         let ids: Vec<String> = handle.current().all().iter().map(Digest::id).collect();
         assert_eq!(ids, ["2026-02-09", "2026-01-26"]);
         assert!(handle.current().errors().is_empty());
@@ -195,7 +379,177 @@ mod tests {
 
     #[test]
     fn missing_folder_is_an_error_naming_it() {
-        let err = load_library(Path::new("/nonexistent/digests")).unwrap_err();
+        let err = load_library(Path::new("/nonexistent/digests"), Limits::default()).unwrap_err();
         assert!(format!("{err:#}").contains("/nonexistent/digests"));
+    }
+}
+
+#[cfg(test)]
+mod boundary_tests {
+    //! The folder as a trust boundary: what is refused, and that refusing never blocks or leaks.
+    use std::io::Write as _;
+    use std::os::unix::fs::symlink;
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    struct TempDir(PathBuf);
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+    fn temp(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("digestbot-boundary-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("digests")).unwrap();
+        TempDir(dir)
+    }
+
+    const GOOD: &str = "---\ndate: 2026-02-02\n---\n## 1. A - \"B\"\n\nbody\n";
+
+    /// Loads `dir` and returns the error message of each refused file, by file name.
+    fn problems(dir: &Path) -> Vec<(String, String)> {
+        let lib = load_library(dir, Limits::default()).unwrap();
+        lib.errors()
+            .iter()
+            .map(|e| (Path::new(&e.path).file_name().unwrap().to_string_lossy().into_owned(), e.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn symlinks_out_of_the_folder_are_refused_and_inside_ones_followed() {
+        let t = temp("links");
+        let digests = t.0.join("digests");
+        std::fs::write(digests.join("2026-02-02.md"), GOOD).unwrap();
+        std::fs::write(t.0.join("outside.md"), GOOD.replace("2026-02-02", "2026-02-09")).unwrap();
+        std::fs::create_dir(digests.join("drafts")).unwrap();
+        std::fs::write(digests.join("drafts/d.md"), GOOD.replace("2026-02-02", "2026-02-16")).unwrap();
+        symlink("/proc/self/environ", digests.join("environ.md")).unwrap();
+        symlink("../outside.md", digests.join("outside.md")).unwrap();
+        symlink("drafts/d.md", digests.join("inside.md")).unwrap();
+        symlink("nowhere.md", digests.join("dangling.md")).unwrap();
+        symlink("loop-b.md", digests.join("loop-a.md")).unwrap();
+        symlink("loop-a.md", digests.join("loop-b.md")).unwrap();
+        symlink(&digests, digests.join("self.md")).unwrap();
+
+        let lib = load_library(&digests, Limits::default()).unwrap();
+        let ids: Vec<String> = lib.all().iter().map(Digest::id).collect();
+        assert_eq!(ids, ["2026-02-16", "2026-02-02"], "only the real file and the inside link are read");
+        let mut found = problems(&digests);
+        found.sort();
+        let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["dangling.md", "environ.md", "loop-a.md", "loop-b.md", "outside.md", "self.md"]);
+        for (name, message) in &found {
+            assert!(message.contains(name.as_str()) && message.contains(":1: "), "{message}");
+            let expected = match name.as_str() {
+                "self.md" => "a directory",
+                "dangling.md" | "loop-a.md" | "loop-b.md" => "leads nowhere",
+                _ => "outside the digests folder",
+            };
+            assert!(message.contains(expected), "{name}: {message}");
+        }
+        assert!(found.iter().any(|(_, m)| m.contains("to \"/proc/")), "{found:?}");
+        assert!(found.iter().any(|(_, m)| m.contains("it dangles or loops")), "{found:?}");
+    }
+
+    #[test]
+    fn fifos_directories_and_sockets_are_refused_without_blocking() {
+        let t = temp("special");
+        let digests = t.0.join("digests");
+        std::fs::write(digests.join("2026-02-02.md"), GOOD).unwrap();
+        let fifo = std::ffi::CString::new(digests.join("fifo.md").into_os_string().into_encoded_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+        symlink("fifo.md", digests.join("to-fifo.md")).unwrap();
+        std::fs::create_dir(digests.join("folder.md")).unwrap();
+        let _socket = std::os::unix::net::UnixListener::bind(digests.join("socket.md")).unwrap();
+        symlink("/dev/zero", digests.join("zero.md")).unwrap();
+
+        let started = Instant::now();
+        let mut found = problems(&digests);
+        assert!(started.elapsed() < Duration::from_secs(5), "the loader blocked");
+        found.sort();
+        let shown: Vec<(&str, bool)> = found
+            .iter()
+            .map(|(n, m)| (n.as_str(), m.contains("a FIFO") || m.contains("a directory") || m.contains("a socket")))
+            .collect();
+        assert_eq!(
+            shown,
+            [("fifo.md", true), ("folder.md", true), ("socket.md", true), ("to-fifo.md", true), ("zero.md", false)]
+        );
+        assert!(found[4].1.contains("outside the digests folder"), "{:?}", found[4]);
+        assert_eq!(load_library(&digests, Limits::default()).unwrap().all().len(), 1);
+    }
+
+    #[test]
+    fn size_is_checked_before_reading() {
+        let t = temp("size");
+        let digests = t.0.join("digests");
+        std::fs::write(digests.join("2026-02-02.md"), GOOD).unwrap();
+        // A 2 GiB sparse file takes no disk blocks; it must be refused from its metadata alone.
+        let sparse = File::create(digests.join("2026-02-09.md")).unwrap();
+        sparse.set_len(2 << 30).unwrap();
+        let limits = Limits { max_digest_bytes: 100, ..Limits::default() };
+        std::fs::write(digests.join("2026-02-16.md"), "x".repeat(101)).unwrap();
+        let started = Instant::now();
+        let lib = load_library(&digests, limits).unwrap();
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(lib.all().len(), 1);
+        let messages: Vec<String> = lib.errors().iter().map(ToString::to_string).collect();
+        assert!(messages[0].contains("2026-02-09.md:1: the file is 2147483648 bytes"), "{messages:?}");
+        assert!(messages[1].contains("2026-02-16.md:1: the file is 101 bytes, over the limit of 100"), "{messages:?}");
+        assert!(messages[0].contains("limits.max_digest_bytes"));
+    }
+
+    #[test]
+    fn a_file_that_changes_while_read_is_not_accepted() {
+        let t = temp("changing");
+        let digests = t.0.join("digests");
+        let path = digests.join("2026-02-02.md");
+        std::fs::write(&path, GOOD).unwrap();
+        let dir = DigestDir::new(&digests, Limits::default());
+        let before = std::fs::metadata(&path).unwrap();
+        // The writer appends after the loader looked at the file.
+        std::thread::sleep(Duration::from_millis(10));
+        std::fs::OpenOptions::new().append(true).open(&path).unwrap().write_all(b"more\n").unwrap();
+        assert!(matches!(dir.read(&path, &before), Err(ReadFailure::Changing)));
+        // Replaced by rename (a new inode with the same size and time) is a change too.
+        let fresh = std::fs::metadata(&path).unwrap();
+        std::fs::write(digests.join(".tmp"), std::fs::read(&path).unwrap()).unwrap();
+        std::fs::rename(digests.join(".tmp"), &path).unwrap();
+        assert!(matches!(dir.read(&path, &fresh), Err(ReadFailure::Changing)));
+        let now = std::fs::metadata(&path).unwrap();
+        assert_eq!(dir.read(&path, &now).ok().map(|b| b.len()), Some(GOOD.len() + 5));
+    }
+
+    #[test]
+    fn problems_are_reported_once_per_change() {
+        let t = temp("once");
+        let digests = t.0.join("digests");
+        std::fs::write(digests.join("2026-02-02.md"), GOOD).unwrap();
+        symlink("/proc/self/environ", digests.join("environ.md")).unwrap();
+        let mut dir = DigestDir::new(&digests, Limits::default());
+        let first = dir.refresh().unwrap();
+        assert!(first.changed);
+        assert_eq!(first.new_problems.len(), 1);
+        let again = dir.refresh().unwrap();
+        assert!(!again.changed && again.new_problems.is_empty(), "{again:?}");
+        std::fs::write(digests.join("2026-02-09.md"), GOOD.replace("2026-02-02", "2026-02-09")).unwrap();
+        let third = dir.refresh().unwrap();
+        assert!(third.changed && third.new_problems.is_empty(), "an unchanged broken file is not reported again");
+    }
+
+    #[test]
+    fn no_secret_from_the_environment_reaches_a_digest() {
+        // SAFETY: tests in this module do not read the environment concurrently.
+        let secret = "digestbot-boundary-secret-4f1c";
+        unsafe { std::env::set_var("DIGESTBOT_BOUNDARY_SECRET", secret) };
+        let t = temp("secret");
+        let digests = t.0.join("digests");
+        symlink("/proc/self/environ", digests.join("2026-02-02.md")).unwrap();
+        std::fs::hard_link("/proc/self/environ", digests.join("2026-02-09.md")).ok();
+        let lib = load_library(&digests, Limits::default()).unwrap();
+        assert!(lib.all().is_empty());
+        assert!(!format!("{lib:?}").contains(secret));
     }
 }

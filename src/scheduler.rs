@@ -75,7 +75,7 @@ impl Scheduler {
 
     /// Delivers the digest of `slot` to the slot's targets.
     pub async fn run_slot(&self, slot: DateTime<Utc>) -> Result<SlotRun, SchedulerError> {
-        if let Err(e) = self.bot.library.reload() {
+        if let Err(e) = self.bot.library.reload().await {
             warn!(error = %format!("{e:#}"), "could not re-read the digests folder; using the last good copy");
         }
         let store = &self.bot.store;

@@ -122,8 +122,11 @@ pub async fn run(config: Config, clock: Arc<dyn Clock>) -> ExitCode {
 async fn serve(config: Config, clock: Arc<dyn Clock>, credentials: Credentials) -> anyhow::Result<()> {
     let config = Arc::new(config);
     let store = Arc::new(Store::open(&config.state_path)?);
-    let library = LibraryHandle::open(&config.digests_dir)?;
-    library.current().warm_up();
+    // Parsing every digest is blocking work: keep it off the runtime's workers.
+    let (dir, limits) = (config.digests_dir.clone(), config.limits);
+    let library = tokio::task::spawn_blocking(move || LibraryHandle::open(&dir, limits))
+        .await
+        .context("loading the digests folder failed")??;
     let bot = Bot { config: config.clone(), library: library.clone(), store: store.clone(), clock: clock.clone() };
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let deliverer = Arc::new(deliverer(&config, store, clock, shutdown_rx.clone())?);
@@ -208,7 +211,7 @@ async fn reload_loop(library: LibraryHandle, mut shutdown: watch::Receiver<bool>
             _ = tokio::time::sleep(RELOAD_EVERY) => {}
             _ = shutdown.changed() => return,
         }
-        if let Err(e) = library.reload() {
+        if let Err(e) = library.reload().await {
             warn!(error = %format!("{e:#}"), "could not re-read the digests folder");
         }
     }

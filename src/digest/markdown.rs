@@ -5,6 +5,12 @@
 //! gives a flat event stream; [`parse_blocks`] folds it into [`Block`]s and [`Inline`]s, remembering the
 //! byte offset where each top-level block starts so errors and articles can name their line. Nothing
 //! here knows about digests or platforms.
+//!
+//! The fold keeps its own stacks on the heap and never recurses, and the tree it builds is shallow:
+//! quotes and lists nest at most [`MAX_BLOCK_NESTING`] levels, and emphasis, links and the like at most
+//! [`MAX_INLINE_NESTING`]. Deeper containers are flattened into the innermost one kept (their text
+//! stays, their markup goes), so every later walk of the tree (rendering, search, `Drop`) is bounded
+//! too, whatever the input: a file of a million `>` cannot overflow a 2 MiB thread stack.
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
@@ -57,6 +63,14 @@ pub struct Spanned {
     pub offset: usize,
     pub block: Block,
 }
+
+/// How deep quotes, lists, footnote definitions and definition lists may nest; deeper ones are
+/// flattened into the innermost kept. A digest needs a handful; this leaves room.
+pub const MAX_BLOCK_NESTING: usize = 16;
+
+/// How deep emphasis, strong, strikethrough, links and images may nest inside one another; deeper
+/// markup is dropped and its text kept.
+pub const MAX_INLINE_NESTING: usize = 16;
 
 /// The pulldown-cmark extensions digests may use.
 fn options() -> Options {
@@ -246,6 +260,16 @@ struct Builder {
     top: Vec<Spanned>,
     /// Offset of the event that opened the top-level block under construction.
     top_offset: usize,
+    /// Open quotes, lists and other nesting block frames (what [`MAX_BLOCK_NESTING`] bounds).
+    block_depth: usize,
+    /// Open block containers past the limit, ignored with their matching ends. Events nest
+    /// properly, so every container opened while this is non-zero is past the limit too, and the
+    /// next container end belongs to the innermost ignored one.
+    flattened_blocks: usize,
+    /// Open emphasis, strong, strike, link and image frames (what [`MAX_INLINE_NESTING`] bounds).
+    inline_depth: usize,
+    /// Inline containers past the limit, ignored with their matching ends.
+    flattened_inlines: usize,
 }
 
 impl Default for Builder {
@@ -258,6 +282,10 @@ impl Default for Builder {
             item_buf: Vec::new(),
             top: Vec::new(),
             top_offset: 0,
+            block_depth: 0,
+            flattened_blocks: 0,
+            inline_depth: 0,
+            flattened_inlines: 0,
         }
     }
 }
@@ -310,6 +338,9 @@ impl Builder {
             if self.at_root() {
                 self.top_offset = offset;
             }
+        }
+        if self.flatten_start(&tag) {
+            return;
         }
         let inline_start = self.inline_buf.len();
         let block_start = self.block_buf.len();
@@ -365,6 +396,9 @@ impl Builder {
     }
 
     fn end(&mut self, tag: TagEnd) {
+        if self.flatten_end(tag) {
+            return;
+        }
         match tag {
             TagEnd::Paragraph
             | TagEnd::Heading(_)
@@ -470,6 +504,82 @@ impl Builder {
                 self.push_inline(inline, 0);
             }
         }
+    }
+
+    /// Counts a nesting container as it opens; says whether to ignore it because it is too deep.
+    fn flatten_start(&mut self, tag: &Tag<'_>) -> bool {
+        match tag {
+            Tag::BlockQuote(_)
+            | Tag::List(_)
+            | Tag::FootnoteDefinition(_)
+            | Tag::DefinitionList
+            | Tag::MetadataBlock(_) => {
+                if self.flattened_blocks > 0 || self.block_depth >= MAX_BLOCK_NESTING {
+                    self.flattened_blocks += 1;
+                    return true;
+                }
+                self.block_depth += 1;
+            }
+            // The items of a flattened list go with it; their blocks join the container kept.
+            Tag::Item if self.flattened_blocks > 0 => {
+                self.close_implicit_paragraph();
+                self.flattened_blocks += 1;
+                return true;
+            }
+            Tag::Emphasis
+            | Tag::Strong
+            | Tag::Strikethrough
+            | Tag::Superscript
+            | Tag::Subscript
+            | Tag::Link { .. }
+            | Tag::Image { .. } => {
+                if self.flattened_inlines > 0 || self.inline_depth >= MAX_INLINE_NESTING {
+                    self.flattened_inlines += 1;
+                    return true;
+                }
+                self.inline_depth += 1;
+            }
+            _ => {}
+        }
+        false
+    }
+
+    /// Counts a nesting container as it closes; says whether it was one ignored by
+    /// [`Builder::flatten_start`].
+    fn flatten_end(&mut self, tag: TagEnd) -> bool {
+        match tag {
+            TagEnd::BlockQuote(_)
+            | TagEnd::List(_)
+            | TagEnd::Item
+            | TagEnd::FootnoteDefinition
+            | TagEnd::DefinitionList
+            | TagEnd::MetadataBlock(_) => {
+                if self.flattened_blocks > 0 {
+                    // Keep the text of one flattened item or quote apart from the next.
+                    self.close_implicit_paragraph();
+                    self.flattened_blocks -= 1;
+                    return true;
+                }
+                if !matches!(tag, TagEnd::Item) {
+                    self.block_depth = self.block_depth.saturating_sub(1);
+                }
+            }
+            TagEnd::Emphasis
+            | TagEnd::Strong
+            | TagEnd::Strikethrough
+            | TagEnd::Superscript
+            | TagEnd::Subscript
+            | TagEnd::Link
+            | TagEnd::Image => {
+                if self.flattened_inlines > 0 {
+                    self.flattened_inlines -= 1;
+                    return true;
+                }
+                self.inline_depth = self.inline_depth.saturating_sub(1);
+            }
+            _ => {}
+        }
+        false
     }
 
     /// The inline content from `start` on, as a vector of exactly its size.

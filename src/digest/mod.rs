@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 
 pub use library::{Library, LoadReport};
 pub use markdown::{Block, Inline};
-pub use parse::{ParseError, ParseErrorKind, parse};
+pub use parse::{ParseError, ParseErrorKind, parse, parse_with};
 pub use search::SearchHit;
 
 /// Caps on one digest file, so a hostile or broken file costs a bounded amount of time and memory.

@@ -4,6 +4,11 @@
 //! matter, parse the Markdown with pulldown-cmark into blocks, then cut the blocks into the intro, the
 //! `##` sections and the footer. Section structure comes from Markdown events, so a `## ` line inside a
 //! fenced code block stays code. The parser is total: any input gives a digest or a [`ParseError`].
+//!
+//! Its cost is bounded by [`Limits`]: the file's size, the front matter's size and its bracket
+//! nesting are checked before the work they bound (serde_yaml's scanner slows with the square of
+//! flow nesting), and a digest with too many articles is refused. pulldown-cmark is linear in its
+//! input, and the Markdown fold flattens deep nesting (see [`super::markdown`]).
 
 use std::borrow::Cow;
 use std::fmt;
@@ -15,7 +20,14 @@ use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use super::markdown::{Block, Inline, Spanned, inlines_plain_text, inlines_to_string, parse_blocks};
-use super::{Article, Digest, KeywordEntry, Section};
+use super::{Article, Digest, KeywordEntry, Limits, Section};
+
+/// How deep `[` and `{` may nest in the front matter: digests use flat lists such as `tags: [a, b]`.
+pub const MAX_FRONT_MATTER_NESTING: usize = 8;
+
+/// How many `[` and `{` the front matter may hold in all, quoted or not. This bounds serde_yaml's
+/// work however the brackets hide among quotes (its cost grows with tokens times nesting depth).
+pub const MAX_FRONT_MATTER_BRACKETS: usize = 256;
 
 /// A digest file that cannot be used, with where the problem is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +59,24 @@ pub enum ParseErrorKind {
     NoDate,
     #[error("{other} already has the date {date}; each digest needs its own date")]
     DuplicateDate { other: String, date: NaiveDate },
+    #[error("the file is {size} bytes, over the limit of {limit} (limits.max_digest_bytes)")]
+    TooLarge { size: u64, limit: u64 },
+    #[error("the front matter is {size} bytes, over the limit of {limit} (limits.max_front_matter_bytes)")]
+    FrontMatterTooLarge { size: usize, limit: usize },
+    #[error("the front matter nests `[` or `{{` deeper than {MAX_FRONT_MATTER_NESTING} levels")]
+    FrontMatterTooDeep,
+    #[error("the front matter holds more than {MAX_FRONT_MATTER_BRACKETS} `[` and `{{`")]
+    FrontMatterTooManyBrackets,
+    #[error("the digest has {count} articles, over the limit of {limit} (limits.max_articles); this is the first one over")]
+    TooManyArticles { count: usize, limit: usize },
+    #[error("not a regular file ({0}): only regular files and symlinks to them inside the digests folder are read")]
+    NotAFile(&'static str),
+    #[error("a symlink that leads outside the digests folder, to {0}; it is not read")]
+    OutsideFolder(String),
+    #[error("a symlink that leads nowhere (it dangles or loops)")]
+    BrokenLink,
+    #[error("the file changed while it was being read; it is read again at the next poll (write digests to a temporary name, then rename)")]
+    Changing,
 }
 
 impl fmt::Display for ParseError {
@@ -57,10 +87,19 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// Parses one digest file. `path` is only used to name the file in errors and, when the front matter
-/// has no date, to find a `YYYY-MM-DD` in the file name.
+/// Parses one digest file under the default [`Limits`]; see [`parse_with`].
 pub fn parse(path: &str, bytes: &[u8]) -> Result<Digest, ParseError> {
+    parse_with(path, bytes, &Limits::default())
+}
+
+/// Parses one digest file. `path` is only used to name the file in errors and, when the front matter
+/// has no date, to find a `YYYY-MM-DD` in the file name. A file over one of the `limits` is an error
+/// naming the limit.
+pub fn parse_with(path: &str, bytes: &[u8], limits: &Limits) -> Result<Digest, ParseError> {
     let err = |line: usize, kind: ParseErrorKind| ParseError { path: path.to_string(), line, kind };
+    if bytes.len() as u64 > limits.max_digest_bytes {
+        return Err(err(1, ParseErrorKind::TooLarge { size: bytes.len() as u64, limit: limits.max_digest_bytes }));
+    }
 
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = std::str::from_utf8(bytes).map_err(|e| {
@@ -75,7 +114,14 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<Digest, ParseError> {
     let (front, body, body_line) =
         split_front_matter(&text).ok_or_else(|| err(1, ParseErrorKind::UnclosedFrontMatter))?;
     let meta = match front {
-        Some(yaml) => FrontMatter::parse(yaml).map_err(|(line, kind)| err(line, kind))?,
+        Some(yaml) if yaml.len() > limits.max_front_matter_bytes => {
+            let kind = ParseErrorKind::FrontMatterTooLarge { size: yaml.len(), limit: limits.max_front_matter_bytes };
+            return Err(err(FRONT_MATTER_LINE, kind));
+        }
+        Some(yaml) => {
+            check_front_matter_nesting(yaml).map_err(|(line, kind)| err(line, kind))?;
+            FrontMatter::parse(yaml).map_err(|(line, kind)| err(line, kind))?
+        }
         None => FrontMatter::default(),
     };
 
@@ -97,6 +143,11 @@ pub fn parse(path: &str, bytes: &[u8]) -> Result<Digest, ParseError> {
                 extras.push(section);
             }
         }
+    }
+
+    if articles.len() > limits.max_articles {
+        let line = articles[limits.max_articles].line;
+        return Err(err(line, ParseErrorKind::TooManyArticles { count: articles.len(), limit: limits.max_articles }));
     }
 
     Ok(Digest {
@@ -218,6 +269,65 @@ fn split_front_matter(text: &str) -> Option<(Option<&str>, &str, usize)> {
         line += 1;
     }
     None
+}
+
+/// Refuses front matter whose flow collections nest deeper than [`MAX_FRONT_MATTER_NESTING`] (with
+/// the line where they do) or that holds more than [`MAX_FRONT_MATTER_BRACKETS`] brackets, before
+/// serde_yaml sees it. The nesting is measured by a small scanner that skips quoted strings and
+/// comments the way YAML does for ordinary front matter; the bracket count is the hard bound that
+/// holds even where that scanner and YAML disagree about what is quoted.
+fn check_front_matter_nesting(yaml: &str) -> Result<(), (usize, ParseErrorKind)> {
+    let opens = yaml.bytes().filter(|b| matches!(b, b'[' | b'{')).count();
+    if opens > MAX_FRONT_MATTER_BRACKETS {
+        return Err((FRONT_MATTER_LINE, ParseErrorKind::FrontMatterTooManyBrackets));
+    }
+    let bytes = yaml.as_bytes();
+    let mut depth = 0usize;
+    let mut line = FRONT_MATTER_LINE;
+    let mut i = 0;
+    // The byte before `i`, for deciding whether a quote or `#` starts a token.
+    let mut prev = b'\n';
+    while i < bytes.len() {
+        let b = bytes[i];
+        let token_start = matches!(prev, b' ' | b'\t' | b'\n' | b'[' | b'{' | b',' | b':');
+        match b {
+            b'\n' => line += 1,
+            b'#' if matches!(prev, b' ' | b'\t' | b'\n') => {
+                while i + 1 < bytes.len() && bytes[i + 1] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'"' | b'\'' if token_start => {
+                // Skip to the closing quote: `\x` escapes in double quotes, `''` in single ones.
+                i += 1;
+                while i < bytes.len() && bytes[i] != b {
+                    if bytes[i] == b'\n' {
+                        line += 1;
+                    }
+                    if b == b'"' && bytes[i] == b'\\' {
+                        i += 1;
+                        if bytes.get(i) == Some(&b'\n') {
+                            line += 1;
+                        }
+                    } else if b == b'\'' && bytes.get(i + 1) == Some(&b'\'') && bytes[i] == b'\'' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_FRONT_MATTER_NESTING {
+                    return Err((line, ParseErrorKind::FrontMatterTooDeep));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        prev = bytes.get(i).copied().unwrap_or(b'\n');
+        i += 1;
+    }
+    Ok(())
 }
 
 /// The front matter fields digestbot reads; other keys are ignored.

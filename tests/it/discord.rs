@@ -55,7 +55,7 @@ async fn spawn_app(options: FakeOptions, configure: impl FnOnce(&mut Config, &Fa
     let clock = Arc::new(ManualClock::new(slot() - chrono::Duration::hours(2)));
     let bot = Bot {
         config: Arc::new(config),
-        library: LibraryHandle::open(&dir.path().join("digests")).unwrap(),
+        library: LibraryHandle::open(&dir.path().join("digests"), Default::default()).unwrap(),
         store: Arc::new(Store::open(&dir.path().join("state/digestbot.sqlite3")).unwrap()),
         clock: clock.clone(),
     };
@@ -155,7 +155,7 @@ async fn issue_with_autocomplete() {
     let older = synthetic_digest("2026-02-02", 2, 100);
     let app = spawn_app(FakeOptions::default(), |_, _| {}).await;
     std::fs::write(app.bot.config.digests_dir.join("2026-02-02.md"), older).unwrap();
-    app.bot.library.reload().unwrap();
+    app.bot.library.reload().await.unwrap();
     let gateway = app.connect().await;
 
     let auto = autocomplete_interaction(app.spec("issue", vec![("date", json!("2026-02"))]), "date");
@@ -179,7 +179,7 @@ async fn long_replies_continue_in_follow_ups() {
     let big = synthetic_digest("2026-02-10", 13, 3000);
     let app = spawn_app(FakeOptions::default(), |_, _| {}).await;
     std::fs::write(app.bot.config.digests_dir.join("2026-02-10.md"), big).unwrap();
-    app.bot.library.reload().unwrap();
+    app.bot.library.reload().await.unwrap();
     app.clock.set(Utc.with_ymd_and_hms(2026, 2, 10, 1, 0, 0).unwrap());
     let gateway = app.connect().await;
     let library = app.bot.library.current();

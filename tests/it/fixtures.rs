@@ -19,7 +19,7 @@ fn fixtures() -> PathBuf {
 }
 
 fn library() -> Library {
-    load_library(&fixtures()).expect("the fixtures folder loads")
+    load_library(&fixtures(), Default::default()).expect("the fixtures folder loads")
 }
 
 fn digest<'a>(library: &'a Library, date: &str) -> &'a Digest {

@@ -93,7 +93,7 @@ async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> App {
     configure(&mut config);
     let bot = Bot {
         config: Arc::new(config),
-        library: LibraryHandle::open(&digests).unwrap(),
+        library: LibraryHandle::open(&digests, Default::default()).unwrap(),
         store: Arc::new(Store::open(&dir.join("state.db")).unwrap()),
         clock: Arc::new(ManualClock::new(now())),
     };
