@@ -8,6 +8,7 @@ mod fake_discord_smoke;
 mod fixtures;
 mod hostile;
 mod properties;
+mod reload;
 mod serve;
 mod slack;
 mod support;
