@@ -243,3 +243,63 @@ proptest! {
         });
     }
 }
+
+/// The real binary on a folder an attacker filled: `check` names every refused file and fails,
+/// `preview` and `ask` still show the good digest, and no secret from the environment is printed.
+#[test]
+fn the_binary_refuses_a_hostile_folder_and_prints_no_secret() {
+    use std::os::unix::fs::symlink;
+    use std::process::Command;
+
+    let dir = crate::support::TempDir::new("hostile-cli");
+    let digests = crate::support::digests_dir(dir.path(), &[]);
+    let secrets = [
+        ("DISCORD_TOKEN", "discord-token-never-printed"),
+        ("SLACK_BOT_TOKEN", "xoxb-never-printed"),
+        ("SLACK_SIGNING_SECRET", "signing-secret-never-printed"),
+    ];
+    symlink("/proc/self/environ", digests.join("2026-02-16.md")).unwrap();
+    std::fs::write(dir.path().join("outside.md"), "---\ndate: 2026-02-23\n---\n## 1. A - \"B\"\n").unwrap();
+    symlink("../outside.md", digests.join("2026-02-23.md")).unwrap();
+    let fifo = std::ffi::CString::new(digests.join("2026-03-02.md").into_os_string().into_encoded_bytes()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+    std::fs::create_dir(digests.join("2026-03-09.md")).unwrap();
+    std::fs::File::create(digests.join("2026-03-16.md")).unwrap().set_len(2 << 30).unwrap();
+    std::fs::write(digests.join("2026-03-23.md"), article(&format!("{}x", ">".repeat(200_000)))).unwrap();
+    std::fs::write(digests.join("2026-03-30.md"), format!("---\ntags: {}\n---\n", "[".repeat(30_000))).unwrap();
+
+    let run = |args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_digestbot"));
+        command.current_dir(dir.path()).args(["--now", "2026-04-01T10:00:00+09:00"]).args(args).env("RUST_LOG", "warn");
+        for (name, value) in secrets {
+            command.env(name, value);
+        }
+        let output = command.output().unwrap();
+        let all = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        for (_, value) in secrets {
+            assert!(!all.contains(value), "{args:?} printed a secret:\n{all}");
+        }
+        (output.status.code(), all)
+    };
+
+    let started = std::time::Instant::now();
+    let (code, out) = run(&["check"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(10), "check took {:?}", started.elapsed());
+    assert_eq!(code, Some(1), "{out}");
+    for (file, says) in [
+        ("2026-02-16.md:1:", "outside the digests folder"),
+        ("2026-02-23.md:1:", "outside the digests folder"),
+        ("2026-03-02.md:1:", "a FIFO"),
+        ("2026-03-09.md:1:", "a directory"),
+        ("2026-03-16.md:1:", "limits.max_digest_bytes"),
+        ("2026-03-30.md:2:", "front matter"),
+    ] {
+        assert!(out.lines().any(|l| l.contains(file) && l.contains(says)), "{file} {says}:\n{out}");
+    }
+    // The deep quote is a digest that loads (flattened), and is the newest.
+    let (code, out) = run(&["preview", "--format", "slack"]);
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(&["ask", "/digest list"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("2026-03-23") && out.contains("2026-02-09"), "{out}");
+}
