@@ -86,6 +86,75 @@ pub fn parse_blocks(text: &str) -> Vec<Spanned> {
     builder.finish()
 }
 
+/// How many container markers (`>`, `-`, `*`, `+`, `1.`, `1)`) a line may open with before the rest
+/// are dropped by [`limit_container_prefixes`]: more than the tree keeps anyway.
+pub const MAX_LINE_MARKERS: usize = 2 * MAX_BLOCK_NESTING + 8;
+
+/// Drops the container markers past the first [`MAX_LINE_MARKERS`] at the start of each line, so
+/// that pulldown-cmark never builds the million-deep tree of a line like `>>>>…` or `- - - …` (it
+/// would be flattened afterwards anyway; building it costs most of the parse). Only lines with that
+/// many markers change, and only within the line, so line numbers stay. Borrows when nothing does.
+pub fn limit_container_prefixes(text: &str) -> std::borrow::Cow<'_, str> {
+    let mut out: Option<String> = None;
+    let mut copied = 0;
+    let mut line_start = 0;
+    let bytes = text.as_bytes();
+    while line_start < bytes.len() {
+        let line_end = memchr::memchr(b'\n', &bytes[line_start..]).map_or(bytes.len(), |i| line_start + i + 1);
+        let (markers, keep_until, prefix_end) = scan_markers(&bytes[line_start..line_end]);
+        if markers > MAX_LINE_MARKERS {
+            let out = out.get_or_insert_with(|| String::with_capacity(text.len()));
+            out.push_str(&text[copied..line_start + keep_until]);
+            copied = line_start + prefix_end;
+        }
+        line_start = line_end;
+    }
+    match out {
+        None => std::borrow::Cow::Borrowed(text),
+        Some(mut out) => {
+            out.push_str(&text[copied..]);
+            std::borrow::Cow::Owned(out)
+        }
+    }
+}
+
+/// Counts the container markers a line opens with. Returns the count, where the first
+/// [`MAX_LINE_MARKERS`] of them end, and where the whole run of markers ends (before the content).
+fn scan_markers(line: &[u8]) -> (usize, usize, usize) {
+    let mut i = 0;
+    let mut markers = 0;
+    let mut keep_until = 0;
+    loop {
+        let mut j = i;
+        while j < line.len() && j - i < 3 && line[j] == b' ' {
+            j += 1;
+        }
+        let blank_after = |k: usize| k >= line.len() || matches!(line[k], b' ' | b'\t' | b'\n' | b'\r');
+        // Past the marker's one space or tab, never past the end of the line.
+        let past_blank = |k: usize| if matches!(line.get(k), Some(b' ' | b'\t')) { k + 1 } else { k };
+        let end = match line.get(j) {
+            Some(b'>') => j + 1 + usize::from(line.get(j + 1) == Some(&b' ')),
+            Some(b'-' | b'*' | b'+') if blank_after(j + 1) => past_blank(j + 1),
+            Some(b'0'..=b'9') => {
+                let digits = line[j..].iter().take(10).take_while(|b| b.is_ascii_digit()).count();
+                let k = j + digits;
+                if digits <= 9 && matches!(line.get(k), Some(b'.' | b')')) && blank_after(k + 1) {
+                    past_blank(k + 1)
+                } else {
+                    break;
+                }
+            }
+            _ => break,
+        };
+        markers += 1;
+        if markers == MAX_LINE_MARKERS {
+            keep_until = end;
+        }
+        i = end;
+    }
+    (markers, keep_until, i)
+}
+
 /// Runs pulldown-cmark alone over `text`, with the same options as [`parse_blocks`], and counts the
 /// events. The load benchmark measures the parser against this baseline.
 pub fn count_events(text: &str) -> usize {
@@ -734,6 +803,61 @@ mod tests {
 
     fn text(s: &str) -> Inline {
         Inline::Text(s.to_string())
+    }
+
+    fn depth(blocks: &[Block]) -> usize {
+        let inner = |b: &Block| match b {
+            Block::Quote(inner) => 1 + depth(inner),
+            Block::List { items, .. } => 1 + items.iter().map(|i| depth(i)).max().unwrap_or(0),
+            _ => 0,
+        };
+        blocks.iter().map(inner).max().unwrap_or(0)
+    }
+
+    #[test]
+    fn the_fold_flattens_deep_containers_itself() {
+        // Straight into the fold, without the line-prefix cut: the tree stays shallow on a small stack.
+        let shallow = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(|| {
+                let quotes = blocks(&format!("{}x\n", "> ".repeat(200_000)));
+                let lists = blocks(&format!("{}x\n", "- ".repeat(200_000)));
+                let text = |b: &[Block]| {
+                    let mut out = String::new();
+                    blocks_plain_text(b, &mut out);
+                    out
+                };
+                (depth(&quotes), depth(&lists), text(&quotes), text(&lists))
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!((shallow.0, shallow.1), (MAX_BLOCK_NESTING, MAX_BLOCK_NESTING));
+        assert_eq!((shallow.2.trim(), shallow.3.trim()), ("x", "x"));
+        // Inline markup past its limit keeps the text.
+        let b = blocks(&format!("{}deep{}", "*".repeat(40), "*".repeat(40)));
+        let mut out = String::new();
+        blocks_plain_text(&b, &mut out);
+        assert_eq!(out, "deep\n");
+    }
+
+    #[test]
+    fn deep_line_prefixes_are_cut_and_the_rest_kept() {
+        assert!(matches!(limit_container_prefixes("> a\n- b\n"), std::borrow::Cow::Borrowed(_)));
+        let deep = format!("intro\n{}x\n> fine\n", "> ".repeat(1000));
+        let cut = limit_container_prefixes(&deep);
+        assert_eq!(cut, format!("intro\n{}x\n> fine\n", "> ".repeat(MAX_LINE_MARKERS)));
+        let mixed = format!("{}1. y\n", ">- ".repeat(500));
+        let cut = limit_container_prefixes(&mixed);
+        assert!(cut.ends_with("y\n") && cut.lines().count() == 1 && cut.len() < 200, "{cut}");
+        // `*x` and `1.5` are not markers: emphasis and numbers are left alone.
+        let text = format!("{}\n{}\n", "*x".repeat(100), "1.5 ".repeat(100));
+        assert!(matches!(limit_container_prefixes(&text), std::borrow::Cow::Borrowed(_)));
+        // A run of markers with no content keeps its line.
+        let bare = format!("{}\nnext\n", "- ".repeat(100));
+        assert_eq!(limit_container_prefixes(&bare).lines().count(), 2);
+        let exact = format!("{}x", "> ".repeat(MAX_LINE_MARKERS));
+        assert!(matches!(limit_container_prefixes(&exact), std::borrow::Cow::Borrowed(_)));
     }
 
     #[test]

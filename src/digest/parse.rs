@@ -19,7 +19,9 @@ use serde_yaml::Value;
 use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
-use super::markdown::{Block, Inline, Spanned, inlines_plain_text, inlines_to_string, parse_blocks};
+use super::markdown::{
+    Block, Inline, Spanned, inlines_plain_text, inlines_to_string, limit_container_prefixes, parse_blocks,
+};
 use super::{Article, Digest, KeywordEntry, Limits, Section};
 
 /// How deep `[` and `{` may nest in the front matter: digests use flat lists such as `tags: [a, b]`.
@@ -471,6 +473,8 @@ struct Sections {
 
 impl Sections {
     fn cut(body: &str, body_line: usize) -> Sections {
+        let body = limit_container_prefixes(body);
+        let body = body.as_ref();
         let mut lines = LineCounter::new(body, body_line);
         let mut heading = None;
         let mut intro = Vec::new();
