@@ -11,6 +11,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use digestbot::digest::markdown::count_events;
 use digestbot::digest::{Digest, Library, Limits, parse_with};
 use digestbot::i18n::Locale;
 use digestbot::render::{digest_doc, discord, slack};
@@ -39,13 +40,21 @@ fn front(yaml: &str) -> String {
 
 fn shapes() -> Vec<(&'static str, String)> {
     let row = format!("|{}\n", "a|".repeat(500));
-    let wide = format!("{row}|{}\n{}", "-|".repeat(500), row.repeat(MAX / row.len()));
+    let wide = format!(
+        "---\ndate: 2026-02-09\n---\n## 1. S - \"T\"\n\n{row}|{}\n{}",
+        "-|".repeat(500),
+        row.repeat(MAX / row.len() - 3)
+    );
     let articles: String = (1..=50)
-        .map(|n| format!("## {n}. Source{n} - \"Title {n}\"\n\n**링크:** https://e.com/{n}\n\n{}\n\n", "본문 *강조* [링크](https://e.com) `코드` ".repeat(400)))
+        .map(|n| {
+            format!(
+                "## {n}. Source{n} - \"Title {n}\"\n\n**링크:** https://e.com/{n}\n\n{}\n\n",
+                "본문 *강조* [링크](https://e.com) `코드` ".repeat(400)
+            )
+        })
         .collect();
-    let decomposed: String = "\u{1100}\u{1161}\u{11A8}".repeat(MAX / 9);
-    let marks = format!("a{}", "\u{0301}\u{0316}".repeat(MAX / 4 - 1));
-    let depth8 = format!("{}a{}, ", "[".repeat(8), "]".repeat(8));
+    let marks = format!("---\ndate: 2026-02-09\n---\n## 1. S - \"T\"\n\na{}", "\u{0301}\u{0316}".repeat(MAX / 4 - 20));
+    let depth8 = format!("{}a{}, ", "[".repeat(7), "]".repeat(7));
     vec![
         ("nested quotes", filled(">", "x")),
         ("nested bullets", filled("- ", "x")),
@@ -59,19 +68,29 @@ fn shapes() -> Vec<(&'static str, String)> {
         ("autolinks", filled("<https://e.com/a> ", "")),
         ("backticks", filled("`a``", "")),
         ("inline html", filled("<a ", "")),
-        ("wide table", filled(&wide, "")),
+        ("wide table (500 columns)", wide),
         ("one-column table rows", filled("| a |\n|---|\n| b |\n", "")),
         ("headings", filled("### h\n", "")),
         ("setext headings", filled("a\n=\n", "")),
         ("fences", filled("```\n", "")),
-        ("decomposed Hangul (NFC)", filled(&decomposed, "")),
-        ("combining marks (NFC)", filled(&marks, "")),
+        ("decomposed Hangul (NFC)", filled("\u{1100}\u{1161}\u{11A8}", "")),
+        ("one run of combining marks (NFC)", marks),
         ("50 full articles", format!("---\ndate: 2026-02-09\n---\n{articles}")),
-        ("front matter: flow at depth 8", front(&format!("x: [{}]", depth8.repeat(16)))),
-        ("front matter: 256 brackets, hidden depth", front(&format!("x: {}{}", "[ \"]\", ".repeat(256), "a ".repeat(30_000)))),
+        ("front matter: flow at depth 8", front(&format!("x: [{}{}]", depth8.repeat(16), "a, ".repeat(20_000)))),
+        (
+            "front matter: 256 brackets, hidden depth",
+            front(&format!("x: {}{}", "[ \"]\", ".repeat(256), "a ".repeat(30_000))),
+        ),
+        (
+            "front matter: 252 brackets at depth 7",
+            front(&format!("x: [{}{}]", depth8.repeat(36), "a, ".repeat(20_000))),
+        ),
         ("front matter: many keys", front(&(0..8000).map(|i| format!("k{i}: v\n")).collect::<String>())),
         ("front matter: long quoted", front(&format!("title: \"{}\"", "\\u0041".repeat(10_000)))),
-        ("front matter: block nesting", front(&(0..300).map(|i| format!("{}a{i}:\n", " ".repeat(i))).collect::<String>())),
+        (
+            "front matter: block nesting",
+            front(&(0..300).map(|i| format!("{}a{i}:\n", " ".repeat(i))).collect::<String>()),
+        ),
     ]
 }
 
@@ -89,10 +108,14 @@ fn main() {
     let shapes = shapes();
     let mut parse_times = vec![Vec::new(); shapes.len()];
     let mut use_times = vec![Vec::new(); shapes.len()];
+    let mut baseline_times = vec![Vec::new(); shapes.len()];
     let mut verdicts = vec![String::new(); shapes.len()];
     for _ in 0..ROUNDS {
         for (i, (_, text)) in shapes.iter().enumerate() {
             assert!(text.len() as u64 <= limits.max_digest_bytes, "shape {i} is over the cap");
+            let t = Instant::now();
+            black_box(count_events(black_box(text)));
+            baseline_times[i].push(t.elapsed());
             let t = Instant::now();
             let parsed = black_box(parse_with("bench/2026-02-09.md", black_box(text.as_bytes()), &limits));
             parse_times[i].push(t.elapsed());
@@ -107,7 +130,10 @@ fn main() {
             }
         }
     }
-    println!("{:<42} {:>9} {:>11} {:>11} {:>14}  result", "shape (1 MiB file or 64 KiB front matter)", "bytes", "parse p50", "parse max", "render+index");
+    println!(
+        "{:<42} {:>9} {:>13} {:>11} {:>11} {:>14}  result",
+        "shape (1 MiB file or 64 KiB front matter)", "bytes", "pulldown p50", "parse p50", "parse max", "render+index"
+    );
     let mut worst = Duration::ZERO;
     for (i, (name, text)) in shapes.iter().enumerate() {
         let max = *parse_times[i].iter().max().unwrap();
@@ -115,7 +141,8 @@ fn main() {
         worst = worst.max(p50);
         let used = if use_times[i].is_empty() { "-".to_string() } else { ms(median(&mut use_times[i])) };
         let verdict: String = verdicts[i].chars().take(60).collect();
-        println!("{name:<42} {:>9} {:>11} {:>11} {used:>14}  {verdict}", text.len(), ms(p50), ms(max));
+        let baseline = ms(median(&mut baseline_times[i]));
+        println!("{name:<42} {:>9} {baseline:>13} {:>11} {:>11} {used:>14}  {verdict}", text.len(), ms(p50), ms(max));
     }
     println!("worst median parse: {} (target: under 100 ms)", ms(worst));
 }

@@ -108,7 +108,11 @@ fn kind_name(meta: &Metadata) -> &'static str {
 
 impl DigestDir {
     pub fn new(dir: impl Into<PathBuf>, limits: Limits) -> DigestDir {
-        DigestDir::with_parser(dir, limits, Arc::new(|path: &str, bytes: &[u8], limits: &Limits| parse_with(path, bytes, limits)))
+        DigestDir::with_parser(
+            dir,
+            limits,
+            Arc::new(|path: &str, bytes: &[u8], limits: &Limits| parse_with(path, bytes, limits)),
+        )
     }
 
     /// A folder read with another parser (tests use a deliberately slow one).
@@ -184,8 +188,8 @@ impl DigestDir {
     /// The regular file an entry stands for, inside `root`, with its metadata; or why it is refused,
     /// with the entry's own stamp so an unchanged refusal is not reported again.
     fn resolve(&self, root: &Path, entry: &Path) -> Result<(PathBuf, Metadata), (Option<Stamp>, ParseErrorKind)> {
-        let link = std::fs::symlink_metadata(entry)
-            .map_err(|e| (None, ParseErrorKind::Unreadable(e.kind().to_string())))?;
+        let link =
+            std::fs::symlink_metadata(entry).map_err(|e| (None, ParseErrorKind::Unreadable(e.kind().to_string())))?;
         let own = Some(Stamp::of(&link));
         if !link.file_type().is_symlink() {
             return if link.file_type().is_file() {
@@ -194,8 +198,7 @@ impl DigestDir {
                 Err((own, ParseErrorKind::NotAFile(kind_name(&link))))
             };
         }
-        let target = std::fs::canonicalize(entry)
-            .map_err(|_| (own, ParseErrorKind::BrokenLink))?;
+        let target = std::fs::canonicalize(entry).map_err(|_| (own, ParseErrorKind::BrokenLink))?;
         if !target.starts_with(root) {
             return Err((own, ParseErrorKind::OutsideFolder(format!("{:?}", target.display().to_string()))));
         }

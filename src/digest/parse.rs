@@ -69,7 +69,9 @@ pub enum ParseErrorKind {
     FrontMatterTooDeep,
     #[error("the front matter holds more than {MAX_FRONT_MATTER_BRACKETS} `[` and `{{`")]
     FrontMatterTooManyBrackets,
-    #[error("the digest has {count} articles, over the limit of {limit} (limits.max_articles); this is the first one over")]
+    #[error(
+        "the digest has {count} articles, over the limit of {limit} (limits.max_articles); this is the first one over"
+    )]
     TooManyArticles { count: usize, limit: usize },
     #[error("not a regular file ({0}): only regular files and symlinks to them inside the digests folder are read")]
     NotAFile(&'static str),
@@ -77,7 +79,9 @@ pub enum ParseErrorKind {
     OutsideFolder(String),
     #[error("a symlink that leads nowhere (it dangles or loops)")]
     BrokenLink,
-    #[error("the file changed while it was being read; it is read again at the next poll (write digests to a temporary name, then rename)")]
+    #[error(
+        "the file changed while it was being read; it is read again at the next poll (write digests to a temporary name, then rename)"
+    )]
     Changing,
 }
 

@@ -19,7 +19,12 @@ const LOOSE: Limits = Limits { max_digest_bytes: 64 << 20, max_articles: 50, max
 
 /// Runs `f` on a thread with a worker's stack, as the bot would.
 fn on_worker_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
-    std::thread::Builder::new().stack_size(WORKER_STACK).spawn(f).unwrap().join().expect("the thread overflowed or panicked")
+    std::thread::Builder::new()
+        .stack_size(WORKER_STACK)
+        .spawn(f)
+        .unwrap()
+        .join()
+        .expect("the thread overflowed or panicked")
 }
 
 fn block_depth(blocks: &[Block]) -> usize {
@@ -67,7 +72,11 @@ fn inline_depth(inlines: &[Inline]) -> usize {
 fn use_everything(digest: Digest) {
     let body: Vec<Block> = digest.articles.iter().flat_map(|a| a.body.clone()).chain(digest.intro.clone()).collect();
     assert!(block_depth(&body) <= MAX_BLOCK_NESTING, "block nesting {}", block_depth(&body));
-    assert!(inline_depth_of_blocks(&body) <= MAX_INLINE_NESTING + 1, "inline nesting {}", inline_depth_of_blocks(&body));
+    assert!(
+        inline_depth_of_blocks(&body) <= MAX_INLINE_NESTING + 1,
+        "inline nesting {}",
+        inline_depth_of_blocks(&body)
+    );
     let doc = digest_doc(&digest, Locale::Ko);
     for m in discord::messages(&doc) {
         assert!(check_discord_message(&m).is_empty(), "{:?}", check_discord_message(&m));
@@ -127,7 +136,10 @@ fn nesting_at_and_just_past_the_limits_keeps_the_text() {
                 // A body that is one emphasised line becomes the digest's closing line.
                 plain.push_str(digest.footer.as_deref().unwrap_or_default());
                 if !matches!(name, "links" | "images" | "footnotes" | "indented lists") {
-                    assert!(plain.contains('x') || plain.contains('a'), "{name} at {levels}: the text was lost: {plain:?}");
+                    assert!(
+                        plain.contains('x') || plain.contains('a'),
+                        "{name} at {levels}: the text was lost: {plain:?}"
+                    );
                 }
                 use_everything(digest);
             }
@@ -161,7 +173,10 @@ fn too_many_articles_is_reported_at_the_first_one_over() {
     assert!(err.to_string().contains("limits.max_articles"));
     // Exactly at the cap is fine, and the cap is configurable.
     let fifty: String = (1..=50).map(|n| format!("## {n}. S - \"T{n}\"\n\nbody\n\n")).collect();
-    assert_eq!(parse("d/2026-02-09.md", format!("---\ndate: 2026-02-09\n---\n{fifty}").as_bytes()).unwrap().articles.len(), 50);
+    assert_eq!(
+        parse("d/2026-02-09.md", format!("---\ndate: 2026-02-09\n---\n{fifty}").as_bytes()).unwrap().articles.len(),
+        50
+    );
     let limits = Limits { max_articles: 5000, ..Limits::default() };
     assert_eq!(parse_with("d/2026-02-09.md", text.as_bytes(), &limits).unwrap().articles.len(), 5000);
 }
