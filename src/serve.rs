@@ -141,7 +141,7 @@ async fn serve(config: Config, clock: Arc<dyn Clock>, credentials: Credentials) 
             let listener = tokio::net::TcpListener::bind(config.slack.listen)
                 .await
                 .with_context(|| format!("cannot listen on slack.listen = {}", config.slack.listen))?;
-            let state = slack::SlackState::new(bot.clone(), secret, slack::http::client()?);
+            let state = slack::SlackState::new(bot.clone(), secret)?;
             let mut stop = shutdown_rx.clone();
             let stopped = async move {
                 let _ = stop.wait_for(|stop| *stop).await;

@@ -18,12 +18,15 @@ pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// An HTTP client for Slack: a 15 s request timeout, a 5 s connect timeout, our user agent.
 pub fn client() -> anyhow::Result<reqwest::Client> {
+    builder().build().context("building the Slack HTTP client")
+}
+
+/// The settings of [`client`], for a client that needs more (the `response_url` one turns redirects off).
+pub fn builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
         .connect_timeout(Duration::from_secs(5))
         .user_agent(concat!("digestbot/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .context("building the Slack HTTP client")
 }
 
 /// `Retry-After` in seconds (whole or decimal), or one second when absent or unreadable.
