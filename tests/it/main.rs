@@ -9,4 +9,5 @@ mod fixtures;
 mod properties;
 mod serve;
 mod slack;
+mod slack_process;
 mod support;
