@@ -20,6 +20,7 @@ use crate::config::{Config, Secret};
 use crate::deliver::Deliverer;
 use crate::discord;
 use crate::files::LibraryHandle;
+use crate::logging::untrusted;
 use crate::scheduler::{Scheduler, SchedulerError};
 use crate::slack;
 use crate::store::{Platform, Store};
@@ -109,7 +110,7 @@ pub async fn run(config: Config, clock: Arc<dyn Clock>) -> ExitCode {
     match serve(config, clock, credentials).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            error!(error = %format!("{e:#}"), "stopped");
+            error!(error = %untrusted(&format!("{e:#}")), "stopped");
             eprintln!("error: {e:#}");
             let refused = matches!(e.downcast_ref(), Some(SchedulerError::Unauthorized { .. }))
                 || matches!(e.downcast_ref(), Some(discord::GatewayEnd::Unauthorized));
@@ -209,7 +210,7 @@ async fn reload_loop(library: LibraryHandle, mut shutdown: watch::Receiver<bool>
             _ = shutdown.changed() => return,
         }
         if let Err(e) = library.reload() {
-            warn!(error = %format!("{e:#}"), "could not re-read the digests folder");
+            warn!(error = %untrusted(&format!("{e:#}")), "could not re-read the digests folder");
         }
     }
 }

@@ -119,13 +119,13 @@ impl Bot {
 }
 
 /// The test process itself holds 1,100 sockets: make sure its own soft limit allows that.
-fn allow_open_files(wanted: u64) {
+fn allow_open_files(wanted: libc::rlim_t) {
     let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: getrlimit and setrlimit only read and write the struct passed to them.
     unsafe {
         assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
-        if (limit.rlim_cur as u64) < wanted {
-            limit.rlim_cur = (wanted as libc::rlim_t).min(limit.rlim_max);
+        if limit.rlim_cur < wanted {
+            limit.rlim_cur = wanted.min(limit.rlim_max);
             assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
         }
     }
