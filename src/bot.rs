@@ -16,6 +16,7 @@ use crate::clock::Clock;
 use crate::command::{self, ChannelStatus, Command, Context, Denied, Reply, UnsubscribeOutcome};
 use crate::config::Config;
 use crate::files::LibraryHandle;
+use crate::logging::untrusted;
 use crate::store::{Platform, Store, StoreError, Target};
 
 /// The shared state of a running bot.
@@ -87,7 +88,8 @@ impl Bot {
             _ => self.channel_status(&caller.target).map(|status| command::status(&status, &ctx.next_delivery, locale)),
         };
         result.unwrap_or_else(|e| {
-            error!(error = %e, command = command.name(), target = %caller.target, "command failed");
+            let target = caller.target.to_string();
+            error!(error = %untrusted(&format!("{e:#}")), command = command.name(), target = %untrusted(&target), "command failed");
             command::internal_error(locale)
         })
     }

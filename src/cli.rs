@@ -22,6 +22,7 @@ use crate::config::{self, Config};
 use crate::deliver::{DeliverOptions, Deliverer, TargetOutcome};
 use crate::digest::{Digest, Library};
 use crate::files::{LibraryHandle, load_library};
+use crate::logging::untrusted;
 use crate::render::{self, limits};
 use crate::serve;
 use crate::store::{Platform, Store, Target};
@@ -149,7 +150,8 @@ fn load_config(cli: &Cli) -> anyhow::Result<Config> {
 fn library(config: &Config) -> anyhow::Result<Library> {
     let library = load_library(&config.digests_dir, config.limits)?;
     for error in library.errors() {
-        eprintln!("warning: skipped {error}");
+        // File names and the text quoted from a file are not ours: escaped, so they cannot forge lines.
+        eprintln!("warning: skipped {}", untrusted(&error.to_string()));
     }
     Ok(library)
 }

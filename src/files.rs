@@ -26,6 +26,7 @@ use anyhow::Context as _;
 use tracing::{info, warn};
 
 use crate::digest::{Digest, Library, Limits, ParseError, ParseErrorKind, parse_with};
+use crate::logging::untrusted;
 
 /// A file's identity for change detection: a replaced file (new inode) or a rewritten one (size,
 /// modification or change time) is read again.
@@ -322,13 +323,13 @@ impl LibraryHandle {
 
 fn log_problems(problems: &[ParseError]) {
     for error in problems {
-        warn!(error = ?error.to_string(), "digest skipped");
+        warn!(error = %untrusted(&error.to_string()), "digest skipped");
     }
 }
 
 fn log_library(library: &Library, dir: &Path) {
     info!(
-        dir = ?dir.display().to_string(),
+        dir = %untrusted(&dir.display().to_string()),
         digests = library.all().len(),
         broken = library.errors().len(),
         newest = library.all().first().map(|d| d.id()).unwrap_or_default(),

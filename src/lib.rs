@@ -22,6 +22,8 @@
 //! - [`bot`]: what both platforms share when running a command.
 //! - [`clock`]: the injected wall clock (system, shifted by `--now`, or moved by hand in tests).
 //! - [`cli`] and [`serve`]: the command line and the wiring of `digestbot serve`.
+//! - [`logging`]: the log subscriber (text or JSON, colours only on a terminal) and [`logging::untrusted`],
+//!   which quotes, escapes and cuts text from users and files in log lines.
 
 pub mod bot;
 pub mod cli;
@@ -33,6 +35,7 @@ pub mod digest;
 pub mod discord;
 pub mod files;
 pub mod i18n;
+pub mod logging;
 pub mod render;
 pub mod schedule;
 pub mod scheduler;

@@ -16,6 +16,7 @@ use tracing::{info, warn};
 
 use crate::bot::Bot;
 use crate::deliver::{DeliverOptions, Deliverer, Report};
+use crate::logging::untrusted;
 use crate::store::{Platform, StoreError};
 
 /// How long after a partly failed slot run to try the failed targets again.
@@ -76,7 +77,7 @@ impl Scheduler {
     /// Delivers the digest of `slot` to the slot's targets.
     pub async fn run_slot(&self, slot: DateTime<Utc>) -> Result<SlotRun, SchedulerError> {
         if let Err(e) = self.bot.library.reload().await {
-            warn!(error = %format!("{e:#}"), "could not re-read the digests folder; using the last good copy");
+            warn!(error = %untrusted(&format!("{e:#}")), "could not re-read the digests folder; using the last good copy");
         }
         let store = &self.bot.store;
         let library = self.bot.library.current();

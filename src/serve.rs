@@ -20,6 +20,7 @@ use crate::config::{Config, Secret};
 use crate::deliver::Deliverer;
 use crate::discord;
 use crate::files::LibraryHandle;
+use crate::logging::untrusted;
 use crate::scheduler::{Scheduler, SchedulerError};
 use crate::slack;
 use crate::store::{Platform, Store};
@@ -109,7 +110,7 @@ pub async fn run(config: Config, clock: Arc<dyn Clock>) -> ExitCode {
     match serve(config, clock, credentials).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            error!(error = %format!("{e:#}"), "stopped");
+            error!(error = %untrusted(&format!("{e:#}")), "stopped");
             eprintln!("error: {e:#}");
             let refused = matches!(e.downcast_ref(), Some(SchedulerError::Unauthorized { .. }))
                 || matches!(e.downcast_ref(), Some(discord::GatewayEnd::Unauthorized));
@@ -144,7 +145,7 @@ async fn serve(config: Config, clock: Arc<dyn Clock>, credentials: Credentials) 
             let listener = tokio::net::TcpListener::bind(config.slack.listen)
                 .await
                 .with_context(|| format!("cannot listen on slack.listen = {}", config.slack.listen))?;
-            let state = slack::SlackState::new(bot.clone(), secret, slack::http::client()?);
+            let state = slack::SlackState::new(bot.clone(), secret)?;
             let mut stop = shutdown_rx.clone();
             let stopped = async move {
                 let _ = stop.wait_for(|stop| *stop).await;
@@ -212,7 +213,7 @@ async fn reload_loop(library: LibraryHandle, mut shutdown: watch::Receiver<bool>
             _ = shutdown.changed() => return,
         }
         if let Err(e) = library.reload().await {
-            warn!(error = %format!("{e:#}"), "could not re-read the digests folder");
+            warn!(error = %untrusted(&format!("{e:#}")), "could not re-read the digests folder");
         }
     }
 }

@@ -13,7 +13,7 @@ use reqwest::StatusCode;
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::http::{REQUEST_TIMEOUT, describe, retry_after, snippet};
+use super::http::{REQUEST_TIMEOUT, describe, error_code, retry_after, snippet};
 use crate::clock::BoxFuture;
 use crate::config::Secret;
 use crate::deliver::{SendError, Sent, Sink};
@@ -134,7 +134,7 @@ pub fn classify(status: StatusCode, retry_after: Duration, body: &str) -> Result
     if answer.ok {
         return Ok(Sent { message_id: answer.ts, exhausted_for: None });
     }
-    let code = answer.error.unwrap_or_else(|| "unknown_error".to_string());
+    let code = answer.error.map_or_else(|| "unknown_error".to_string(), |code| error_code(&code));
     let code_is = |list: &[&str]| list.contains(&code.as_str());
     Err(if code_is(GONE) || code.starts_with("restricted_action") {
         SendError::Gone(code)

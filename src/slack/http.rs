@@ -18,12 +18,15 @@ pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// An HTTP client for Slack: a 15 s request timeout, a 5 s connect timeout, our user agent.
 pub fn client() -> anyhow::Result<reqwest::Client> {
+    builder().build().context("building the Slack HTTP client")
+}
+
+/// The settings of [`client`], for a client that needs more (the `response_url` one turns redirects off).
+pub fn builder() -> reqwest::ClientBuilder {
     reqwest::Client::builder()
         .timeout(REQUEST_TIMEOUT)
         .connect_timeout(Duration::from_secs(5))
         .user_agent(concat!("digestbot/", env!("CARGO_PKG_VERSION")))
-        .build()
-        .context("building the Slack HTTP client")
 }
 
 /// `Retry-After` in seconds (whole or decimal), or one second when absent or unreadable.
@@ -53,8 +56,21 @@ pub fn describe(error: reqwest::Error) -> String {
 }
 
 /// The first line of a response body, at most 100 characters: enough to show Slack's error code.
+/// Control characters are dropped: the text ends up in logs, errors and `/digest status`.
 pub fn snippet(body: &str) -> String {
-    body.lines().next().unwrap_or("").trim().chars().take(100).collect()
+    body.lines().next().unwrap_or("").trim().chars().filter(|c| !c.is_control()).take(100).collect()
+}
+
+/// An error code Slack returned (`channel_not_found`), as it may be stored and logged: as is when it
+/// looks like one (ASCII letters, digits, `_`, `-`, `.`, at most 64), else quoted, escaped and cut
+/// by [`untrusted`](crate::logging::untrusted).
+pub fn error_code(code: &str) -> String {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    if !code.is_empty() && code.len() <= 64 && code.bytes().all(plain) {
+        code.to_string()
+    } else {
+        crate::logging::untrusted(code).to_string()
+    }
 }
 
 #[cfg(test)]
@@ -80,6 +96,16 @@ mod tests {
     fn snippets_are_short() {
         assert_eq!(snippet("no_service\nmore"), "no_service");
         assert_eq!(snippet(&"x".repeat(500)).len(), 100);
+        assert_eq!(snippet("no\x1b[31m_service\u{9b}"), "no[31m_service");
+    }
+
+    #[test]
+    fn odd_error_codes_are_escaped() {
+        assert_eq!(error_code("channel_not_found"), "channel_not_found");
+        assert_eq!(error_code("bad\nERROR forged"), r#""bad\nERROR forged""#);
+        assert_eq!(error_code("\x1b[31m"), r#""\u{1b}[31m""#);
+        assert_eq!(error_code(""), r#""""#);
+        assert!(error_code(&"x".repeat(500)).chars().count() < 210);
     }
 
     #[tokio::test]

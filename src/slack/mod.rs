@@ -7,12 +7,14 @@
 //! share. The payloads themselves come from `render::slack`; nothing here builds a message, and no
 //! credential (token, signing secret, webhook or response URL) is ever logged or put in an error.
 //!
-//! Wiring, in `main`: read [`Credentials::from_env`]; build one client with [`http::client`]; add
+//! Wiring, in `serve`: read [`Credentials::from_env`]; build one client with [`http::client`]; add
 //! every sink from [`sinks`] to the `Deliverer`; when both credentials are set, bind `slack.listen`
-//! and run [`serve`] with a [`SlackState`].
+//! and run [`serve`] with a [`SlackState`]. [`listen`] is the endpoint's accept loop: hyper's HTTP/1
+//! server with a head timeout and a cap on open connections ([`EndpointLimits`]).
 
 pub mod api;
 pub mod http;
+pub mod listen;
 pub mod reply;
 pub mod server;
 pub mod verify;
@@ -27,7 +29,8 @@ use crate::deliver::Sink;
 use crate::store::Platform;
 
 pub use api::SlackApi;
-pub use server::{SlackState, router, serve};
+pub use listen::EndpointLimits;
+pub use server::{SlackState, router, serve, serve_with};
 pub use webhook::SlackWebhooks;
 
 /// The environment variable holding the bot token (`xoxb-…`).

@@ -7,7 +7,14 @@
 //! is replaced by a short note saying how many were left out and how to find an article instead.
 //! Every body carries `response_type` (`in_channel` or `ephemeral`), and every follow-up
 //! `replace_original: false` so it is added below the first answer instead of replacing it.
+//!
+//! A `response_url` comes from the request, so it is only as trustworthy as whoever holds the signing
+//! secret: [`allowed_response_url`] lets it through only when it lies under one of
+//! `slack.response_url_prefixes` and carries no credentials, and [`followup_client`] posts to it
+//! without following redirects.
 
+use anyhow::Context as _;
+use reqwest::Url;
 use serde_json::{Value, json};
 
 use crate::command::{Reply, Visibility};
@@ -61,6 +68,69 @@ fn truncation_note(locale: Locale, left_out: usize) -> Value {
         "text": text,
         "blocks": [{"type": "context", "elements": [{"type": "mrkdwn", "text": render::slack::escape(&text)}]}],
     })
+}
+
+/// Why a `response_url` is not used. The messages never include the URL: it is a credential.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResponseUrlError {
+    #[error("the response_url is not an absolute http(s) URL")]
+    NotAUrl,
+    #[error("the response_url carries a user name or password")]
+    Credentials,
+    #[error("the response_url is not under any of slack.response_url_prefixes")]
+    NotAllowed,
+}
+
+/// Checks a `response_url` against the allowed prefixes and returns it parsed, ready to post to.
+///
+/// Both sides are parsed (WHATWG rules, as reqwest will connect) and compared by scheme, host, port
+/// and path prefix, so a lookalike host (`hooks.slack.com.evil.example`), a user name
+/// (`hooks.slack.com@evil`) or a `..` out of the prefix's path does not pass. A URL with any `@` in
+/// its authority is refused even when its host would match, as is one with a user name or password.
+pub fn allowed_response_url(url: &str, prefixes: &[String]) -> Result<Url, ResponseUrlError> {
+    let url = url.trim();
+    let parsed = Url::parse(url).map_err(|_| ResponseUrlError::NotAUrl)?;
+    if !matches!(parsed.scheme(), "https" | "http") || parsed.host_str().is_none_or(str::is_empty) {
+        return Err(ResponseUrlError::NotAUrl);
+    }
+    if authority(url).contains('@') || !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(ResponseUrlError::Credentials);
+    }
+    let under = |prefix: &String| {
+        Url::parse(prefix).is_ok_and(|prefix| {
+            prefix.scheme() == parsed.scheme()
+                && prefix.host() == parsed.host()
+                && prefix.port_or_known_default() == parsed.port_or_known_default()
+                && parsed.path().starts_with(prefix.path())
+        })
+    };
+    if prefixes.iter().any(under) { Ok(parsed) } else { Err(ResponseUrlError::NotAllowed) }
+}
+
+/// The raw authority of a URL: between `://` and the first `/`, `\\`, `?` or `#`.
+fn authority(url: &str) -> &str {
+    let rest = url.split_once("://").map_or("", |(_, rest)| rest);
+    rest.split(['/', '\\', '?', '#']).next().unwrap_or("")
+}
+
+/// The host of a `response_url` for a log line (never the URL, which is a credential): the part
+/// after the last `@` of the authority, without the port; empty when there is none.
+pub fn host_for_log(url: &str) -> &str {
+    let authority = authority(url.trim());
+    let host = authority.rsplit('@').next().unwrap_or("");
+    match host.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) && !name.ends_with(':') => name,
+        _ => host,
+    }
+}
+
+/// The client for `response_url` posts: the Slack client's timeouts, and no redirects, so an allowed
+/// host cannot send a reply (and its body) somewhere else.
+pub fn followup_client() -> anyhow::Result<reqwest::Client> {
+    super::http::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .context("building the response_url client")
 }
 
 fn with(mut body: Value, fields: &[(&str, Value)]) -> Value {
@@ -133,6 +203,66 @@ mod tests {
         assert_eq!(note["replace_original"], false);
         assert!(note["text"].as_str().unwrap().contains("나머지 메시지 4개"), "{note}");
         assert!(note["blocks"][0]["elements"][0]["text"].as_str().unwrap().contains("&lt;검색어&gt;"));
+    }
+
+    #[test]
+    fn response_urls_under_a_prefix_pass() {
+        let slack = vec!["https://hooks.slack.com/".to_string()];
+        let url = "https://hooks.slack.com/commands/T0001/1234/abcdef";
+        assert_eq!(allowed_response_url(url, &slack).unwrap().as_str(), url);
+        assert!(allowed_response_url("https://HOOKS.slack.com:443/commands/x", &slack).is_ok());
+        let fake = vec!["http://127.0.0.1:4000/commands/".to_string()];
+        assert!(allowed_response_url("http://127.0.0.1:4000/commands/T0/r1", &fake).is_ok());
+        // Any of several prefixes.
+        let both = [slack.clone(), fake.clone()].concat();
+        assert!(allowed_response_url(url, &both).is_ok());
+        assert!(allowed_response_url("http://127.0.0.1:4000/commands/T0/r1", &both).is_ok());
+    }
+
+    #[test]
+    fn response_urls_off_the_list_are_refused() {
+        use ResponseUrlError::*;
+        let slack = vec!["https://hooks.slack.com/".to_string()];
+        let refused = |url: &str| allowed_response_url(url, &slack).unwrap_err();
+        for url in [
+            "https://hooks.slack.com.evil.example/commands/x",
+            "https://evil.example/https://hooks.slack.com/",
+            "http://hooks.slack.com/commands/x",
+            "https://hooks.slack.com:8443/commands/x",
+            "https://hooks.slack.co/commands/x",
+            "https://hooks.sl\u{430}ck.com/commands/x",
+            // A backslash ends the authority for https, as `/` does: this host is evil.example.
+            "https://evil.example\\@hooks.slack.com/",
+            "https:///hooks.slack.com.evil.example/",
+        ] {
+            assert_eq!(refused(url), NotAllowed, "{url}");
+        }
+        for url in [
+            "https://hooks.slack.com@evil.example/commands/x",
+            "https://user:pass@hooks.slack.com/commands/x",
+            "https://token@hooks.slack.com/commands/x",
+            "https://a@b@hooks.slack.com/",
+        ] {
+            assert_eq!(refused(url), Credentials, "{url}");
+        }
+        for url in ["", "hooks.slack.com/commands/x", "ftp://hooks.slack.com/", "file:///etc/passwd"] {
+            assert_eq!(refused(url), NotAUrl, "{url}");
+        }
+        // A path prefix holds after `..` is resolved.
+        let commands = vec!["https://hooks.slack.com/commands/".to_string()];
+        assert!(allowed_response_url("https://hooks.slack.com/commands/T0/1", &commands).is_ok());
+        for url in ["https://hooks.slack.com/commands/../services/T0/B0/x", "https://hooks.slack.com/commandsX/1"] {
+            assert_eq!(allowed_response_url(url, &commands).unwrap_err(), NotAllowed, "{url}");
+        }
+        assert_eq!(allowed_response_url("https://hooks.slack.com/x", &[]).unwrap_err(), NotAllowed);
+    }
+
+    #[test]
+    fn the_log_sees_only_the_host() {
+        assert_eq!(host_for_log("https://hooks.slack.com/commands/T0/secret"), "hooks.slack.com");
+        assert_eq!(host_for_log("https://user:pw@evil.example:8080/x?y#z"), "evil.example");
+        assert_eq!(host_for_log("http://[::1]:80/x"), "[::1]");
+        assert_eq!(host_for_log("not a url"), "");
     }
 
     #[test]

@@ -5,8 +5,11 @@
 //! verification failure is a 401 with nothing done, a verified body that is not a usable form a 400.
 //! It then runs the command through the shared [`Bot::run`], answers with the first Slack message in
 //! the HTTP response (well within Slack's 3 s), and posts the rest to the `response_url` from a
-//! spawned task once that response is on its way. [`serve`] takes an already bound listener and a
-//! shutdown future, so tests bind `127.0.0.1:0` and stop the server when they like.
+//! spawned task once that response is on its way, if that URL is one `slack.response_url_prefixes`
+//! allows ([`reply::allowed_response_url`]). [`serve`] takes an already bound listener and a
+//! shutdown future, so tests bind `127.0.0.1:0` and stop the server when they like; the connections
+//! themselves (head timeout, connection cap) are [`super::listen`]'s, the body and request timeouts
+//! the tower-http layers of [`router`].
 
 use std::future::Future;
 use std::time::Duration;
@@ -21,14 +24,17 @@ use axum::{Form, Json};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutError, TimeoutLayer};
 use tracing::{error, info, warn};
 
 use super::http::{describe, snippet};
+use super::listen::{self, EndpointLimits};
 use super::reply::{self, RESPONSE_URL_USES};
 use super::verify::{MAX_BODY, SIGNATURE_HEADER, TIMESTAMP_HEADER, VerifyError, verify};
 use crate::bot::{Bot, Caller};
 use crate::command::{self, Denied};
 use crate::config::{Secret, SlackConfig};
+use crate::logging::untrusted;
 use crate::store::{Platform, Target};
 
 /// Waits before retrying a follow-up that failed for a temporary reason; one entry per retry.
@@ -42,13 +48,14 @@ pub struct SlackState {
     pub bot: Bot,
     /// The app's signing secret (`SLACK_SIGNING_SECRET`); every request is verified with it.
     pub signing_secret: Secret,
-    /// For the `response_url` follow-ups; build it with [`super::http::client`] for its timeouts.
+    /// For the `response_url` follow-ups: [`reply::followup_client`], which follows no redirect.
     pub http: reqwest::Client,
 }
 
 impl SlackState {
-    pub fn new(bot: Bot, signing_secret: Secret, http: reqwest::Client) -> SlackState {
-        SlackState { bot, signing_secret, http }
+    /// The endpoint's state, with its own follow-up client ([`reply::followup_client`]).
+    pub fn new(bot: Bot, signing_secret: Secret) -> anyhow::Result<SlackState> {
+        Ok(SlackState { bot, signing_secret, http: reply::followup_client()? })
     }
 }
 
@@ -73,19 +80,36 @@ struct SlashCommand {
     ssl_check: Option<String>,
 }
 
-/// The endpoint's routes.
-pub fn router(state: SlackState) -> Router {
-    Router::new().route("/slack/commands", post(commands)).route("/healthz", get(healthz)).with_state(state)
+/// The endpoint's routes, with the body and request timeouts of `limits`: a body that pauses longer
+/// than `body_timeout` fails to read (answered 408), and a request not answered within
+/// `request_timeout` of its head, however slowly its body trickles in, is answered 408.
+pub fn router(state: SlackState, limits: &EndpointLimits) -> Router {
+    Router::new()
+        .route("/slack/commands", post(commands))
+        .route("/healthz", get(healthz))
+        .with_state(state)
+        .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
 }
 
-/// Serves [`router`] on `listener` until `shutdown` completes, then finishes the requests in flight.
+/// Serves [`router`] on `listener` with the default [`EndpointLimits`] until `shutdown` completes,
+/// then finishes the requests in flight.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: SlackState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    info!(addr = %listener.local_addr()?, "Slack endpoint listening");
-    axum::serve(listener, router(state)).with_graceful_shutdown(shutdown).await
+    serve_with(listener, state, EndpointLimits::default(), shutdown).await
+}
+
+/// [`serve`] with other limits (tests use timeouts of a fraction of a second).
+pub async fn serve_with(
+    listener: tokio::net::TcpListener,
+    state: SlackState,
+    limits: EndpointLimits,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    listen::run(listener, router(state, &limits), limits, shutdown).await
 }
 
 async fn healthz() -> Json<Value> {
@@ -94,9 +118,16 @@ async fn healthz() -> Json<Value> {
 
 async fn commands(State(state): State<SlackState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let Ok(bytes) = axum::body::to_bytes(body, MAX_BODY).await else {
-        warn!("Slack request refused: the body is over {MAX_BODY} bytes or could not be read");
-        return refused();
+    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(bytes) => bytes,
+        Err(e) if is_timeout(&e) => {
+            warn!("Slack request dropped: its body stopped arriving");
+            return (StatusCode::REQUEST_TIMEOUT, "the request body did not arrive in time").into_response();
+        }
+        Err(_) => {
+            warn!("Slack request refused: the body is over {MAX_BODY} bytes or could not be read");
+            return refused();
+        }
     };
     // A header that is not visible ASCII cannot be a valid timestamp or signature: "" fails as such.
     let header = |name: &str| parts.headers.get(name).map(|v| v.to_str().unwrap_or(""));
@@ -116,7 +147,7 @@ async fn commands(State(state): State<SlackState>, request: Request) -> Response
     let form = match Form::<SlashCommand>::from_request(Request::from_parts(parts, Body::from(bytes)), &state).await {
         Ok(Form(form)) => form,
         Err(rejection) => {
-            warn!(error = %rejection, "signed Slack request is not a slash-command form");
+            warn!(error = %untrusted(&rejection.body_text()), "signed Slack request is not a slash-command form");
             return (StatusCode::BAD_REQUEST, "not a slash command form").into_response();
         }
     };
@@ -124,10 +155,17 @@ async fn commands(State(state): State<SlackState>, request: Request) -> Response
         return StatusCode::OK.into_response();
     }
     let Some(channel) = form.channel_id.filter(|c| !c.trim().is_empty()) else {
-        warn!(command = %form.command, "signed Slack request has no channel_id");
+        warn!(command = %untrusted(&form.command), "signed Slack request has no channel_id");
         return (StatusCode::BAD_REQUEST, "channel_id is missing").into_response();
     };
-    info!(team = %form.team_id, %channel, user = %form.user_id, command = %form.command, text = %form.text, "slash command");
+    info!(
+        team = %untrusted(&form.team_id),
+        channel = %untrusted(&channel),
+        user = %untrusted(&form.user_id),
+        command = %untrusted(&form.command),
+        text = %untrusted(&form.text),
+        "slash command"
+    );
 
     let caller = caller(&state.bot.config.slack, &channel, &form.user_id);
     let locale = state.bot.config.locale;
@@ -142,7 +180,7 @@ async fn commands(State(state): State<SlackState>, request: Request) -> Response
     })
     .await;
     let reply = answered.unwrap_or_else(|e| {
-        error!(error = %e, %channel, "the command panicked");
+        error!(error = %e, channel = %untrusted(&channel), "the command panicked");
         command::internal_error(locale)
     });
 
@@ -151,12 +189,23 @@ async fn commands(State(state): State<SlackState>, request: Request) -> Response
     if plan.followups.is_empty() {
         return json_response(Bytes::from(body));
     }
-    let Some(url) = form.response_url.filter(|u| u.starts_with("https://") || u.starts_with("http://")) else {
-        warn!(%channel, dropped = plan.followups.len(), "no usable response_url; the rest of the reply is dropped");
+    let dropped = plan.followups.len();
+    let Some(given) = form.response_url else {
+        warn!(channel = %untrusted(&channel), dropped, "no response_url; the rest of the reply is dropped");
         return json_response(Bytes::from(body));
     };
+    let url = match reply::allowed_response_url(&given, &state.bot.config.slack.response_url_prefixes) {
+        Ok(url) => url,
+        Err(e) => {
+            // The URL is a credential, even a forged one: the host says enough to find the sender.
+            let host = reply::host_for_log(&given);
+            warn!(channel = %untrusted(&channel), host = %untrusted(host), dropped, "response_url refused ({e}); the rest of the reply is dropped");
+            return json_response(Bytes::from(body));
+        }
+    };
     let (sent, response_sent) = oneshot::channel();
-    tokio::spawn(send_followups(state.http.clone(), Secret::new(url), plan.followups, channel, response_sent));
+    let url = Secret::new(String::from(url));
+    tokio::spawn(send_followups(state.http.clone(), url, plan.followups, channel, response_sent));
     json_response(Bytes::from_owner(SignalWhenDropped { bytes: body, _sent: sent }))
 }
 
@@ -174,6 +223,18 @@ pub fn caller(config: &SlackConfig, channel_id: &str, user_id: &str) -> Caller {
 /// Slack escapes `&`, `<` and `>` in a command's text; this is what the user typed.
 pub fn unescape(text: &str) -> String {
     text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+}
+
+/// Whether reading the body failed because tower-http's body timeout fired.
+fn is_timeout(error: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if e.is::<TimeoutError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 fn refused() -> Response {
@@ -227,7 +288,7 @@ async fn send_followups(
         let mut retries = FOLLOWUP_BACKOFF.iter();
         loop {
             if uses_left == 0 {
-                warn!(%channel, dropped = bodies.len() - index, "response_url used up; the rest of the reply is dropped");
+                warn!(channel = %untrusted(&channel), dropped = bodies.len() - index, "response_url used up; the rest of the reply is dropped");
                 return;
             }
             uses_left -= 1;
@@ -235,16 +296,16 @@ async fn send_followups(
                 Ok(()) => break,
                 Err(FollowupError::Temporary(e)) => match retries.next() {
                     Some(wait) => {
-                        warn!(%channel, message, error = %e, ?wait, "follow-up failed; retrying");
+                        warn!(channel = %untrusted(&channel), message, error = %untrusted(&e.to_string()), ?wait, "follow-up failed; retrying");
                         tokio::time::sleep(*wait).await;
                     }
                     None => {
-                        warn!(%channel, message, error = %e, "follow-up failed; the rest of the reply is dropped");
+                        warn!(channel = %untrusted(&channel), message, error = %untrusted(&e.to_string()), "follow-up failed; the rest of the reply is dropped");
                         return;
                     }
                 },
                 Err(e @ FollowupError::Refused(_)) => {
-                    warn!(%channel, message, error = %e, "follow-up refused; the rest of the reply is dropped");
+                    warn!(channel = %untrusted(&channel), message, error = %untrusted(&e.to_string()), "follow-up refused; the rest of the reply is dropped");
                     return;
                 }
             }

@@ -11,4 +11,5 @@ mod properties;
 mod reload;
 mod serve;
 mod slack;
+mod slack_process;
 mod support;

@@ -51,7 +51,7 @@ async fn commands_are_answered_during_a_slow_reload() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/slack/commands", listener.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
-    let state = SlackState::new(bot, Secret::new(SECRET), slack::http::client().unwrap());
+    let state = SlackState::new(bot, Secret::new(SECRET)).unwrap();
     tokio::spawn(slack::serve(listener, state, async move {
         let _ = stopped.await;
     }));

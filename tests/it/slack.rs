@@ -21,7 +21,7 @@ use digestbot::deliver::{DeliverOptions, Deliverer, RetryPolicy, TargetOutcome};
 use digestbot::digest::Digest;
 use digestbot::files::LibraryHandle;
 use digestbot::render::limits::check_slack_message;
-use digestbot::slack::{self, SlackState};
+use digestbot::slack::{self, EndpointLimits, SlackState};
 use digestbot::store::{Platform, Store, Target};
 
 use crate::support::fake_slack::{Answer, Call, FakeSlack, Route};
@@ -72,6 +72,10 @@ async fn spawn_app() -> App {
 }
 
 async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> App {
+    spawn_app_limited(EndpointLimits::default(), configure).await
+}
+
+async fn spawn_app_limited(limits: EndpointLimits, configure: impl FnOnce(&mut Config)) -> App {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
         "digestbot-it-slack-{}-{}",
@@ -90,6 +94,7 @@ async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> App {
     let fake = FakeSlack::start().await;
     let mut config = Config::default();
     config.slack.api_base = fake.api_base();
+    config.slack.response_url_prefixes = vec![fake.response_url_prefix()];
     configure(&mut config);
     let bot = Bot {
         config: Arc::new(config),
@@ -100,8 +105,8 @@ async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> App {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = oneshot::channel::<()>();
-    let state = SlackState::new(bot.clone(), Secret::new(SECRET), slack::http::client().unwrap());
-    tokio::spawn(slack::serve(listener, state, async move {
+    let state = SlackState::new(bot.clone(), Secret::new(SECRET)).unwrap();
+    tokio::spawn(slack::serve_with(listener, state, limits, async move {
         let _ = stopped.await;
     }));
     App { url, bot, fake, client: reqwest::Client::new(), _dir: TempDir(dir), _stop: stop }
@@ -750,4 +755,200 @@ async fn an_unreachable_webhook_is_transient_and_its_url_is_not_shown() {
         assert!(!shown.contains("unreachable-hook-secret") && !shown.contains("/services/"), "{shown}");
     }
     assert!(!message.contains(&port.to_string()), "{message}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The endpoint: hostile clients
+
+/// Short timeouts so that the tests below take a fraction of a second each.
+fn short_limits() -> EndpointLimits {
+    EndpointLimits {
+        head_timeout: Duration::from_millis(300),
+        body_timeout: Duration::from_millis(300),
+        request_timeout: Duration::from_secs(1),
+        ..EndpointLimits::default()
+    }
+}
+
+/// Connects to the endpoint with a raw socket.
+async fn raw(app: &App) -> tokio::net::TcpStream {
+    tokio::net::TcpStream::connect(app.url.trim_start_matches("http://")).await.unwrap()
+}
+
+/// Reads until the server closes the connection; what it sent, and how long that took. Panics if the
+/// connection is still open after `within`.
+async fn read_until_closed(stream: &mut tokio::net::TcpStream, within: Duration) -> (String, Duration) {
+    use tokio::io::AsyncReadExt as _;
+    let started = Instant::now();
+    let mut received = Vec::new();
+    let mut buffer = [0u8; 4096];
+    loop {
+        match tokio::time::timeout_at(tokio::time::Instant::from_std(started + within), stream.read(&mut buffer)).await
+        {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => received.extend_from_slice(&buffer[..n]),
+            Err(_) => panic!("the server kept the connection open for {within:?}"),
+        }
+    }
+    (String::from_utf8_lossy(&received).into_owned(), started.elapsed())
+}
+
+#[tokio::test]
+async fn a_half_sent_head_is_closed_after_the_head_timeout() {
+    use tokio::io::AsyncWriteExt as _;
+    let app = spawn_app_limited(short_limits(), |_| {}).await;
+    let mut loris = raw(&app).await;
+    loris.write_all(b"POST /slack/commands HTTP/1.1\r\nHost: digest.example\r\nX-Slack-Sig").await.unwrap();
+    let (sent, took) = read_until_closed(&mut loris, Duration::from_secs(3)).await;
+    assert!(took >= Duration::from_millis(250), "closed before the timeout: {took:?}");
+    assert!(!sent.contains("200 OK"), "{sent}");
+    // A connection that sends nothing at all is closed the same way.
+    let mut silent = raw(&app).await;
+    read_until_closed(&mut silent, Duration::from_secs(3)).await;
+    // Meanwhile the endpoint answers as usual.
+    assert_eq!(app.command("help").await.status, 200);
+}
+
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_closed() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let app = spawn_app_limited(short_limits(), |_| {}).await;
+    let mut stream = raw(&app).await;
+    stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: digest.example\r\n\r\n").await.unwrap();
+    let mut answer = Vec::new();
+    while !String::from_utf8_lossy(&answer).contains("{\"status\":\"ok\"}") {
+        let mut buffer = [0u8; 1024];
+        let n = tokio::time::timeout(WAIT, stream.read(&mut buffer)).await.unwrap().unwrap();
+        assert!(n > 0, "closed before answering");
+        answer.extend_from_slice(&buffer[..n]);
+    }
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"));
+    // Kept alive for a next request, but not forever.
+    let (more, took) = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert!(more.is_empty(), "{more}");
+    assert!(took >= Duration::from_millis(250), "{took:?}");
+}
+
+/// The head of a signed `/digest subscribe` whose body is announced in full but sent in part.
+fn signed_head(body: &[u8]) -> Vec<u8> {
+    let timestamp = now().timestamp().to_string();
+    format!(
+        "POST /slack/commands HTTP/1.1\r\nHost: digest.example\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         X-Slack-Request-Timestamp: {timestamp}\r\nX-Slack-Signature: {}\r\nContent-Length: {}\r\n\r\n",
+        signature(SECRET, &timestamp, body),
+        body.len()
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn a_body_that_never_arrives_is_cut_off() {
+    use tokio::io::AsyncWriteExt as _;
+    let app = spawn_app_limited(short_limits(), |_| {}).await;
+    let body = form("C0001", "U0001", "subscribe", &app.fake.response_url("x"));
+    let mut stream = raw(&app).await;
+    stream.write_all(&signed_head(&body)).await.unwrap();
+    stream.write_all(&body[..10]).await.unwrap();
+    let (answer, took) = read_until_closed(&mut stream, Duration::from_secs(3)).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(took < Duration::from_millis(900), "the pause limit, not the request limit, cut it: {took:?}");
+    assert!(!app.subscribed("C0001"));
+}
+
+#[tokio::test]
+async fn a_trickled_body_is_cut_off() {
+    use tokio::io::AsyncWriteExt as _;
+    let app = spawn_app_limited(short_limits(), |_| {}).await;
+    let body = form("C0001", "U0001", "subscribe", &app.fake.response_url("x"));
+    let stream = raw(&app).await;
+    let (mut read, mut write) = stream.into_split();
+    write.write_all(&signed_head(&body)).await.unwrap();
+    // One byte every 50 ms: never a pause long enough for the body timeout, and far too slow.
+    let trickle = tokio::spawn(async move {
+        for byte in body {
+            if write.write_all(&[byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    });
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let closed =
+        tokio::time::timeout(Duration::from_secs(3), tokio::io::AsyncReadExt::read_to_end(&mut read, &mut answer));
+    let _ = closed.await.expect("the server kept the connection open");
+    trickle.abort();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(!app.subscribed("C0001"));
+}
+
+#[tokio::test]
+async fn a_response_url_off_the_allow_list_gets_nothing() {
+    let logs = Logs::default();
+    let _guard = logs.install();
+    let evil = FakeSlack::start().await;
+    let app = spawn_app_with(|_| {}).await;
+    let base = app.fake.base_url();
+    let port = base.rsplit(':').next().unwrap().to_string();
+    let cases = [
+        // Another host (the other fake's port), and a host that only looks like the allowed one.
+        evil.response_url("other-host-secret"),
+        format!("http://127.0.0.1.evil.localhost:{port}/commands/T0000/lookalike-secret"),
+        // Credentials in the URL, on the allowed host and port.
+        format!("http://user:pw-secret@127.0.0.1:{port}/commands/T0000/userinfo-secret"),
+        format!("http://127.0.0.1:{port}@127.0.0.1:{port}/commands/T0000/at-secret"),
+        format!("http://127.0.0.1:{port}@{}", evil.response_url("at-evil-secret").trim_start_matches("http://")),
+        "not a url at all".to_string(),
+    ];
+    for (i, url) in cases.iter().enumerate() {
+        let body = form("C0001", "U0001", "issue 2026-02-02", url);
+        let answer = app.send(app.signed_request(SECRET, now().timestamp(), body)).await;
+        // The first message still comes back in the response.
+        assert_eq!(answer.status, 200, "{url}");
+        assert_eq!(answer.body["text"], "Synthetic 2026-02-02 (1/3)", "{url}");
+        let refusals = logs.text().matches("response_url refused").count();
+        assert_eq!(refusals, i + 1, "{url}: {}", logs.text());
+    }
+    assert!(!app.fake.wait_for(Duration::from_millis(300), |calls| !calls.is_empty()).await);
+    assert!(evil.calls().is_empty(), "{:?}", evil.calls());
+    let text = logs.text();
+    assert!(text.contains("host=\"127.0.0.1.evil.localhost\""), "{text}");
+    assert!(text.contains("host=\"127.0.0.1\""), "{text}");
+    assert!(!text.contains("-secret") && !text.contains("/commands/"), "only hosts are logged: {text}");
+}
+
+#[tokio::test]
+async fn a_redirect_from_an_allowed_response_url_is_not_followed() {
+    let logs = Logs::default();
+    let _guard = logs.install();
+    let evil = FakeSlack::start().await;
+    let app = spawn_app().await;
+    for status in [307, 302] {
+        let redirect = Answer {
+            status,
+            body: String::new(),
+            headers: vec![("location".into(), evil.response_url("redirected-secret"))],
+        };
+        app.fake.inject(Route::ResponseUrl, vec![redirect]);
+    }
+    for name in ["C0001-U0001", "C0002-U0002"] {
+        let (channel, user) = name.split_once('-').unwrap();
+        let answer = app.command_as(channel, user, "issue 2026-02-02").await;
+        assert_eq!(answer.status, 200);
+        assert!(app.fake.wait_followups(name, 1, WAIT).await);
+    }
+    let deadline = Instant::now() + WAIT;
+    while logs.text().matches("follow-up refused").count() < 2 {
+        assert!(Instant::now() < deadline, "{}", logs.text());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Each reply stops at the redirect: the rest is not sent, and nothing reaches the other host.
+    assert!(!app.fake.wait_followups("C0001-U0001", 2, Duration::from_millis(300)).await);
+    assert_eq!(app.fake.followups("C0002-U0002").len(), 1);
+    assert!(evil.calls().is_empty(), "{:?}", evil.calls());
+    let text = logs.text();
+    assert!(text.contains("HTTP 307") && text.contains("HTTP 302"), "{text}");
+    assert!(!text.contains("redirected-secret"), "{text}");
 }

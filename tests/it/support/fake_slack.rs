@@ -145,6 +145,17 @@ impl FakeSlack {
         FakeSlack { shared, task: task.abort_handle() }
     }
 
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// The value for `slack.response_url_prefixes`: `http://127.0.0.1:PORT/`, which takes in every
+    /// URL of the fake.
+    pub fn response_url_prefix(&self) -> String {
+        format!("{}/", self.shared.base_url)
+    }
+
     /// The value for `slack.api_base`: `http://127.0.0.1:PORT/api`.
     pub fn api_base(&self) -> String {
         format!("{}/api", self.shared.base_url)
