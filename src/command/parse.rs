@@ -138,7 +138,9 @@ pub fn parse_options(subcommand: &str, options: &[(String, OptionValue)]) -> Res
         },
         "issue" => match option("date") {
             None => return Err(CommandError::MissingOption("date")),
-            Some(OptionValue::String(date)) if parse_date(date).is_some() => Command::Issue { date: date.trim().into() },
+            Some(OptionValue::String(date)) if parse_date(date).is_some() => {
+                Command::Issue { date: date.trim().into() }
+            }
             Some(OptionValue::String(date)) => return Err(CommandError::BadDate(date.clone())),
             Some(_) => return Err(CommandError::WrongType { option: "date", expected: OptionKind::String }),
         },
