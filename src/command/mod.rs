@@ -107,11 +107,11 @@ pub fn answer(command: &Command, ctx: &Context<'_>) -> Option<Reply> {
         Command::Latest => browse::latest(ctx),
         Command::Keyword { query } => search::keyword(query, ctx),
         Command::Issue { date } => browse::issue(date, ctx),
-        Command::List { page } => match browse::list(*page, ctx) {
-            Ok(doc) => doc,
+        Command::List { page } => {
             // A page past the end is the asker's mistake: only they see the answer.
-            Err(doc) => return Some(Reply { visibility: Visibility::Ephemeral, doc }),
-        },
+            let (doc, visibility) = browse::list(*page, ctx);
+            return Some(Reply { visibility, doc });
+        }
         Command::Help => help(ctx),
         Command::Subscribe | Command::Unsubscribe | Command::Status => return None,
     };
