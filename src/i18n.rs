@@ -6,6 +6,11 @@
 use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 
+use crate::command::OptionKind;
+
+/// How much of the user's own text a reply quotes back, in characters.
+const ECHO_CHARS: usize = 100;
+
 /// The language of replies and labels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Locale {
@@ -221,6 +226,50 @@ impl Locale {
         }
     }
 
+    pub fn query_too_long(self, max: usize) -> String {
+        match self {
+            Locale::Ko => format!("검색어가 너무 깁니다. {max}자 이내로 입력해 주세요."),
+            Locale::En => format!("The query is too long: use at most {max} characters."),
+        }
+    }
+
+    pub fn missing_option(self, name: &str) -> String {
+        let name = code_safe(name);
+        match self {
+            Locale::Ko => format!("`{name}` 옵션을 입력해 주세요. `/digest help`를 입력해 보세요."),
+            Locale::En => format!("The `{name}` option is required. Try `/digest help`."),
+        }
+    }
+
+    pub fn unexpected_option(self, name: &str) -> String {
+        let name = code_safe(name);
+        match self {
+            Locale::Ko => format!("이 명령에는 `{name}` 옵션이 없습니다. `/digest help`를 입력해 보세요."),
+            Locale::En => format!("This command has no `{name}` option. Try `/digest help`."),
+        }
+    }
+
+    pub fn wrong_option_type(self, name: &str, expected: OptionKind) -> String {
+        let name = code_safe(name);
+        let kind = match expected {
+            OptionKind::String => self.pick("텍스트", "text"),
+            OptionKind::Integer => self.pick("정수", "a whole number"),
+        };
+        match self {
+            Locale::Ko => format!("`{name}` 옵션에는 {kind}를 입력해 주세요. `/digest help`를 입력해 보세요."),
+            Locale::En => format!("The `{name}` option takes {kind}. Try `/digest help`."),
+        }
+    }
+
+    /// A request the bot cannot read (Discord sent something the bot's library does not understand)
+    /// or does not handle.
+    pub fn unsupported_request(self) -> &'static str {
+        self.pick(
+            "이 요청은 처리할 수 없습니다. `/digest help`를 입력해 보세요.",
+            "This request cannot be handled. Try `/digest help`.",
+        )
+    }
+
     pub fn internal_error(self) -> &'static str {
         self.pick(
             "명령을 처리하지 못했습니다. 잠시 후 다시 시도해 주세요.",
@@ -266,10 +315,13 @@ impl Locale {
     }
 }
 
-/// User input shown inside a `code span`: backticks would end it, line breaks would split it.
+/// User input shown inside a `code span`: backticks would end it, line breaks would split it, and a
+/// long one is cut to [`ECHO_CHARS`] with `…`.
 fn code_safe(input: &str) -> String {
-    let cleaned: String = input
-        .chars()
+    let mut chars = input.trim().chars();
+    let mut cleaned: String = chars
+        .by_ref()
+        .take(ECHO_CHARS)
         .map(|c| {
             if c == '`' {
                 '\''
@@ -280,6 +332,9 @@ fn code_safe(input: &str) -> String {
             }
         })
         .collect();
+    if chars.next().is_some() {
+        cleaned.push('…');
+    }
     let trimmed = cleaned.trim();
     if trimmed.is_empty() { "-".to_string() } else { trimmed.to_string() }
 }
@@ -307,6 +362,14 @@ mod tests {
         assert_eq!(format_instant(&at), "2026-02-16 09:00 KST");
         assert!(Locale::Ko.subscribed(&at).contains("2026-02-16 09:00 KST"));
         assert!(Locale::En.already_subscribed(&at).starts_with("This channel is already"));
+    }
+
+    #[test]
+    fn echoed_input_is_cut_and_cannot_break_its_code_span() {
+        assert_eq!(Locale::En.bad_date("a`b\nc"), "`a'b c` is not a date. Use YYYY-MM-DD, for example `2026-02-09`.");
+        let long = Locale::En.bad_page(&"9".repeat(5000));
+        assert_eq!(long, format!("`{}…` is not a page number.", "9".repeat(100)));
+        assert_eq!(Locale::Ko.unknown_command("  "), "알 수 없는 명령입니다: `-`. `/digest help`를 입력해 보세요.");
     }
 
     #[test]

@@ -4,7 +4,7 @@ use crate::digest::parse::parse_date;
 use crate::digest::{Block, Inline};
 use crate::render::{Doc, digest_doc, paragraph};
 
-use super::Context;
+use super::{Context, Visibility};
 
 /// Digests per `list` page.
 pub const PAGE_SIZE: usize = 10;
@@ -35,15 +35,16 @@ pub fn issue(date: &str, ctx: &Context<'_>) -> Doc {
     Doc::blocks(locale, vec![paragraph(locale.no_issue_on(day)), paragraph(locale.nearest_issues()), bullets(items)])
 }
 
-pub fn list(page: usize, ctx: &Context<'_>) -> Doc {
+/// A page of the list, for the channel; or, privately, why a page past the end is empty.
+pub fn list(page: usize, ctx: &Context<'_>) -> (Doc, Visibility) {
     let locale = ctx.locale;
     let published = ctx.library.published(ctx.today);
     if published.is_empty() {
-        return Doc::text(locale, locale.no_digest());
+        return (Doc::text(locale, locale.no_digest()), Visibility::Channel);
     }
     let pages = published.len().div_ceil(PAGE_SIZE);
     if page > pages {
-        return Doc::text(locale, locale.list_empty_page(page, pages));
+        return (Doc::text(locale, locale.list_empty_page(page, pages)), Visibility::Ephemeral);
     }
     let items = published
         .iter()
@@ -58,7 +59,7 @@ pub fn list(page: usize, ctx: &Context<'_>) -> Doc {
     if page < pages {
         lead.push(paragraph(locale.more_pages(page + 1)));
     }
-    Doc::blocks(locale, lead)
+    (Doc::blocks(locale, lead), Visibility::Channel)
 }
 
 /// A bullet list with one line of inlines per item.
@@ -70,7 +71,7 @@ pub fn bullets(items: Vec<Vec<Inline>>) -> Block {
 mod tests {
     use super::*;
     use crate::command::tests::with_ctx;
-    use crate::command::{Command, Visibility, answer};
+    use crate::command::{Command, answer};
     use crate::digest::parse::plain_text;
     use crate::i18n::Locale;
 
@@ -111,14 +112,17 @@ mod tests {
 
     #[test]
     fn list_pages() {
-        let doc = with_ctx(Locale::En, "2026-02-10", |ctx| list(1, ctx));
+        let doc = with_ctx(Locale::En, "2026-02-10", |ctx| list(1, ctx)).0;
         assert_eq!(
             lead(&doc),
             "Digests (page 1 of 1, 2 in all)\n\
              2026-02-09 — 주간 기술블로그 하이라이트 - 하이브리드 클라우드와 팀 문화 리팩토링 (4 articles)\n\
              2026-02-02 — 지난주 다이제스트 (1 articles)\n"
         );
-        let doc = with_ctx(Locale::Ko, "2026-02-10", |ctx| list(3, ctx));
+        let (doc, visibility) = with_ctx(Locale::Ko, "2026-02-10", |ctx| list(3, ctx));
+        assert_eq!(visibility, Visibility::Ephemeral);
         assert_eq!(lead(&doc), "3 페이지는 없습니다. 1~1 페이지를 볼 수 있습니다.\n");
+        let reply = with_ctx(Locale::Ko, "2026-02-10", |ctx| answer(&Command::List { page: 3 }, ctx)).unwrap();
+        assert_eq!(reply.visibility, Visibility::Ephemeral, "a page past the end is private");
     }
 }

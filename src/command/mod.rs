@@ -17,7 +17,7 @@ use crate::digest::Library;
 use crate::i18n::Locale;
 use crate::render::{Card, Doc, Field, paragraph};
 
-pub use parse::{CommandError, parse, parse_options};
+pub use parse::{CommandError, MAX_QUERY_CHARS, OptionKind, OptionValue, parse, parse_options};
 pub use subscription::{ChannelStatus, Denied, SubscribeOutcome, UnsubscribeOutcome};
 
 /// A `/digest` subcommand with its arguments.
@@ -107,7 +107,11 @@ pub fn answer(command: &Command, ctx: &Context<'_>) -> Option<Reply> {
         Command::Latest => browse::latest(ctx),
         Command::Keyword { query } => search::keyword(query, ctx),
         Command::Issue { date } => browse::issue(date, ctx),
-        Command::List { page } => browse::list(*page, ctx),
+        Command::List { page } => {
+            // A page past the end is the asker's mistake: only they see the answer.
+            let (doc, visibility) = browse::list(*page, ctx);
+            return Some(Reply { visibility, doc });
+        }
         Command::Help => help(ctx),
         Command::Subscribe | Command::Unsubscribe | Command::Status => return None,
     };
@@ -119,9 +123,20 @@ pub fn error_reply(error: &CommandError, locale: Locale) -> Reply {
     let text = match error {
         CommandError::Unknown(input) => locale.unknown_command(input),
         CommandError::EmptyQuery => locale.empty_query().to_string(),
+        CommandError::QueryTooLong(_) => locale.query_too_long(MAX_QUERY_CHARS),
         CommandError::BadPage(page) => locale.bad_page(page),
+        CommandError::BadDate(date) => locale.bad_date(date),
+        CommandError::MissingOption(name) => locale.missing_option(name),
+        CommandError::UnexpectedOption(name) => locale.unexpected_option(name),
+        CommandError::WrongType { option, expected } => locale.wrong_option_type(option, *expected),
     };
     Reply { visibility: Visibility::Ephemeral, doc: Doc::text(locale, text) }
+}
+
+/// The reply to a request the bot cannot read or does not handle (an interaction serenity could
+/// not deserialize, a button it never sent). Always private.
+pub fn unsupported(locale: Locale) -> Reply {
+    Reply { visibility: Visibility::Ephemeral, doc: Doc::text(locale, locale.unsupported_request()) }
 }
 
 /// The reply when something failed on our side; the details go to the log, not the user.
@@ -210,5 +225,23 @@ pub(crate) mod tests {
         assert_eq!(r.doc, Doc::text(Locale::En, "Unknown command: `foo`. Try `/digest help`."));
         let r = error_reply(&CommandError::EmptyQuery, Locale::Ko);
         assert!(crate::digest::parse::plain_text(&r.doc.lead).contains("검색할 키워드"));
+        let errors = [
+            CommandError::QueryTooLong(10_000),
+            CommandError::BadDate("x".repeat(5000)),
+            CommandError::MissingOption("date"),
+            CommandError::UnexpectedOption("color".into()),
+            CommandError::WrongType { option: "page", expected: OptionKind::Integer },
+        ];
+        for locale in [Locale::Ko, Locale::En] {
+            for error in &errors {
+                let r = error_reply(error, locale);
+                assert_eq!(r.visibility, Visibility::Ephemeral);
+                let text = crate::digest::parse::plain_text(&r.doc.lead);
+                assert!(!text.trim().is_empty() && text.chars().count() < 300, "{error:?}: {text}");
+            }
+        }
+        let r = error_reply(&errors[4], Locale::En);
+        assert_eq!(r.doc, Doc::text(Locale::En, "The `page` option takes a whole number. Try `/digest help`."));
+        assert_eq!(unsupported(Locale::En).visibility, Visibility::Ephemeral);
     }
 }

@@ -4,18 +4,95 @@
 //! (`/digest issue 2026-02-09`); Discord sends a subcommand and named options, which may also be typed
 //! as `name:value` (`/digest keyword query:ADR`). All three end up here. Korean aliases (`검색`, `목록`,
 //! ...) are accepted too.
+//!
+//! Discord's options are typed, and [`parse_options`] holds them to the registration: the registered
+//! subcommands only, each option once, of its registered type, required ones present, values in range.
+//! Discord enforces most of that itself, but an old registration, a client bug or a forged request can
+//! still deliver anything serenity can read, and every such interaction gets a polite error.
+
+use crate::digest::parse::parse_date;
 
 use super::Command;
 
-/// Input that is not a usable command. The reply names the problem; see `error_reply`.
+/// The longest keyword query, in characters (the Discord registration says the same).
+pub const MAX_QUERY_CHARS: usize = 100;
+
+/// Input that is not a usable command. The reply names the problem; see `error_reply`. The texts
+/// carried are what the user typed: log them escaped.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CommandError {
     #[error("unknown subcommand `{0}`")]
     Unknown(String),
     #[error("keyword needs a query")]
     EmptyQuery,
+    #[error("the query has {0} characters, more than {MAX_QUERY_CHARS}")]
+    QueryTooLong(usize),
     #[error("`{0}` is not a page number")]
     BadPage(String),
+    #[error("`{0}` is not a date")]
+    BadDate(String),
+    #[error("the `{0}` option is missing")]
+    MissingOption(&'static str),
+    #[error("the subcommand has no option `{0}`")]
+    UnexpectedOption(String),
+    #[error("the `{option}` option should be {expected}")]
+    WrongType { option: &'static str, expected: OptionKind },
+}
+
+impl CommandError {
+    /// What kind of mistake this is, without the user's text (for the log).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CommandError::Unknown(_) => "unknown subcommand",
+            CommandError::EmptyQuery => "empty query",
+            CommandError::QueryTooLong(_) => "query too long",
+            CommandError::BadPage(_) => "bad page",
+            CommandError::BadDate(_) => "bad date",
+            CommandError::MissingOption(_) => "missing option",
+            CommandError::UnexpectedOption(_) => "unexpected option",
+            CommandError::WrongType { .. } => "wrong option type",
+        }
+    }
+}
+
+/// An option's value as Discord delivered it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OptionValue {
+    String(String),
+    Integer(i64),
+    Number(f64),
+    Boolean(bool),
+    /// A type this bot never registers (user, channel, attachment, one Discord added later), by name.
+    Other(String),
+}
+
+/// The option types `/digest` registers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OptionKind {
+    String,
+    Integer,
+}
+
+impl std::fmt::Display for OptionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            OptionKind::String => "a string",
+            OptionKind::Integer => "an integer",
+        })
+    }
+}
+
+impl OptionValue {
+    /// The type's name, as Discord's documentation spells it.
+    pub fn kind(&self) -> &str {
+        match self {
+            OptionValue::String(_) => "string",
+            OptionValue::Integer(_) => "integer",
+            OptionValue::Number(_) => "number",
+            OptionValue::Boolean(_) => "boolean",
+            OptionValue::Other(kind) => kind,
+        }
+    }
 }
 
 /// Parses a typed command line, with or without the leading `/digest`.
@@ -37,22 +114,64 @@ pub fn parse(input: &str) -> Result<Command, CommandError> {
     build(sub, |name| arg(name))
 }
 
-/// Builds a command from Discord's subcommand name and its options (`name`, value as text).
-pub fn parse_options(subcommand: &str, options: &[(String, String)]) -> Result<Command, CommandError> {
-    build(subcommand, |name| options.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default())
+/// Builds a command from Discord's subcommand name and its typed options, checked against the
+/// registration (see the module documentation).
+pub fn parse_options(subcommand: &str, options: &[(String, OptionValue)]) -> Result<Command, CommandError> {
+    let allowed: &[&str] = match subcommand {
+        "latest" | "subscribe" | "unsubscribe" | "status" | "help" => &[],
+        "keyword" => &["query"],
+        "issue" => &["date"],
+        "list" => &["page"],
+        _ => return Err(CommandError::Unknown(subcommand.to_string())),
+    };
+    for (i, (name, _)) in options.iter().enumerate() {
+        if !allowed.contains(&name.as_str()) || options[..i].iter().any(|(seen, _)| seen == name) {
+            return Err(CommandError::UnexpectedOption(name.clone()));
+        }
+    }
+    let option = |name: &str| options.iter().find(|(n, _)| n == name).map(|(_, v)| v);
+    let command = match subcommand {
+        "keyword" => match option("query") {
+            None => return Err(CommandError::EmptyQuery),
+            Some(OptionValue::String(query)) => Command::Keyword { query: query_text(query)? },
+            Some(_) => return Err(CommandError::WrongType { option: "query", expected: OptionKind::String }),
+        },
+        "issue" => match option("date") {
+            None => return Err(CommandError::MissingOption("date")),
+            Some(OptionValue::String(date)) if parse_date(date).is_some() => {
+                Command::Issue { date: date.trim().into() }
+            }
+            Some(OptionValue::String(date)) => return Err(CommandError::BadDate(date.clone())),
+            Some(_) => return Err(CommandError::WrongType { option: "date", expected: OptionKind::String }),
+        },
+        "list" => match option("page") {
+            None => Command::List { page: 1 },
+            Some(OptionValue::Integer(n)) => match usize::try_from(*n) {
+                Ok(page) if page >= 1 => Command::List { page },
+                _ => return Err(CommandError::BadPage(n.to_string())),
+            },
+            Some(_) => return Err(CommandError::WrongType { option: "page", expected: OptionKind::Integer }),
+        },
+        other => build(other, |_| String::new())?,
+    };
+    Ok(command)
+}
+
+/// A query trimmed, neither empty nor longer than [`MAX_QUERY_CHARS`].
+fn query_text(query: &str) -> Result<String, CommandError> {
+    let query = query.trim();
+    match query.chars().count() {
+        0 => Err(CommandError::EmptyQuery),
+        n if n > MAX_QUERY_CHARS => Err(CommandError::QueryTooLong(n)),
+        _ => Ok(query.to_string()),
+    }
 }
 
 fn build(sub: &str, arg: impl Fn(&str) -> String) -> Result<Command, CommandError> {
     let command = match sub.to_lowercase().as_str() {
         "" | "help" | "도움말" | "도움" => Command::Help,
         "latest" | "최신" => Command::Latest,
-        "keyword" | "search" | "검색" | "키워드" => {
-            let query = arg("query").trim().to_string();
-            if query.is_empty() {
-                return Err(CommandError::EmptyQuery);
-            }
-            Command::Keyword { query }
-        }
+        "keyword" | "search" | "검색" | "키워드" => Command::Keyword { query: query_text(&arg("query"))? },
         "issue" | "호" | "날짜" => Command::Issue { date: arg("date").trim().to_string() },
         "list" | "목록" => {
             let page = arg("page");
@@ -150,17 +269,65 @@ mod tests {
         check("/digestlatest", Err(CommandError::Unknown("/digestlatest".into())));
     }
 
+    fn check_options(sub: &str, options: &[(&str, OptionValue)], expected: Result<Command, CommandError>) {
+        let options: Vec<(String, OptionValue)> = options.iter().map(|(n, v)| (n.to_string(), v.clone())).collect();
+        assert_eq!(parse_options(sub, &options), expected, "{sub} {options:?}");
+    }
+
+    fn text(s: &str) -> OptionValue {
+        OptionValue::String(s.into())
+    }
+
     #[test]
     fn options_from_discord() {
-        let opts =
-            |pairs: &[(&str, &str)]| pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>();
-        assert_eq!(parse_options("keyword", &opts(&[("query", "ADR")])), keyword("ADR"));
-        assert_eq!(parse_options("list", &opts(&[("page", "4")])), Ok(Command::List { page: 4 }));
-        assert_eq!(parse_options("list", &[]), Ok(Command::List { page: 1 }));
-        assert_eq!(
-            parse_options("issue", &opts(&[("date", "2026-02-09")])),
-            Ok(Command::Issue { date: "2026-02-09".into() })
+        use OptionValue::Integer;
+        check_options("keyword", &[("query", text("ADR"))], keyword("ADR"));
+        check_options("keyword", &[("query", text(" hybrid cloud "))], keyword("hybrid cloud"));
+        check_options("list", &[("page", Integer(4))], Ok(Command::List { page: 4 }));
+        check_options("list", &[], Ok(Command::List { page: 1 }));
+        check_options("issue", &[("date", text("2026-02-09"))], Ok(Command::Issue { date: "2026-02-09".into() }));
+        check_options("latest", &[], Ok(Command::Latest));
+        check_options("status", &[], Ok(Command::Status));
+        check_options("help", &[], Ok(Command::Help));
+    }
+
+    #[test]
+    fn discord_options_outside_the_registration() {
+        use OptionValue::{Boolean, Integer, Number, Other};
+        let wrong = |option, expected| Err(CommandError::WrongType { option, expected });
+        // Unknown subcommands, Slack's aliases included: Discord registers only the English names.
+        check_options("dance", &[], Err(CommandError::Unknown("dance".into())));
+        check_options("검색", &[("query", text("ADR"))], Err(CommandError::Unknown("검색".into())));
+        // Missing, empty, too long.
+        check_options("keyword", &[], Err(CommandError::EmptyQuery));
+        check_options("keyword", &[("query", text("  "))], Err(CommandError::EmptyQuery));
+        check_options("keyword", &[("query", text(&"가".repeat(10_000)))], Err(CommandError::QueryTooLong(10_000)));
+        check_options("keyword", &[("query", text(&"가".repeat(100)))], keyword(&"가".repeat(100)));
+        check_options("issue", &[], Err(CommandError::MissingOption("date")));
+        check_options("issue", &[("date", text("not a date"))], Err(CommandError::BadDate("not a date".into())));
+        check_options("issue", &[("date", text("2026-02-30"))], Err(CommandError::BadDate("2026-02-30".into())));
+        // Out of range.
+        check_options("list", &[("page", Integer(0))], Err(CommandError::BadPage("0".into())));
+        check_options("list", &[("page", Integer(-3))], Err(CommandError::BadPage("-3".into())));
+        // Of another type than registered.
+        check_options("list", &[("page", text("2"))], wrong("page", OptionKind::Integer));
+        check_options("list", &[("page", Number(2.5))], wrong("page", OptionKind::Integer));
+        check_options("keyword", &[("query", Integer(7))], wrong("query", OptionKind::String));
+        check_options("keyword", &[("query", Other("type 99".into()))], wrong("query", OptionKind::String));
+        check_options("issue", &[("date", Boolean(true))], wrong("date", OptionKind::String));
+        // Options the subcommand does not take, or takes once.
+        check_options("latest", &[("query", text("x"))], Err(CommandError::UnexpectedOption("query".into())));
+        check_options(
+            "keyword",
+            &[("query", text("a")), ("query", text("b"))],
+            Err(CommandError::UnexpectedOption("query".into())),
         );
-        assert_eq!(parse_options("keyword", &[]), Err(CommandError::EmptyQuery));
+        assert_eq!(Other("type 99".into()).kind(), "type 99");
+        assert_eq!(CommandError::QueryTooLong(5).kind(), "query too long");
+    }
+
+    #[test]
+    fn typed_queries_have_the_same_cap() {
+        check(&format!("keyword {}", "x".repeat(101)), Err(CommandError::QueryTooLong(101)));
     }
 }

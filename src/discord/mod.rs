@@ -6,7 +6,8 @@
 //! off and paces itself (see `deliver::limiter`): one behaviour in production and in tests.
 //!
 //! - [`commands`]: the `/digest` registration payload and its idempotent bulk overwrite.
-//! - [`handler`]: interactions in, replies out, within Discord's 3-second window.
+//! - [`handler`]: interactions in, replies out, within Discord's 3-second window; and the raw events
+//!   serenity cannot read, so that none goes unanswered or unlogged.
 //! - [`rest`]: Create Message with a nonce, and Execute Webhook, as delivery sinks.
 
 pub mod commands;
@@ -85,10 +86,12 @@ impl Gateway {
 pub async fn start(bot: Bot, token: &Secret, rest: &Rest) -> anyhow::Result<Gateway> {
     let api_base = bot.config.discord.api_base.clone();
     let guild = bot.config.discord.guild_id;
+    let raw = handler::RawEvents::new(bot.config.locale);
     let handler = handler::Handler::new(bot, guild);
     let http = build_http(token, &api_base, rest.client.clone());
     let mut client = serenity::all::ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
         .event_handler(handler)
+        .raw_event_handler(raw)
         .await
         .map_err(|e| anyhow::anyhow!("cannot build the Discord client: {}", handler::describe(&e)))?;
     let shard_manager = client.shard_manager.clone();

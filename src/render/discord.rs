@@ -4,7 +4,8 @@
 //! url, author, description in Discord markdown, footer, colour), the closing line the last footer.
 //! Embeds are packed in order into as few messages as the limits allow: at most 10 embeds and 6000
 //! characters of embed text per message, counted in code points after trimming. A card too long for
-//! one embed is cut on a character boundary with `…` and a link to the original.
+//! one embed is cut on a character boundary with `…` and a link to the original. Control characters
+//! are removed first (see [`super::clean`]).
 
 use serde_json::{Value, json};
 
@@ -124,6 +125,7 @@ impl Embed {
 
 /// Create Message bodies for a doc, in order.
 pub fn messages(doc: &Doc) -> Vec<Value> {
+    let doc = &super::clean::doc(doc);
     let mut embeds: Vec<Embed> = Vec::new();
     if let Some(header) = &doc.header {
         embeds.extend(header_embeds(header, &doc.more_label));

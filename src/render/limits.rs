@@ -3,6 +3,7 @@
 //! The numbers come from `platform-limits.md` (Discord's "Embed Limits" and Block Kit's reference).
 //! The encoders build payloads within them; [`check_discord_message`] and [`check_slack_message`] verify
 //! a finished payload, so tests can hold every rendered message to the rules, and `check` can too.
+//! Both also refuse control characters in any string of the payload.
 
 use serde_json::Value;
 
@@ -32,6 +33,15 @@ fn text_len(v: &Value, pointer: &str) -> usize {
     v.pointer(pointer).and_then(Value::as_str).map_or(0, count)
 }
 
+/// A problem for each string of the payload that holds a control character (see [`super::clean`]).
+fn controls(message: &Value, problems: &mut Vec<String>) {
+    for s in strings(message) {
+        if let Some(c) = s.chars().find(|&c| super::clean::is_unwanted(c)) {
+            problems.push(format!("a string holds the control character U+{:04X}", c as u32));
+        }
+    }
+}
+
 fn limit(what: String, len: usize, max: usize, problems: &mut Vec<String>) {
     if len > max {
         problems.push(format!("{what} has {len} characters, the limit is {max}"));
@@ -41,6 +51,7 @@ fn limit(what: String, len: usize, max: usize, problems: &mut Vec<String>) {
 /// Every way a Discord message body breaks a limit (empty when it obeys all of them).
 pub fn check_discord_message(message: &Value) -> Vec<String> {
     let mut problems = Vec::new();
+    controls(message, &mut problems);
     limit("content".into(), text_len(message, "/content"), DISCORD_CONTENT, &mut problems);
     let embeds = message.get("embeds").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
     if embeds.len() > DISCORD_EMBEDS_PER_MESSAGE {
@@ -82,6 +93,7 @@ pub fn check_discord_message(message: &Value) -> Vec<String> {
 /// Every way a Slack chat.postMessage body breaks a limit.
 pub fn check_slack_message(message: &Value) -> Vec<String> {
     let mut problems = Vec::new();
+    controls(message, &mut problems);
     limit("text".into(), text_len(message, "/text"), SLACK_TEXT, &mut problems);
     let blocks = message.get("blocks").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
     if blocks.len() > SLACK_BLOCKS {
@@ -90,7 +102,11 @@ pub fn check_slack_message(message: &Value) -> Vec<String> {
     for (i, block) in blocks.iter().enumerate() {
         match block.get("type").and_then(Value::as_str) {
             Some("header") => {
-                limit(format!("header block {i}"), text_len(block, "/text/text"), SLACK_HEADER, &mut problems);
+                let len = text_len(block, "/text/text");
+                limit(format!("header block {i}"), len, SLACK_HEADER, &mut problems);
+                if len == 0 {
+                    problems.push(format!("header block {i} is empty"));
+                }
                 if block.pointer("/text/type").and_then(Value::as_str) != Some("plain_text") {
                     problems.push(format!("header block {i} is not plain_text"));
                 }
@@ -181,6 +197,17 @@ mod tests {
         assert_eq!(check_slack_message(&json!({"text": "t", "blocks": blocks})).len(), 1);
         let long = json!({"blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "x".repeat(3001)}}]});
         assert_eq!(check_slack_message(&long).len(), 1);
+        let empty = json!({"blocks": [{"type": "header", "text": {"type": "plain_text", "text": " "}}]});
+        assert_eq!(check_slack_message(&empty), ["header block 0 is empty"]);
+    }
+
+    #[test]
+    fn control_characters_anywhere_are_a_problem() {
+        let nul = json!({"embeds": [{"title": "t", "footer": {"text": "a\u{0}b"}}]});
+        assert_eq!(check_discord_message(&nul), ["a string holds the control character U+0000"]);
+        let esc = json!({"text": "t\u{1b}[2J", "blocks": []});
+        assert_eq!(check_slack_message(&esc).len(), 1);
+        assert!(check_discord_message(&json!({"content": "line\nnext\ttab"})).is_empty());
     }
 
     #[test]

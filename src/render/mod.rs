@@ -5,8 +5,9 @@
 //! extra section) and a closing line. [`digest_doc`] builds it for a digest. The encoders in
 //! [`discord`], [`slack`] and [`text`] alone know the wire formats: embeds and their limits, Block Kit
 //! and mrkdwn, or plain terminal text. [`limits`] holds the platform limits and checks payloads
-//! against them.
+//! against them. [`clean`] removes control characters from a doc; each encoder starts with it.
 
+pub mod clean;
 pub mod discord;
 pub mod limits;
 pub mod markup;

@@ -4,7 +4,8 @@
 //! the date and tags; each card a mrkdwn section (at most 3000 characters; a longer one is cut with
 //! `…` and a link to the original), sections of fields for its fields, and a divider. Blocks are
 //! packed in order into messages of at most 50, never splitting a card. The bodies carry no
-//! `channel`: the caller adds it (or sends them to a `response_url`, which takes none).
+//! `channel`: the caller adds it (or sends them to a `response_url`, which takes none). Control
+//! characters are removed first (see [`super::clean`]).
 
 use serde_json::{Value, json};
 
@@ -70,15 +71,20 @@ impl Dialect for SlackMrkdwn {
 
 /// chat.postMessage bodies for a doc, in order, without `channel`.
 pub fn messages(doc: &Doc) -> Vec<Value> {
+    let doc = &super::clean::doc(doc);
     // Units are never split across messages: a card's section, its fields and its divider stay together.
     let mut units: Vec<Vec<Value>> = Vec::new();
     let mut fallback = String::new();
     if let Some(header) = &doc.header {
-        fallback = header.title.clone();
-        let mut unit = vec![json!({
-            "type": "header",
-            "text": {"type": "plain_text", "text": cut(&header.title, SLACK_HEADER, "…"), "emoji": true}
-        })];
+        fallback = header.title.trim().to_string();
+        let mut unit = Vec::new();
+        // Slack refuses an empty header (a title that was only control characters, say).
+        if !fallback.is_empty() {
+            unit.push(json!({
+                "type": "header",
+                "text": {"type": "plain_text", "text": cut(&header.title, SLACK_HEADER, "…"), "emoji": true}
+            }));
+        }
         let elements: Vec<Value> = header
             .meta
             .iter()

@@ -2,6 +2,7 @@
 //!
 //! No limits apply; the aim is a faithful, easy-to-scan rendering: the header underlined, each card
 //! with its link and author under the title, Markdown emphasis kept as `**`, links as `text (url)`.
+//! Control characters are removed first (see [`super::clean`]): this text goes to a terminal.
 
 use super::markup::{self, Dialect};
 use super::{Card, Doc};
@@ -41,6 +42,7 @@ impl Dialect for PlainText {
 
 /// The whole doc as text, ending with a newline.
 pub fn render(doc: &Doc) -> String {
+    let doc = &super::clean::doc(doc);
     let mut out = String::new();
     if let Some(header) = &doc.header {
         let width = header.title.chars().count().clamp(10, 72);

@@ -21,6 +21,7 @@ use digestbot::store::{Platform, Store, Target};
 use crate::support::fake_discord::{
     FakeDiscord, FakeOptions, Injected, LostResponse, autocomplete_interaction, command_interaction,
 };
+use crate::support::logs::Logs;
 use crate::support::{TempDir, digests_dir, synthetic_digest};
 
 const TOKEN: &str = "test-token";
@@ -411,5 +412,166 @@ async fn slow_work_is_deferred_then_completed() {
     assert!(app.fake.wait_for(|r| r.iter().any(|r| r.method == "PATCH" && r.path.ends_with(&edited)), WAIT).await);
     let edit = &app.fake.original_edits(&token)[0];
     assert!(edit["content"].as_str().unwrap().starts_with("이 채널을 구독했습니다."), "{edit}");
+    gateway.shutdown().await;
+}
+
+/// The interaction's response must be an ephemeral message with some text, within the limits.
+fn assert_ephemeral_error(response: &Value, case: &str) {
+    assert_eq!(response["type"], 4, "{case}: {response}");
+    assert_eq!(response["data"]["flags"], 64, "{case}: {response}");
+    assert_valid(&response["data"]);
+    assert!(!response["data"]["content"].as_str().unwrap_or("").trim().is_empty(), "{case}: {response}");
+}
+
+/// Sets a field of the interaction's first subcommand option (`data.options[0].options[0]`).
+fn with_first_option(mut interaction: Value, field: &str, value: Value) -> Value {
+    interaction["data"]["options"][0]["options"][0][field] = value;
+    interaction
+}
+
+#[tokio::test]
+async fn options_outside_the_registration_get_an_ephemeral_error_and_one_warning() {
+    let logs = Logs::default();
+    let _guard = logs.install();
+    let app = spawn_app(FakeOptions::default(), |c, _| c.locale = digestbot::i18n::Locale::En).await;
+    let gateway = app.connect().await;
+    let long_query = "가".repeat(10_000);
+
+    // (what, the interaction, a word of the reply, what the warning says of its shape)
+    let cases: Vec<(&str, Value, &str, &str)> = vec![
+        (
+            "unknown subcommand",
+            command_interaction(app.spec("dance", vec![])),
+            "Unknown command",
+            r#"subcommand "dance""#,
+        ),
+        ("missing query", command_interaction(app.spec("keyword", vec![])), "keyword", "options []"),
+        (
+            "10,000-character query",
+            command_interaction(app.spec("keyword", vec![("query", json!(long_query))])),
+            "too long",
+            r#""query": string (10000 chars)"#,
+        ),
+        (
+            "a date that is not a date",
+            command_interaction(app.spec("issue", vec![("date", json!("not-a-date"))])),
+            "not a date",
+            r#""date": string (10 chars)"#,
+        ),
+        ("missing date", command_interaction(app.spec("issue", vec![])), "`date` option is required", "options []"),
+        (
+            "a string where an integer is expected",
+            command_interaction(app.spec("list", vec![("page", json!("two"))])),
+            "whole number",
+            r#""page": string (3 chars)"#,
+        ),
+        (
+            "page zero",
+            command_interaction(app.spec("list", vec![("page", json!(0))])),
+            "not a page number",
+            r#""page": integer"#,
+        ),
+        (
+            "an option type serenity does not know",
+            with_first_option(
+                command_interaction(app.spec("keyword", vec![("query", json!("ADR"))])),
+                "type",
+                json!(99),
+            ),
+            "takes text",
+            r#""query": type 99"#,
+        ),
+        (
+            "an option the subcommand does not take",
+            command_interaction(app.spec("latest", vec![("query", json!("x"))])),
+            "no `query` option",
+            r#""query": string (1 chars)"#,
+        ),
+    ];
+    let mut seen_ids = Vec::new();
+    for (case, interaction, says, shape) in cases {
+        let id = interaction["id"].as_str().unwrap().to_string();
+        let response = app.interact(interaction).await;
+        assert_ephemeral_error(&response, case);
+        let content = response["data"]["content"].as_str().unwrap();
+        assert!(content.contains(says), "{case}: {content}");
+        let warnings = logs.warnings(&[&format!("interaction={id} ")]);
+        assert_eq!(warnings.len(), 1, "{case}: one warning, not {warnings:#?}");
+        assert!(warnings[0].contains(shape) && warnings[0].contains(r#"command "digest""#), "{case}: {}", warnings[0]);
+        seen_ids.push(id);
+    }
+
+    // A top-level option that is no subcommand.
+    let mut interaction = command_interaction(app.spec("keyword", vec![]));
+    interaction["data"]["options"][0]["type"] = json!(99);
+    let response = app.interact(interaction).await;
+    assert_ephemeral_error(&response, "no subcommand");
+
+    // A page past the end is not a mistake the parser sees, but its answer is private too.
+    let response = app.interact(command_interaction(app.spec("list", vec![("page", json!(99))]))).await;
+    assert_ephemeral_error(&response, "page out of range");
+    assert!(response["data"]["content"].as_str().unwrap().contains("no page 99"));
+
+    // The log holds shapes, not what the user typed, and never a token.
+    let text = logs.text();
+    assert!(!text.contains("interaction-token-"), "a token in the log:\n{text}");
+    assert!(!text.contains(&"가".repeat(20)), "the long query in the log");
+    assert!(!text.contains("not-a-date"), "an option value in the log");
+    gateway.shutdown().await;
+}
+
+#[tokio::test]
+async fn unreadable_frames_are_logged_with_their_event_type_and_interactions_still_answered() {
+    let logs = Logs::default();
+    let _guard = logs.install();
+    let app = spawn_app(FakeOptions::default(), |_, _| {}).await;
+    let gateway = app.connect().await;
+
+    // Each of these makes serenity's Interaction fail to deserialize: it becomes an unknown event.
+    let page_as_text =
+        with_first_option(command_interaction(app.spec("list", vec![("page", json!(1))])), "value", json!("two"));
+    let mut no_command_id = command_interaction(app.spec("latest", vec![]));
+    no_command_id["data"].as_object_mut().unwrap().remove("id");
+    let mut unknown_type = command_interaction(app.spec("latest", vec![]));
+    unknown_type["type"] = json!(42);
+    for (case, interaction, shape) in [
+        (
+            "an integer option holding text",
+            page_as_text,
+            r#"subcommand "list" options ["page": integer, value a string (3 chars)]"#,
+        ),
+        ("a missing required field", no_command_id, r#"subcommand "latest" options []"#),
+        ("an unknown interaction type", unknown_type, r#"command "digest""#),
+    ] {
+        let id = interaction["id"].as_str().unwrap().to_string();
+        let response = app.interact(interaction).await;
+        assert_ephemeral_error(&response, case);
+        assert!(response["data"]["content"].as_str().unwrap().contains("처리할 수 없습니다"), "{case}: {response}");
+        let warnings = logs.warnings(&[r#"event="INTERACTION_CREATE""#, &format!("interaction={id} ")]);
+        assert_eq!(warnings.len(), 1, "{case}: {warnings:#?}\n{}", logs.text());
+        assert!(warnings[0].contains(shape), "{case}: {}", warnings[0]);
+    }
+
+    // An unreadable autocomplete gets an empty list of choices.
+    let auto = autocomplete_interaction(app.spec("issue", vec![("date", json!("2026"))]), "date");
+    let auto = with_first_option(auto, "value", json!(2026));
+    let response = app.interact(auto).await;
+    assert_eq!(response, json!({"type": 8, "data": {"choices": []}}));
+
+    // Other events serenity cannot read are logged once per type.
+    for _ in 0..3 {
+        assert_eq!(app.fake.send_dispatch("SOMETHING_DISCORD_ADDED_LATER", json!({"x": 1})), 1);
+    }
+    assert!(logs.wait_warning(&[r#"event="SOMETHING_DISCORD_ADDED_LATER""#], WAIT).await, "{}", logs.text());
+
+    // The bot keeps working: a good interaction after all that is answered normally.
+    let response = app.interact(command_interaction(app.spec("latest", vec![]))).await;
+    assert_eq!(response["type"], 4);
+    assert!(response["data"].get("flags").is_none());
+    assert!(response["data"]["embeds"][0]["title"].as_str().unwrap().starts_with("주간 기술블로그"));
+    assert_eq!(logs.warnings(&["SOMETHING_DISCORD_ADDED_LATER"]).len(), 1, "warned once per type");
+
+    let text = logs.text();
+    assert!(!text.contains("interaction-token-"), "a token in the log:\n{text}");
     gateway.shutdown().await;
 }

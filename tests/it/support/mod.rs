@@ -2,6 +2,7 @@
 
 pub mod fake_discord;
 pub mod fake_slack;
+pub mod logs;
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,74 @@
+//! Captures the log lines written while a [`Logs`] is installed on the current thread.
+//!
+//! The tests' tokio runtime is single-threaded, so tasks spawned by serenity and the bot log here
+//! too. The level is INFO, as `serve` logs by default: what an operator would see.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+#[derive(Clone, Default)]
+pub struct Logs(Arc<(Mutex<Vec<u8>>, Notify)>);
+
+impl Logs {
+    /// Starts capturing on this thread until the guard is dropped.
+    pub fn install(&self) -> tracing::subscriber::DefaultGuard {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(self.clone())
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .finish();
+        tracing::subscriber::set_default(subscriber)
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.0.lock().unwrap()).into_owned()
+    }
+
+    /// The WARN lines that contain every one of `needles`.
+    pub fn warnings(&self, needles: &[&str]) -> Vec<String> {
+        self.text()
+            .lines()
+            .filter(|l| l.contains(" WARN ") && needles.iter().all(|n| l.contains(n)))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// Waits until a WARN line contains every one of `needles`; false on timeout.
+    pub async fn wait_warning(&self, needles: &[&str], timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let written = self.0.1.notified();
+            tokio::pin!(written);
+            written.as_mut().enable();
+            if !self.warnings(needles).is_empty() {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, written).await.is_err() {
+                return !self.warnings(needles).is_empty();
+            }
+        }
+    }
+}
+
+impl Write for Logs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = self.0.0.lock().unwrap().write(buf);
+        self.0.1.notify_waiters();
+        written
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
+    type Writer = Logs;
+
+    fn make_writer(&'a self) -> Logs {
+        self.clone()
+    }
+}
