@@ -93,12 +93,15 @@ async fn spawn_app_limited(limits: EndpointLimits, configure: impl FnOnce(&mut C
 
     let fake = FakeSlack::start().await;
     let mut config = Config::default();
+    // The 210-article digest is over the default cap of 50 on purpose: it needs many messages.
+    config.limits.max_articles = 250;
     config.slack.api_base = fake.api_base();
     config.slack.response_url_prefixes = vec![fake.response_url_prefix()];
     configure(&mut config);
+    let digest_limits = config.limits;
     let bot = Bot {
         config: Arc::new(config),
-        library: LibraryHandle::open(&digests, Default::default()).unwrap(),
+        library: LibraryHandle::open(&digests, digest_limits).unwrap(),
         store: Arc::new(Store::open(&dir.join("state.db")).unwrap()),
         clock: Arc::new(ManualClock::new(now())),
     };
