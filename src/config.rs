@@ -662,7 +662,8 @@ impl FromConfigStr for ByteSize {
     const EXPECTING: &'static str = "a size such as 1MiB, 64KiB or 4096";
 
     fn from_config_str(text: &str) -> Result<Self, String> {
-        let bad = || format!("invalid size `{text}`: expected a number of bytes, optionally with KiB or MiB (e.g. 1MiB)");
+        let bad =
+            || format!("invalid size `{text}`: expected a number of bytes, optionally with KiB or MiB (e.g. 1MiB)");
         let trimmed = text.trim();
         let digits = trimmed.bytes().take_while(u8::is_ascii_digit).count();
         let (number, unit) = trimmed.split_at(digits);
