@@ -11,6 +11,11 @@
 //! to a bound, then reported; a missing channel or missing access marks the subscription failed and
 //! stops there; a rejected token stops the whole platform. Targets run concurrently, each paced by its
 //! channel's limit and all by the platform's global one, so a slow channel never holds up the rest.
+//!
+//! A part whose `pending` row could not be committed is never sent. When the ledger cannot be written
+//! at all (the state file was deleted or replaced, the disk is full, the file is read-only), the store
+//! is lost and refuses every later write, so every target stops before its next part with
+//! [`TargetOutcome::Halted`], and [`Report::state_lost`] tells the caller to stop the process.
 
 pub mod limiter;
 
@@ -21,13 +26,13 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tokio::sync::{Semaphore, watch};
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::clock::{BoxFuture, Clock};
 use crate::digest::Digest;
 use crate::i18n::Locale;
 use crate::render::{self, Doc};
-use crate::store::{Platform, Store, StoreError, Target};
+use crate::store::{Platform, StateLost, Store, StoreError, Target};
 use limiter::{Keyed, Window};
 
 /// How a send failed, split by what the engine does next.
@@ -142,6 +147,9 @@ pub enum TargetOutcome {
     Interrupted,
     /// No sink is configured for the target's platform.
     NoSink,
+    /// The ledger cannot record parts any more: this target got nothing more (nor did any other), and
+    /// the process must stop. A part already sent whose `sent` row failed stays `pending`.
+    Halted(StateLost),
 }
 
 /// The result of delivering one digest.
@@ -167,6 +175,14 @@ impl Report {
             }
         }
         out
+    }
+
+    /// Why the ledger stopped this delivery, if it did: the process must stop.
+    pub fn state_lost(&self) -> Option<&StateLost> {
+        self.outcomes.iter().find_map(|(_, outcome)| match outcome {
+            TargetOutcome::Halted(lost) => Some(lost),
+            _ => None,
+        })
     }
 
     /// Whether some target should be tried again (temporary failures only).
@@ -318,7 +334,13 @@ fn log_report(report: &Report) {
             TargetOutcome::Unauthorized(e) => warn!(%target, error = %e, "token refused"),
             TargetOutcome::Interrupted => info!(%target, "delivery interrupted by shutdown; will resume"),
             TargetOutcome::NoSink => warn!(%target, "no client is configured for this platform; skipped"),
+            TargetOutcome::Halted(_) => {}
         }
+    }
+    // Once: every halted target has the same reason.
+    if let Some(lost) = report.state_lost() {
+        let halted = report.count(|o| matches!(o, TargetOutcome::Halted(_)));
+        error!(digest = %report.digest, halted, error = %lost, "delivery stopped: the ledger cannot record parts");
     }
 }
 
@@ -345,6 +367,7 @@ impl Job {
     async fn run(&self, target: &Target) -> TargetOutcome {
         match self.run_inner(target).await {
             Ok(outcome) => outcome,
+            Err(StoreError::Lost(lost)) => TargetOutcome::Halted(lost),
             Err(e) => TargetOutcome::Failed(format!("state database: {e}")),
         }
     }
@@ -370,6 +393,8 @@ impl Job {
             if self.lane.dead.load(Ordering::Relaxed) {
                 return Ok(TargetOutcome::Unauthorized("the platform refused the token".into()));
             }
+            // The part is sent only once its pending row is committed; a lost store refuses this
+            // write, so every target stops here.
             self.store.mark_pending(target, &self.digest, part, total, self.clock.now())?;
             match self.send_part(target, part, total, body).await? {
                 PartEnd::Sent => posted += 1,
