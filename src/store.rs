@@ -417,6 +417,13 @@ impl Store {
         self.lost.borrow().clone()
     }
 
+    /// Sets a pragma on the store's connection: tests use `query_only` and `max_page_count` to make
+    /// SQLite refuse writes as a read-only file or a full disk would.
+    #[cfg(test)]
+    pub(crate) fn set_pragma(&self, name: &str, value: i64) {
+        self.conn().pragma_update(None, name, value).expect("set a pragma");
+    }
+
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written: each call is one statement
         // or one transaction. Keep going with the connection.
@@ -821,5 +828,141 @@ mod tests {
         assert_eq!((rec.started_at, rec.finished_at), (t(0), None));
         store.slot_finished(t(0), t(1)).unwrap();
         assert_eq!(store.slot(t(0)).unwrap().unwrap().finished_at, Some(t(1)));
+    }
+
+    fn locked(path: &Path) -> StoreError {
+        match Store::open_exclusive(path) {
+            Ok(_) => panic!("a second exclusive open of {} succeeded", path.display()),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn the_lock_is_exclusive_and_names_the_holder() {
+        let dir = TempDir::new("lock");
+        let path = dir.0.join("state/bot.sqlite3");
+        let lock = dir.0.join("state/bot.sqlite3.lock");
+        // A lock file left by an earlier holder: its stale pid must not be reported.
+        std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+        std::fs::write(&lock, "4194304\n").unwrap();
+        let first = Store::open_exclusive(&path).unwrap();
+        assert_eq!(first.lock.as_ref().unwrap().path(), lock);
+        let pid = std::process::id();
+        assert_eq!(std::fs::read_to_string(&lock).unwrap(), format!("{pid}\n"));
+        // flock locks an open file description, so a second open in this process is refused as
+        // another process would be.
+        let error = locked(&path);
+        assert!(
+            matches!(&error, StoreError::Locked { path: p, lock: l, pid: Some(holder) } if *p == path && *l == lock && *holder == pid),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(message.contains(&path.display().to_string()) && message.contains(&format!("pid {pid}")), "{message}");
+        assert_eq!(crate::serve::exit_code(&error.into()), std::process::ExitCode::from(crate::serve::EXIT_LOCKED));
+        // Readers take no lock (post --dry-run).
+        assert!(Store::open(&path).unwrap().subscriptions().unwrap().is_empty());
+        // Released with the store; the lock file stays, harmlessly.
+        first.subscribe(&discord("1"), t(0)).unwrap();
+        drop(first);
+        let again = Store::open_exclusive(&path).unwrap();
+        assert_eq!(again.subscriptions().unwrap().len(), 1);
+        assert!(matches!(locked(&path), StoreError::Locked { .. }));
+    }
+
+    #[test]
+    fn a_deleted_state_file_is_noticed_at_the_next_write() {
+        let dir = TempDir::new("deleted");
+        let path = dir.0.join("bot.sqlite3");
+        let store = Store::open_exclusive(&path).unwrap();
+        let mut lost = store.lost();
+        store.subscribe(&discord("1"), t(0)).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        // Reading the open file still works; SQLite would also accept the write, into a deleted file.
+        assert_eq!(store.subscriptions().unwrap().len(), 1);
+        let error = store.subscribe(&discord("2"), t(1)).unwrap_err();
+        let expected = StateLost::Replaced { file: "state file", path: path.clone(), change: "was deleted" };
+        assert_eq!(error.lost(), Some(&expected));
+        let message = error.to_string();
+        assert!(message.contains(&format!("the state file {} was deleted", path.display())), "{message}");
+        assert!(lost.has_changed().unwrap());
+        assert_eq!(*lost.borrow_and_update(), Some(expected.clone()));
+        // Every later write fails the same way, whatever it writes.
+        assert_eq!(store.mark_pending(&discord("1"), "2026-02-09", 0, 1, t(2)).unwrap_err().lost(), Some(&expected));
+        assert_eq!(store.slot_finished(t(0), t(2)).unwrap_err().lost(), Some(&expected));
+        assert_eq!(crate::serve::exit_code(&error.into()), std::process::ExitCode::from(crate::serve::EXIT_STATE_LOST));
+    }
+
+    #[test]
+    fn a_replaced_state_file_or_lock_file_is_noticed_at_the_next_write() {
+        let dir = TempDir::new("replaced");
+        let path = dir.0.join("bot.sqlite3");
+        let store = Store::open(&path).unwrap();
+        store.subscribe(&discord("1"), t(0)).unwrap();
+        // A backup restored by renaming it over the live file.
+        let backup = dir.0.join("backup.sqlite3");
+        drop(Store::open(&backup).unwrap());
+        std::fs::rename(&backup, &path).unwrap();
+        let error = store.unsubscribe(&discord("1")).unwrap_err();
+        assert!(
+            matches!(
+                error.lost(),
+                Some(StateLost::Replaced { file: "state file", change: "was replaced by another file", .. })
+            ),
+            "{error}"
+        );
+
+        // Without its lock file, a second instance could lock a new one: stop as well.
+        let path = dir.0.join("locked.sqlite3");
+        let store = Store::open_exclusive(&path).unwrap();
+        std::fs::remove_file(StateLock::path_for(&path)).unwrap();
+        let error = store.mark_sent(&discord("1"), "2026-02-09", 0, 1, None, t(1)).unwrap_err();
+        assert!(
+            matches!(error.lost(), Some(StateLost::Replaced { file: "lock file", change: "was deleted", path: p }) if *p == StateLock::path_for(&path)),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_full_disk_loses_the_store_and_keeps_every_committed_row() {
+        let dir = TempDir::new("full");
+        let store = Store::open_exclusive(&dir.0.join("bot.sqlite3")).unwrap();
+        let pages: i64 = store.conn().query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
+        // The file may not grow: a deterministic full disk.
+        store.set_pragma("max_page_count", pages);
+        let ch = Target::new(Platform::Slack, "C1");
+        let mut committed = 0;
+        let error = loop {
+            match store.mark_pending(&ch, "2026-02-09", committed, 1_000_000, t(1)) {
+                Ok(()) => committed += 1,
+                Err(e) => break e,
+            }
+            assert!(committed < 100_000, "the database never filled up");
+        };
+        let Some(StateLost::Unwritable { reason, .. }) = error.lost() else { panic!("{error:?}") };
+        assert!(reason.contains("full"), "{reason}");
+        assert!(error.to_string().contains("bot.sqlite3 cannot be written"), "{error}");
+        // Each write was its own transaction: all before the failure are there, the failed one is not.
+        assert_eq!(store.pending_parts(&ch, "2026-02-09").unwrap().len(), committed);
+        // Even a write that would fit now fails: the store stays lost.
+        store.set_pragma("max_page_count", pages * 100);
+        assert!(store.subscribe(&discord("1"), t(2)).unwrap_err().lost().is_some());
+    }
+
+    #[test]
+    fn a_read_only_database_loses_the_store_and_a_busy_one_does_not() {
+        let dir = TempDir::new("readonly");
+        let store = Store::open(&dir.0.join("bot.sqlite3")).unwrap();
+        store.set_pragma("query_only", 1);
+        let error = store.mark_pending(&discord("1"), "2026-02-09", 0, 1, t(1)).unwrap_err();
+        assert!(matches!(error.lost(), Some(StateLost::Unwritable { .. })), "{error:?}");
+        assert!(store.lost_now().is_some());
+
+        // A statement that fails on its own (busy after the timeout) is not a lost store.
+        let failure = |code| rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+        assert!(!refuses_writes(&failure(rusqlite::ffi::SQLITE_BUSY)));
+        assert!(!refuses_writes(&failure(rusqlite::ffi::SQLITE_CONSTRAINT)));
+        assert!(refuses_writes(&failure(rusqlite::ffi::SQLITE_FULL)));
+        assert!(refuses_writes(&failure(rusqlite::ffi::SQLITE_READONLY)));
+        assert!(refuses_writes(&failure(rusqlite::ffi::SQLITE_IOERR)));
     }
 }
