@@ -655,4 +655,97 @@ mod tests {
             assert!(d >= Duration::from_millis(exp / 2) && d <= Duration::from_millis(exp * 3 / 2), "{n}: {d:?}");
         }
     }
+
+    /// A sink that checks, through its own connection to the database, that the part it is asked to
+    /// send has a committed `pending` row, and makes the store read-only after `fail_after` sends.
+    struct LedgerSink {
+        store: Arc<Store>,
+        db: std::path::PathBuf,
+        digest: String,
+        fail_after: usize,
+        sent: Mutex<Vec<(Target, usize)>>,
+    }
+
+    impl Sink for LedgerSink {
+        fn send<'a>(
+            &'a self,
+            target: &'a Target,
+            _body: &'a Value,
+            nonce: &'a str,
+        ) -> BoxFuture<'a, Result<Sent, SendError>> {
+            Box::pin(async move {
+                let part = (0..100).find(|&p| super::nonce(&self.digest, target, p, "") == nonce).expect("a part");
+                let reader = rusqlite::Connection::open(&self.db).unwrap();
+                let state: String = reader
+                    .query_row(
+                        "SELECT state FROM ledger WHERE platform = ?1 AND channel = ?2 AND digest = ?3 AND part = ?4",
+                        rusqlite::params![target.platform.as_str(), target.channel, self.digest, part as i64],
+                        |r| r.get(0),
+                    )
+                    .expect("a part is sent only once its ledger row is committed");
+                assert_eq!(state, "pending");
+                let mut sent = self.sent.lock().unwrap();
+                sent.push((target.clone(), part));
+                if sent.len() == self.fail_after {
+                    // The disk turns read-only while this part is on its way.
+                    self.store.set_pragma("query_only", 1);
+                }
+                Ok(Sent { message_id: Some(format!("m{}", sent.len())), exhausted_for: None })
+            })
+        }
+        fn channel_rate(&self) -> (u32, Duration) {
+            (100, Duration::from_secs(1))
+        }
+        fn global_rate(&self) -> Option<(u32, Duration)> {
+            None
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unwritable_ledger_stops_every_target_before_its_next_part() {
+        let f = fixture("unwritable", vec![]);
+        let db = f._dir.0.join("s.db");
+        let sink = Arc::new(LedgerSink {
+            store: f.store.clone(),
+            db,
+            digest: f.digest.id(),
+            fail_after: 2,
+            sent: Mutex::new(Vec::new()),
+        });
+        let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 2, 9, 0, 0, 0).unwrap()));
+        // One target at a time, so that the order of sends is known.
+        let deliverer = Deliverer::new(f.store.clone(), clock, Locale::Ko, f._tx.subscribe())
+            .with_sink(Platform::Discord, sink.clone())
+            .with_concurrency(1);
+        let targets = [ch("1"), ch("2"), ch("3"), ch("4")];
+        let report = deliverer.deliver(&f.digest, &targets, &DeliverOptions::default()).await;
+
+        // The first part went out and was confirmed; the second went out and could not be confirmed;
+        // nothing was sent after that.
+        assert_eq!(*sink.sent.lock().unwrap(), [(ch("1"), 0), (ch("2"), 0)]);
+        assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
+        let lost = report.state_lost().expect("the report names the loss").clone();
+        assert!(matches!(&lost, StateLost::Unwritable { reason, .. } if reason.contains("readonly")), "{lost:?}");
+        for (_, outcome) in &report.outcomes[1..] {
+            assert_eq!(*outcome, TargetOutcome::Halted(lost.clone()));
+        }
+        assert!(!report.has_retryable(), "a lost store is not retried in this process");
+        // The ledger says exactly that: a restart resends only the unconfirmed part, with its nonce.
+        assert!(f.store.delivered(&ch("1"), "2026-02-09").unwrap());
+        assert_eq!(f.store.pending_parts(&ch("2"), "2026-02-09").unwrap(), [0]);
+        assert!(f.store.pending_parts(&ch("3"), "2026-02-09").unwrap().is_empty());
+        assert!(f.store.sent_parts(&ch("3"), "2026-02-09").unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_deleted_state_file_stops_delivery_before_anything_is_sent() {
+        let f = fixture("deleted", vec![]);
+        std::fs::remove_file(f._dir.0.join("s.db")).unwrap();
+        let report = f.deliverer.deliver(&f.digest, &[ch("1"), ch("2")], &DeliverOptions::default()).await;
+        assert!(f.sink.sent.lock().unwrap().is_empty());
+        let lost = report.state_lost().expect("the report names the loss");
+        assert!(lost.to_string().contains("s.db was deleted"), "{lost}");
+        assert_eq!(report.count(|o| matches!(o, TargetOutcome::Halted(_))), 2);
+        assert!(f.store.lost_now().is_some());
+    }
 }
