@@ -6,6 +6,7 @@ mod cli;
 mod discord;
 mod fake_discord_smoke;
 mod fixtures;
+mod lock;
 mod properties;
 mod serve;
 mod slack;
