@@ -201,3 +201,36 @@ async fn a_state_file_deleted_under_serve_stops_it_at_the_next_subscription() {
         assert!(!log.contains(secret), "a secret reached the log: {secret}");
     }
 }
+
+#[tokio::test]
+async fn post_is_refused_while_another_process_holds_the_state_and_a_dry_run_is_not() {
+    let dir = TempDir::new("lock-post");
+    std::fs::create_dir_all(dir.path().join("digests")).unwrap();
+    std::fs::write(dir.path().join("digests/2026-02-09-weekly.md"), SEED).unwrap();
+    // Nothing listens on the discard port: a post that got past the lock would fail differently.
+    let config = "digests_dir: digests\nstate_path: state/bot.sqlite3\ndiscord:\n  api_base: http://127.0.0.1:9\n  channels: [101]\n";
+    std::fs::write(dir.path().join("digestbot.yaml"), config).unwrap();
+    // This test process holds the lock, as a running `serve` would.
+    let held = digestbot::store::Store::open_exclusive(&dir.path().join("state/bot.sqlite3")).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_digestbot"))
+            .current_dir(dir.path())
+            .args(["--config", "digestbot.yaml", "--now", "2026-02-10T12:00:00+09:00"])
+            .args(args)
+            .env("DISCORD_TOKEN", "test-token")
+            .output()
+            .unwrap()
+    };
+    let post = run(&["post", "--channel", "101"]);
+    let stderr = String::from_utf8_lossy(&post.stderr).into_owned();
+    assert_eq!(post.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("state/bot.sqlite3"), "{stderr}");
+    assert!(stderr.contains(&format!("pid {}", std::process::id())), "{stderr}");
+    // Reading commands need no lock.
+    let dry = run(&["post", "--dry-run"]);
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    assert!(String::from_utf8_lossy(&dry.stdout).contains("discord:101: would post 2026-02-09"));
+    assert!(run(&["check"]).status.success());
+    assert!(run(&["schedule", "--count", "1"]).status.success());
+    drop(held);
+}
