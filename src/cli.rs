@@ -4,6 +4,10 @@
 //! options: `--config` (default `config/digestbot.yaml`), `--digests` (overrides the config's folder)
 //! and `--now` (pretend the current time is this instant). A digest that fails to parse is reported
 //! on stderr and skipped; only `check` turns such problems into a failing exit code.
+//!
+//! `post` (unless `--dry-run`) and `serve` deliver, so they hold the state file's lock: a second one
+//! exits 4 naming the holder's pid. `check`, `preview`, `ask` and `schedule` never open the state
+//! database and `post --dry-run` only reads it, so they work while the bot runs.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -121,7 +125,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            ExitCode::FAILURE
+            serve::exit_code(&e)
         }
     }
 }
@@ -293,7 +297,9 @@ async fn post(
 ) -> anyhow::Result<ExitCode> {
     let config = Arc::new(load_config(cli)?);
     let clock = clock(cli);
-    let store = Arc::new(Store::open(&config.state_path)?);
+    // A dry run only reads the ledger; a real one must be the only process delivering from it.
+    let store =
+        Arc::new(if dry_run { Store::open(&config.state_path)? } else { Store::open_exclusive(&config.state_path)? });
     let handle = LibraryHandle::open(&config.digests_dir, config.limits)?;
     let bot = Bot { config: config.clone(), library: handle.clone(), store: store.clone(), clock: clock.clone() };
     let library = handle.current();
@@ -332,12 +338,20 @@ async fn post(
         let line = match outcome {
             TargetOutcome::Delivered { parts } => format!("posted {parts} messages"),
             TargetOutcome::AlreadyDelivered => "already delivered; skipped (use --force to post again)".into(),
+            TargetOutcome::Halted(_) => {
+                failed = true;
+                "not posted: the ledger cannot record it".into()
+            }
             other => {
                 failed = true;
                 format!("failed: {other:?}")
             }
         };
         println!("{target}: {line}");
+    }
+    if let Some(lost) = report.state_lost() {
+        eprintln!("error: {lost}");
+        return Ok(ExitCode::from(serve::EXIT_STATE_LOST));
     }
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

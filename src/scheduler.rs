@@ -41,6 +41,8 @@ pub enum SchedulerError {
     /// A platform refused the token: the bot cannot work until it is fixed.
     #[error("{platform} refused the token: {message}")]
     Unauthorized { platform: &'static str, message: String },
+    /// The state database failed; when it is lost ([`StoreError::lost`]) nothing more can be recorded
+    /// and the process stops with its own exit code.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -104,6 +106,9 @@ impl Scheduler {
         }
         info!(%slot, digest = %id, targets = pending.len(), "delivering the weekly digest");
         let report = self.deliverer.deliver(digest, &pending, &DeliverOptions::default()).await;
+        if let Some(lost) = report.state_lost() {
+            return Err(StoreError::Lost(lost.clone()).into());
+        }
         if let Some((platform, message)) = report.unauthorized().into_iter().next() {
             return Err(SchedulerError::Unauthorized { platform: platform_name(platform), message });
         }

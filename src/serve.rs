@@ -5,6 +5,10 @@
 //! `SLACK_SIGNING_SECRET`. Either platform runs alone or both together; webhooks need no token. On a
 //! signal, deliveries stop before their next message (the ledger has every part already posted) and
 //! the gateway is closed.
+//!
+//! `serve` holds the state file's lock for its lifetime (a second instance exits 4), and stops with
+//! exit code 5 as soon as a write finds the state lost (deleted, replaced, full or read-only), so that
+//! a supervisor restarts it on the real file.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -23,7 +27,7 @@ use crate::files::LibraryHandle;
 use crate::logging::untrusted;
 use crate::scheduler::{Scheduler, SchedulerError};
 use crate::slack;
-use crate::store::{Platform, Store};
+use crate::store::{Platform, StateLost, Store, StoreError};
 
 /// How often the digests folder is checked for new or changed files.
 pub const RELOAD_EVERY: Duration = Duration::from_secs(30);
@@ -88,9 +92,34 @@ pub fn deliverer(
 
 /// Exit code when a platform refuses its token.
 pub const EXIT_UNAUTHORIZED: u8 = 3;
+/// Exit code when another process holds the state file's lock.
+pub const EXIT_LOCKED: u8 = 4;
+/// Exit code when the state database can no longer record deliveries: deleted, replaced, full or
+/// read-only.
+pub const EXIT_STATE_LOST: u8 = 5;
+
+/// The exit code of a fatal error of `serve` or `post`: each cause that a supervisor or an operator
+/// treats differently has its own.
+pub fn exit_code(e: &anyhow::Error) -> ExitCode {
+    let store = e.downcast_ref::<StoreError>().or(match e.downcast_ref() {
+        Some(SchedulerError::Store(store)) => Some(store),
+        _ => None,
+    });
+    let refused = matches!(e.downcast_ref(), Some(SchedulerError::Unauthorized { .. }))
+        || matches!(e.downcast_ref(), Some(discord::GatewayEnd::Unauthorized));
+    match store {
+        Some(StoreError::Locked { .. }) => ExitCode::from(EXIT_LOCKED),
+        Some(StoreError::Lost(_)) => ExitCode::from(EXIT_STATE_LOST),
+        _ if e.downcast_ref::<StateLost>().is_some() => ExitCode::from(EXIT_STATE_LOST),
+        // A refused token will be refused again: a distinct code lets a supervisor stop retrying.
+        _ if refused => ExitCode::from(EXIT_UNAUTHORIZED),
+        _ => ExitCode::FAILURE,
+    }
+}
 
 /// Runs the bot until a signal or a fatal error. Exit codes: 0 after a signal, 1 on a fatal error,
-/// 2 when there is nothing to run (no token and no webhook), 3 when a platform refuses its token.
+/// 2 when there is nothing to run (no token and no webhook), 3 when a platform refuses its token, 4
+/// when another process holds the state file, 5 when the state file is lost (see [`EXIT_STATE_LOST`]).
 pub async fn run(config: Config, clock: Arc<dyn Clock>) -> ExitCode {
     let credentials = Credentials::from_env();
     let slack_ready = credentials.slack_endpoint().is_some();
@@ -112,17 +141,16 @@ pub async fn run(config: Config, clock: Arc<dyn Clock>) -> ExitCode {
         Err(e) => {
             error!(error = %untrusted(&format!("{e:#}")), "stopped");
             eprintln!("error: {e:#}");
-            let refused = matches!(e.downcast_ref(), Some(SchedulerError::Unauthorized { .. }))
-                || matches!(e.downcast_ref(), Some(discord::GatewayEnd::Unauthorized));
-            // A refused token will be refused again: a distinct code lets a supervisor stop retrying.
-            if refused { ExitCode::from(EXIT_UNAUTHORIZED) } else { ExitCode::FAILURE }
+            exit_code(&e)
         }
     }
 }
 
 async fn serve(config: Config, clock: Arc<dyn Clock>, credentials: Credentials) -> anyhow::Result<()> {
     let config = Arc::new(config);
-    let store = Arc::new(Store::open(&config.state_path)?);
+    // First: a second instance stops here, before it connects anywhere or delivers anything.
+    let store = Arc::new(Store::open_exclusive(&config.state_path)?);
+    let mut state_lost = store.lost();
     // Parsing every digest is blocking work: keep it off the runtime's workers.
     let (dir, limits) = (config.digests_dir.clone(), config.limits);
     let library = tokio::task::spawn_blocking(move || LibraryHandle::open(&dir, limits))
@@ -178,6 +206,10 @@ async fn serve(config: Config, clock: Arc<dyn Clock>, credentials: Credentials) 
             Err(e) => Err(anyhow::anyhow!("the scheduler stopped unexpectedly: {e}")),
         },
         end = gateway_stopped => Err(end.into()),
+        // A subscription or the ledger found the state lost: every later write would fail too.
+        Ok(lost) = state_lost.wait_for(Option::is_some) => {
+            Err(lost.clone().map_or_else(|| anyhow::anyhow!("the state database was lost"), Into::into))
+        }
     };
 
     let _ = shutdown_tx.send(true);

@@ -6,12 +6,24 @@
 //! and its folder are created on first use, WAL is on, and the schema is versioned with migrations
 //! (`PRAGMA user_version`). Connections are guarded by a std `Mutex`: every call is a short
 //! statement, never held across an `.await`.
+//!
+//! One process at a time writes a state file: `serve` and `post` open it with
+//! [`Store::open_exclusive`], which holds an OS lock on `<state file>.lock` (with the holder's pid in
+//! it) for the store's lifetime, so a second instance is refused instead of delivering the slot again.
+//! Every write first checks that the file at the state path is still the one that was opened and
+//! that SQLite accepts writes; when either fails (the file was deleted or replaced, the disk is full,
+//! the file became read-only) the store is *lost*: that write and every later one fail with
+//! [`StateLost`], and [`Store::lost`] tells the process to stop, so nothing is sent that the ledger
+//! could not record.
 
+use std::fs::File;
+use std::io::{Read as _, Seek as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use tokio::sync::watch;
 
 use crate::command::{SubscribeOutcome, UnsubscribeOutcome};
 
@@ -91,14 +103,61 @@ pub struct SlotRecord {
     pub finished_at: Option<DateTime<Utc>>,
 }
 
-/// Why the store failed. There is nothing a caller can do about either but report it; they differ in
-/// what the operator should check (the path and its permissions, or the file's contents).
+/// Why the store failed, split by what the caller does.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// Another process holds the state file (see [`Store::open_exclusive`]): this one must not run.
+    #[error(
+        "the state file {path} is in use by another digestbot process ({}); stop it first, or give this one another state_path (lock file {lock})",
+        holder(.pid)
+    )]
+    Locked { path: PathBuf, lock: PathBuf, pid: Option<u32> },
+    /// The file cannot be opened or migrated: report it; the operator checks the path, its
+    /// permissions and its contents.
     #[error("cannot open the state database {path}: {source}")]
     Open { path: PathBuf, source: anyhow::Error },
+    /// The state can no longer record anything: stop the process (and let a supervisor restart it).
+    #[error(transparent)]
+    Lost(#[from] StateLost),
+    /// One statement failed (a busy database, a row that does not decode): this operation failed,
+    /// the next may work.
     #[error("state database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
+}
+
+impl StoreError {
+    /// The loss, when this error means the process must stop.
+    pub fn lost(&self) -> Option<&StateLost> {
+        match self {
+            StoreError::Lost(lost) => Some(lost),
+            _ => None,
+        }
+    }
+}
+
+fn holder(pid: &Option<u32>) -> String {
+    match pid {
+        Some(pid) => format!("pid {pid}"),
+        None => "pid unknown".into(),
+    }
+}
+
+/// Why a store stopped accepting writes. Every variant means the same to the caller: nothing more
+/// can be recorded, so nothing more may be sent, and the process stops. Cloneable, so that every
+/// delivery that runs into it can report it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StateLost {
+    /// The state file or its lock file is no longer the file this process opened: SQLite would go on
+    /// writing to a deleted file, and another instance could lock the new one.
+    #[error(
+        "the {file} {path} {change} while digestbot was running; restart digestbot so that it opens the file now at that path"
+    )]
+    Replaced { file: &'static str, path: PathBuf, change: &'static str },
+    /// SQLite refused a write: the disk is full, the file or its folder is read-only, or I/O failed.
+    #[error(
+        "the state database {path} cannot be written ({reason}); fix it (disk space, permissions) and restart digestbot"
+    )]
+    Unwritable { path: PathBuf, reason: String },
 }
 
 /// The schema, one migration per version; `PRAGMA user_version` records how many have run.
@@ -142,6 +201,145 @@ const MIGRATIONS: &[&str] = &[
 /// The state database.
 pub struct Store {
     conn: Mutex<Connection>,
+    path: PathBuf,
+    /// The identity of the file at `path` when it was opened.
+    identity: FileId,
+    /// Held for the store's lifetime by `open_exclusive`.
+    lock: Option<StateLock>,
+    /// Set once, by the first write that found the state lost; later writes fail with it at once.
+    lost: watch::Sender<Option<StateLost>>,
+}
+
+/// A file's identity: its device and inode on Unix. Elsewhere there is none to compare, and only a
+/// deleted file is noticed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileId {
+    dev: u64,
+    ino: u64,
+}
+
+impl FileId {
+    fn of(meta: &std::fs::Metadata) -> FileId {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt as _;
+            FileId { dev: meta.dev(), ino: meta.ino() }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            FileId { dev: 0, ino: 0 }
+        }
+    }
+
+    /// Whether the file at `path` is still this one: `Err` names the change.
+    fn check(self, path: &Path) -> Result<(), &'static str> {
+        match std::fs::metadata(path) {
+            Ok(meta) if FileId::of(&meta) == self => Ok(()),
+            Ok(_) => Err("was replaced by another file"),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err("was deleted"),
+            // Cannot tell (a permission change on the folder): the write itself will say more.
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+/// The exclusive lock of one state file: an OS file lock (`flock` on Unix) on `<state file>.lock`,
+/// which holds the holder's pid. The OS releases the lock when the process ends, even by `kill -9`,
+/// so a stale lock file is harmless and is never deleted (deleting it would let two processes lock
+/// two different files).
+pub struct StateLock {
+    file: File,
+    path: PathBuf,
+}
+
+impl StateLock {
+    /// The lock file of a state file: the same name with `.lock` appended.
+    pub fn path_for(state: &Path) -> PathBuf {
+        let mut name = state.file_name().map(|n| n.to_os_string()).unwrap_or_else(|| "state".into());
+        name.push(".lock");
+        state.with_file_name(name)
+    }
+
+    /// Takes the lock, or fails with [`StoreError::Locked`] naming the holder's pid.
+    pub fn acquire(state: &Path) -> Result<StateLock, StoreError> {
+        use anyhow::Context as _;
+        let path = StateLock::path_for(state);
+        let open_error = |source: anyhow::Error| StoreError::Open { path: state.to_path_buf(), source };
+        // Not truncated on open: the holder's pid must stay readable until the lock is ours.
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .with_context(|| format!("opening the lock file {}", path.display()))
+            .map_err(open_error)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked { path: state.to_path_buf(), pid: read_holder(&mut file), lock: path });
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(open_error(
+                    anyhow::Error::new(e).context(format!("locking the lock file {}", path.display())),
+                ));
+            }
+        }
+        let write_pid = |file: &mut File| -> std::io::Result<()> {
+            file.set_len(0)?;
+            file.rewind()?;
+            writeln!(file, "{}", std::process::id())?;
+            file.sync_data()
+        };
+        write_pid(&mut file).with_context(|| format!("writing the pid into {}", path.display())).map_err(open_error)?;
+        Ok(StateLock { file, path })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Whether the lock file at the path is still the one locked.
+    fn check(&self) -> Result<(), StateLost> {
+        let lost = |change| StateLost::Replaced { file: "lock file", path: self.path.clone(), change };
+        let held = self.file.metadata().map_err(|_| lost("cannot be read"))?;
+        FileId::of(&held).check(&self.path).map_err(lost)
+    }
+}
+
+/// The pid written by the lock's holder. It writes it just after taking the lock, so a reader that
+/// lost the race may find the file empty (or the previous holder's pid) for an instant: wait a little
+/// and read until the file holds a number.
+fn read_holder(file: &mut File) -> Option<u32> {
+    for _ in 0..10 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let mut text = String::new();
+        if file.rewind().is_ok()
+            && file.read_to_string(&mut text).is_ok()
+            && let Ok(pid) = text.trim().parse()
+        {
+            return Some(pid);
+        }
+    }
+    None
+}
+
+/// Whether a failed write means the database cannot be written at all, rather than this one
+/// statement failing.
+fn refuses_writes(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(
+            ErrorCode::DiskFull
+                | ErrorCode::ReadOnly
+                | ErrorCode::SystemIoFailure
+                | ErrorCode::PermissionDenied
+                | ErrorCode::CannotOpen
+                | ErrorCode::DatabaseCorrupt
+                | ErrorCode::NotADatabase
+        )
+    )
 }
 
 fn ts(at: DateTime<Utc>) -> String {
@@ -166,8 +364,27 @@ fn platform_of(s: &str) -> rusqlite::Result<Platform> {
 
 impl Store {
     /// Opens (creating if needed) the database at `path`, turns WAL on and runs pending migrations.
+    /// Takes no lock: for tests and for commands that only read the ledger (`post --dry-run`).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let open = || -> anyhow::Result<Connection> {
+        Store::open_with(path, None)
+    }
+
+    /// Like [`Store::open`], holding the state file's [`StateLock`] for the store's lifetime: for the
+    /// processes that deliver (`serve`, `post`). A second one fails with [`StoreError::Locked`].
+    pub fn open_exclusive(path: &Path) -> Result<Store, StoreError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
+                path: path.to_path_buf(),
+                source: anyhow::Error::new(e).context(format!("creating {}", dir.display())),
+            })?;
+        }
+        // The lock comes first: a refused instance must not even run the migrations.
+        let lock = StateLock::acquire(path)?;
+        Store::open_with(path, Some(lock))
+    }
+
+    fn open_with(path: &Path, lock: Option<StateLock>) -> Result<Store, StoreError> {
+        let open = || -> anyhow::Result<(Connection, FileId)> {
             use anyhow::Context as _;
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -176,17 +393,68 @@ impl Store {
             conn.pragma_update(None, "journal_mode", "WAL")?;
             conn.pragma_update(None, "synchronous", "FULL")?;
             conn.busy_timeout(std::time::Duration::from_secs(5))?;
-            Ok(conn)
+            migrate(&conn)?;
+            // The file exists now (SQLite creates it lazily); this is the file every write checks.
+            let identity = FileId::of(&std::fs::metadata(path).context("reading its metadata")?);
+            Ok((conn, identity))
         };
-        let conn = open().map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
-        migrate(&conn)?;
-        Ok(Store { conn: Mutex::new(conn) })
+        let (conn, identity) = open().map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        Ok(Store { conn: Mutex::new(conn), path: path.to_path_buf(), identity, lock, lost: watch::channel(None).0 })
+    }
+
+    /// The state file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Changes to `Some` once the state is lost: the process should stop.
+    pub fn lost(&self) -> watch::Receiver<Option<StateLost>> {
+        self.lost.subscribe()
+    }
+
+    /// The loss, if a write found one.
+    pub fn lost_now(&self) -> Option<StateLost> {
+        self.lost.borrow().clone()
+    }
+
+    /// Sets a pragma on the store's connection: tests use `query_only` and `max_page_count` to make
+    /// SQLite refuse writes as a read-only file or a full disk would.
+    #[cfg(test)]
+    pub(crate) fn set_pragma(&self, name: &str, value: i64) {
+        self.conn().pragma_update(None, name, value).expect("set a pragma");
     }
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock cannot leave SQLite half-written: each call is one statement
         // or one transaction. Keep going with the connection.
         self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Runs one write (a statement or a transaction), after checking that the state is still the
+    /// file this process opened and locked. A write that SQLite refuses as a whole (full, read-only)
+    /// loses the store; once lost, every write fails at once with the same reason.
+    fn write<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
+        let mut conn = self.conn();
+        if let Some(lost) = self.lost_now() {
+            return Err(lost.into());
+        }
+        let checked = self
+            .identity
+            .check(&self.path)
+            .map_err(|change| StateLost::Replaced { file: "state file", path: self.path.clone(), change })
+            .and_then(|()| self.lock.as_ref().map_or(Ok(()), StateLock::check));
+        let result = match checked {
+            Ok(()) => match f(&mut conn) {
+                Ok(value) => return Ok(value),
+                Err(e) if refuses_writes(&e) => {
+                    StateLost::Unwritable { path: self.path.clone(), reason: e.to_string() }
+                }
+                Err(e) => return Err(e.into()),
+            },
+            Err(lost) => lost,
+        };
+        self.lost.send_replace(Some(result.clone()));
+        Err(result.into())
     }
 
     /// The schema version (number of migrations applied).
@@ -196,40 +464,43 @@ impl Store {
 
     /// Subscribes a channel; subscribing again is harmless and clears a recorded failure.
     pub fn subscribe(&self, target: &Target, at: DateTime<Utc>) -> Result<SubscribeOutcome, StoreError> {
-        let conn = self.conn();
-        let existing: Option<Option<String>> = conn
-            .query_row(
-                "SELECT failed_at FROM subscriptions WHERE platform = ?1 AND channel = ?2",
-                params![target.platform.as_str(), target.channel],
-                |r| r.get(0),
-            )
-            .optional()?;
-        match existing {
-            Some(failed) => {
-                if failed.is_some() {
-                    conn.execute(
-                        "UPDATE subscriptions SET failed_at = NULL WHERE platform = ?1 AND channel = ?2",
-                        params![target.platform.as_str(), target.channel],
-                    )?;
+        self.write(|conn| {
+            let existing: Option<Option<String>> = conn
+                .query_row(
+                    "SELECT failed_at FROM subscriptions WHERE platform = ?1 AND channel = ?2",
+                    params![target.platform.as_str(), target.channel],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match existing {
+                Some(failed) => {
+                    if failed.is_some() {
+                        conn.execute(
+                            "UPDATE subscriptions SET failed_at = NULL WHERE platform = ?1 AND channel = ?2",
+                            params![target.platform.as_str(), target.channel],
+                        )?;
+                    }
+                    Ok(SubscribeOutcome::AlreadySubscribed)
                 }
-                Ok(SubscribeOutcome::AlreadySubscribed)
+                None => {
+                    conn.execute(
+                        "INSERT INTO subscriptions (platform, channel, subscribed_at) VALUES (?1, ?2, ?3)",
+                        params![target.platform.as_str(), target.channel, ts(at)],
+                    )?;
+                    Ok(SubscribeOutcome::Subscribed)
+                }
             }
-            None => {
-                conn.execute(
-                    "INSERT INTO subscriptions (platform, channel, subscribed_at) VALUES (?1, ?2, ?3)",
-                    params![target.platform.as_str(), target.channel, ts(at)],
-                )?;
-                Ok(SubscribeOutcome::Subscribed)
-            }
-        }
+        })
     }
 
     /// Removes a subscription made with `/digest subscribe`.
     pub fn unsubscribe(&self, target: &Target) -> Result<UnsubscribeOutcome, StoreError> {
-        let removed = self.conn().execute(
-            "DELETE FROM subscriptions WHERE platform = ?1 AND channel = ?2",
-            params![target.platform.as_str(), target.channel],
-        )?;
+        let removed = self.write(|conn| {
+            conn.execute(
+                "DELETE FROM subscriptions WHERE platform = ?1 AND channel = ?2",
+                params![target.platform.as_str(), target.channel],
+            )
+        })?;
         Ok(if removed > 0 { UnsubscribeOutcome::Unsubscribed } else { UnsubscribeOutcome::NotSubscribed })
     }
 
@@ -277,20 +548,20 @@ impl Store {
         permanent: bool,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let mut conn = self.conn();
-        let tx = conn.transaction()?;
-        tx.execute(
-            "INSERT INTO failures (platform, channel, digest, message, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![target.platform.as_str(), target.channel, digest, message, ts(at)],
-        )?;
-        if permanent {
+        self.write(|conn| {
+            let tx = conn.transaction()?;
             tx.execute(
-                "UPDATE subscriptions SET failed_at = ?3 WHERE platform = ?1 AND channel = ?2",
-                params![target.platform.as_str(), target.channel, ts(at)],
+                "INSERT INTO failures (platform, channel, digest, message, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![target.platform.as_str(), target.channel, digest, message, ts(at)],
             )?;
-        }
-        tx.commit()?;
-        Ok(())
+            if permanent {
+                tx.execute(
+                    "UPDATE subscriptions SET failed_at = ?3 WHERE platform = ?1 AND channel = ?2",
+                    params![target.platform.as_str(), target.channel, ts(at)],
+                )?;
+            }
+            tx.commit()
+        })
     }
 
     /// The most recent failure at this target, if it came after the last complete delivery.
@@ -353,13 +624,15 @@ impl Store {
         parts: usize,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO ledger (platform, channel, digest, part, parts, state, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6)
-             ON CONFLICT (platform, channel, digest, part) DO UPDATE SET parts = excluded.parts
-             WHERE ledger.state = 'pending'",
-            params![target.platform.as_str(), target.channel, digest, part as i64, parts as i64, ts(at)],
-        )?;
+        self.write(|conn| {
+            conn.execute(
+                "INSERT INTO ledger (platform, channel, digest, part, parts, state, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6)
+                 ON CONFLICT (platform, channel, digest, part) DO UPDATE SET parts = excluded.parts
+                 WHERE ledger.state = 'pending'",
+                params![target.platform.as_str(), target.channel, digest, part as i64, parts as i64, ts(at)],
+            )
+        })?;
         Ok(())
     }
 
@@ -373,13 +646,15 @@ impl Store {
         message_id: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO ledger (platform, channel, digest, part, parts, state, message_id, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7)
-             ON CONFLICT (platform, channel, digest, part) DO UPDATE SET
-                state = 'sent', parts = excluded.parts, message_id = excluded.message_id, updated_at = excluded.updated_at",
-            params![target.platform.as_str(), target.channel, digest, part as i64, parts as i64, message_id, ts(at)],
-        )?;
+        self.write(|conn| {
+            conn.execute(
+                "INSERT INTO ledger (platform, channel, digest, part, parts, state, message_id, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7)
+                 ON CONFLICT (platform, channel, digest, part) DO UPDATE SET
+                    state = 'sent', parts = excluded.parts, message_id = excluded.message_id, updated_at = excluded.updated_at",
+                params![target.platform.as_str(), target.channel, digest, part as i64, parts as i64, message_id, ts(at)],
+            )
+        })?;
         Ok(())
     }
 
@@ -400,16 +675,20 @@ impl Store {
 
     /// Records that a slot's delivery started (keeping the first start time if it ran before).
     pub fn slot_started(&self, slot: DateTime<Utc>, digest: Option<&str>, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT INTO slots (slot, digest, started_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (slot) DO UPDATE SET digest = excluded.digest",
-            params![ts(slot), digest, ts(at)],
-        )?;
+        self.write(|conn| {
+            conn.execute(
+                "INSERT INTO slots (slot, digest, started_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (slot) DO UPDATE SET digest = excluded.digest",
+                params![ts(slot), digest, ts(at)],
+            )
+        })?;
         Ok(())
     }
 
     pub fn slot_finished(&self, slot: DateTime<Utc>, at: DateTime<Utc>) -> Result<(), StoreError> {
-        self.conn().execute("UPDATE slots SET finished_at = ?2 WHERE slot = ?1", params![ts(slot), ts(at)])?;
+        self.write(|conn| {
+            conn.execute("UPDATE slots SET finished_at = ?2 WHERE slot = ?1", params![ts(slot), ts(at)])
+        })?;
         Ok(())
     }
 
@@ -549,5 +828,141 @@ mod tests {
         assert_eq!((rec.started_at, rec.finished_at), (t(0), None));
         store.slot_finished(t(0), t(1)).unwrap();
         assert_eq!(store.slot(t(0)).unwrap().unwrap().finished_at, Some(t(1)));
+    }
+
+    fn locked(path: &Path) -> StoreError {
+        match Store::open_exclusive(path) {
+            Ok(_) => panic!("a second exclusive open of {} succeeded", path.display()),
+            Err(e) => e,
+        }
+    }
+
+    #[test]
+    fn the_lock_is_exclusive_and_names_the_holder() {
+        let dir = TempDir::new("lock");
+        let path = dir.0.join("state/bot.sqlite3");
+        let lock = dir.0.join("state/bot.sqlite3.lock");
+        // A lock file left by an earlier holder: its stale pid must not be reported.
+        std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+        std::fs::write(&lock, "4194304\n").unwrap();
+        let first = Store::open_exclusive(&path).unwrap();
+        assert_eq!(first.lock.as_ref().unwrap().path(), lock);
+        let pid = std::process::id();
+        assert_eq!(std::fs::read_to_string(&lock).unwrap(), format!("{pid}\n"));
+        // flock locks an open file description, so a second open in this process is refused as
+        // another process would be.
+        let error = locked(&path);
+        assert!(
+            matches!(&error, StoreError::Locked { path: p, lock: l, pid: Some(holder) } if *p == path && *l == lock && *holder == pid),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(message.contains(&path.display().to_string()) && message.contains(&format!("pid {pid}")), "{message}");
+        assert_eq!(crate::serve::exit_code(&error.into()), std::process::ExitCode::from(crate::serve::EXIT_LOCKED));
+        // Readers take no lock (post --dry-run).
+        assert!(Store::open(&path).unwrap().subscriptions().unwrap().is_empty());
+        // Released with the store; the lock file stays, harmlessly.
+        first.subscribe(&discord("1"), t(0)).unwrap();
+        drop(first);
+        let again = Store::open_exclusive(&path).unwrap();
+        assert_eq!(again.subscriptions().unwrap().len(), 1);
+        assert!(matches!(locked(&path), StoreError::Locked { .. }));
+    }
+
+    #[test]
+    fn a_deleted_state_file_is_noticed_at_the_next_write() {
+        let dir = TempDir::new("deleted");
+        let path = dir.0.join("bot.sqlite3");
+        let store = Store::open_exclusive(&path).unwrap();
+        let mut lost = store.lost();
+        store.subscribe(&discord("1"), t(0)).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        // Reading the open file still works; SQLite would also accept the write, into a deleted file.
+        assert_eq!(store.subscriptions().unwrap().len(), 1);
+        let error = store.subscribe(&discord("2"), t(1)).unwrap_err();
+        let expected = StateLost::Replaced { file: "state file", path: path.clone(), change: "was deleted" };
+        assert_eq!(error.lost(), Some(&expected));
+        let message = error.to_string();
+        assert!(message.contains(&format!("the state file {} was deleted", path.display())), "{message}");
+        assert!(lost.has_changed().unwrap());
+        assert_eq!(*lost.borrow_and_update(), Some(expected.clone()));
+        // Every later write fails the same way, whatever it writes.
+        assert_eq!(store.mark_pending(&discord("1"), "2026-02-09", 0, 1, t(2)).unwrap_err().lost(), Some(&expected));
+        assert_eq!(store.slot_finished(t(0), t(2)).unwrap_err().lost(), Some(&expected));
+        assert_eq!(crate::serve::exit_code(&error.into()), std::process::ExitCode::from(crate::serve::EXIT_STATE_LOST));
+    }
+
+    #[test]
+    fn a_replaced_state_file_or_lock_file_is_noticed_at_the_next_write() {
+        let dir = TempDir::new("replaced");
+        let path = dir.0.join("bot.sqlite3");
+        let store = Store::open(&path).unwrap();
+        store.subscribe(&discord("1"), t(0)).unwrap();
+        // A backup restored by renaming it over the live file.
+        let backup = dir.0.join("backup.sqlite3");
+        drop(Store::open(&backup).unwrap());
+        std::fs::rename(&backup, &path).unwrap();
+        let error = store.unsubscribe(&discord("1")).unwrap_err();
+        assert!(
+            matches!(
+                error.lost(),
+                Some(StateLost::Replaced { file: "state file", change: "was replaced by another file", .. })
+            ),
+            "{error}"
+        );
+
+        // Without its lock file, a second instance could lock a new one: stop as well.
+        let path = dir.0.join("locked.sqlite3");
+        let store = Store::open_exclusive(&path).unwrap();
+        std::fs::remove_file(StateLock::path_for(&path)).unwrap();
+        let error = store.mark_sent(&discord("1"), "2026-02-09", 0, 1, None, t(1)).unwrap_err();
+        assert!(
+            matches!(error.lost(), Some(StateLost::Replaced { file: "lock file", change: "was deleted", path: p }) if *p == StateLock::path_for(&path)),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_full_disk_loses_the_store_and_keeps_every_committed_row() {
+        let dir = TempDir::new("full");
+        let store = Store::open_exclusive(&dir.0.join("bot.sqlite3")).unwrap();
+        let pages: i64 = store.conn().query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap();
+        // The file may not grow: a deterministic full disk.
+        store.set_pragma("max_page_count", pages);
+        let ch = Target::new(Platform::Slack, "C1");
+        let mut committed = 0;
+        let error = loop {
+            match store.mark_pending(&ch, "2026-02-09", committed, 1_000_000, t(1)) {
+                Ok(()) => committed += 1,
+                Err(e) => break e,
+            }
+            assert!(committed < 100_000, "the database never filled up");
+        };
+        let Some(StateLost::Unwritable { reason, .. }) = error.lost() else { panic!("{error:?}") };
+        assert!(reason.contains("full"), "{reason}");
+        assert!(error.to_string().contains("bot.sqlite3 cannot be written"), "{error}");
+        // Each write was its own transaction: all before the failure are there, the failed one is not.
+        assert_eq!(store.pending_parts(&ch, "2026-02-09").unwrap().len(), committed);
+        // Even a write that would fit now fails: the store stays lost.
+        store.set_pragma("max_page_count", pages * 100);
+        assert!(store.subscribe(&discord("1"), t(2)).unwrap_err().lost().is_some());
+    }
+
+    #[test]
+    fn a_read_only_database_loses_the_store_and_a_busy_one_does_not() {
+        let dir = TempDir::new("readonly");
+        let store = Store::open(&dir.0.join("bot.sqlite3")).unwrap();
+        store.set_pragma("query_only", 1);
+        let error = store.mark_pending(&discord("1"), "2026-02-09", 0, 1, t(1)).unwrap_err();
+        assert!(matches!(error.lost(), Some(StateLost::Unwritable { .. })), "{error:?}");
+        assert!(store.lost_now().is_some());
+
+        // A statement that fails on its own (busy after the timeout) is not a lost store.
+        let failure = |code| rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None);
+        assert!(!refuses_writes(&failure(rusqlite::ffi::SQLITE_BUSY)));
+        assert!(!refuses_writes(&failure(rusqlite::ffi::SQLITE_CONSTRAINT)));
+        assert!(refuses_writes(&failure(rusqlite::ffi::SQLITE_FULL)));
+        assert!(refuses_writes(&failure(rusqlite::ffi::SQLITE_READONLY)));
+        assert!(refuses_writes(&failure(rusqlite::ffi::SQLITE_IOERR)));
     }
 }

@@ -11,6 +11,11 @@
 //! to a bound, then reported; a missing channel or missing access marks the subscription failed and
 //! stops there; a rejected token stops the whole platform. Targets run concurrently, each paced by its
 //! channel's limit and all by the platform's global one, so a slow channel never holds up the rest.
+//!
+//! A part whose `pending` row could not be committed is never sent. When the ledger cannot be written
+//! at all (the state file was deleted or replaced, the disk is full, the file is read-only), the store
+//! is lost and refuses every later write, so every target stops before its next part with
+//! [`TargetOutcome::Halted`], and [`Report::state_lost`] tells the caller to stop the process.
 
 pub mod limiter;
 
@@ -21,13 +26,14 @@ use std::time::Duration;
 
 use serde_json::Value;
 use tokio::sync::{Semaphore, watch};
-use tracing::{info, warn};
+use tracing::{error, info, warn};
 
 use crate::clock::{BoxFuture, Clock};
 use crate::digest::Digest;
 use crate::i18n::Locale;
+use crate::logging::untrusted;
 use crate::render::{self, Doc};
-use crate::store::{Platform, Store, StoreError, Target};
+use crate::store::{Platform, StateLost, Store, StoreError, Target};
 use limiter::{Keyed, Window};
 
 /// How a send failed, split by what the engine does next.
@@ -142,6 +148,9 @@ pub enum TargetOutcome {
     Interrupted,
     /// No sink is configured for the target's platform.
     NoSink,
+    /// The ledger cannot record parts any more: this target got nothing more (nor did any other), and
+    /// the process must stop. A part already sent whose `sent` row failed stays `pending`.
+    Halted(StateLost),
 }
 
 /// The result of delivering one digest.
@@ -167,6 +176,14 @@ impl Report {
             }
         }
         out
+    }
+
+    /// Why the ledger stopped this delivery, if it did: the process must stop.
+    pub fn state_lost(&self) -> Option<&StateLost> {
+        self.outcomes.iter().find_map(|(_, outcome)| match outcome {
+            TargetOutcome::Halted(lost) => Some(lost),
+            _ => None,
+        })
     }
 
     /// Whether some target should be tried again (temporary failures only).
@@ -313,12 +330,24 @@ fn log_report(report: &Report) {
         match outcome {
             TargetOutcome::Delivered { parts } => info!(%target, parts, "delivered"),
             TargetOutcome::AlreadyDelivered => {}
-            TargetOutcome::Gone(e) => warn!(%target, error = %e, "channel unavailable; subscription marked failed"),
-            TargetOutcome::Failed(e) => warn!(%target, error = %e, "delivery failed; will retry at the next run"),
-            TargetOutcome::Unauthorized(e) => warn!(%target, error = %e, "token refused"),
+            TargetOutcome::Gone(e) => {
+                warn!(target = %untrusted(&target.to_string()), error = %untrusted(&e.to_string()), "channel unavailable; subscription marked failed")
+            }
+            TargetOutcome::Failed(e) => {
+                warn!(target = %untrusted(&target.to_string()), error = %untrusted(&e.to_string()), "delivery failed; will retry at the next run")
+            }
+            TargetOutcome::Unauthorized(e) => {
+                warn!(target = %untrusted(&target.to_string()), error = %untrusted(&e.to_string()), "token refused")
+            }
             TargetOutcome::Interrupted => info!(%target, "delivery interrupted by shutdown; will resume"),
             TargetOutcome::NoSink => warn!(%target, "no client is configured for this platform; skipped"),
+            TargetOutcome::Halted(_) => {}
         }
+    }
+    // Once: every halted target has the same reason.
+    if let Some(lost) = report.state_lost() {
+        let halted = report.count(|o| matches!(o, TargetOutcome::Halted(_)));
+        error!(digest = %report.digest, halted, error = %lost, "delivery stopped: the ledger cannot record parts");
     }
 }
 
@@ -345,6 +374,7 @@ impl Job {
     async fn run(&self, target: &Target) -> TargetOutcome {
         match self.run_inner(target).await {
             Ok(outcome) => outcome,
+            Err(StoreError::Lost(lost)) => TargetOutcome::Halted(lost),
             Err(e) => TargetOutcome::Failed(format!("state database: {e}")),
         }
     }
@@ -370,6 +400,8 @@ impl Job {
             if self.lane.dead.load(Ordering::Relaxed) {
                 return Ok(TargetOutcome::Unauthorized("the platform refused the token".into()));
             }
+            // The part is sent only once its pending row is committed; a lost store refuses this
+            // write, so every target stops here.
             self.store.mark_pending(target, &self.digest, part, total, self.clock.now())?;
             match self.send_part(target, part, total, body).await? {
                 PartEnd::Sent => posted += 1,
@@ -424,7 +456,7 @@ impl Job {
                         return self.fail(target, e).map(PartEnd::Stop);
                     }
                     let wait = self.retry.backoff(failures - 1, seed);
-                    warn!(%target, part, error = %e, ?wait, "temporary failure; retrying");
+                    warn!(target = %untrusted(&target.to_string()), part, error = %untrusted(&e.to_string()), ?wait, "temporary failure; retrying");
                     tokio::time::sleep(wait).await;
                 }
                 Err(SendError::Gone(e)) => {
@@ -629,5 +661,98 @@ mod tests {
             let exp = (100u64 << n).min(1000);
             assert!(d >= Duration::from_millis(exp / 2) && d <= Duration::from_millis(exp * 3 / 2), "{n}: {d:?}");
         }
+    }
+
+    /// A sink that checks, through its own connection to the database, that the part it is asked to
+    /// send has a committed `pending` row, and makes the store read-only after `fail_after` sends.
+    struct LedgerSink {
+        store: Arc<Store>,
+        db: std::path::PathBuf,
+        digest: String,
+        fail_after: usize,
+        sent: Mutex<Vec<(Target, usize)>>,
+    }
+
+    impl Sink for LedgerSink {
+        fn send<'a>(
+            &'a self,
+            target: &'a Target,
+            _body: &'a Value,
+            nonce: &'a str,
+        ) -> BoxFuture<'a, Result<Sent, SendError>> {
+            Box::pin(async move {
+                let part = (0..100).find(|&p| super::nonce(&self.digest, target, p, "") == nonce).expect("a part");
+                let reader = rusqlite::Connection::open(&self.db).unwrap();
+                let state: String = reader
+                    .query_row(
+                        "SELECT state FROM ledger WHERE platform = ?1 AND channel = ?2 AND digest = ?3 AND part = ?4",
+                        rusqlite::params![target.platform.as_str(), target.channel, self.digest, part as i64],
+                        |r| r.get(0),
+                    )
+                    .expect("a part is sent only once its ledger row is committed");
+                assert_eq!(state, "pending");
+                let mut sent = self.sent.lock().unwrap();
+                sent.push((target.clone(), part));
+                if sent.len() == self.fail_after {
+                    // The disk turns read-only while this part is on its way.
+                    self.store.set_pragma("query_only", 1);
+                }
+                Ok(Sent { message_id: Some(format!("m{}", sent.len())), exhausted_for: None })
+            })
+        }
+        fn channel_rate(&self) -> (u32, Duration) {
+            (100, Duration::from_secs(1))
+        }
+        fn global_rate(&self) -> Option<(u32, Duration)> {
+            None
+        }
+    }
+
+    #[tokio::test]
+    async fn an_unwritable_ledger_stops_every_target_before_its_next_part() {
+        let f = fixture("unwritable", vec![]);
+        let db = f._dir.0.join("s.db");
+        let sink = Arc::new(LedgerSink {
+            store: f.store.clone(),
+            db,
+            digest: f.digest.id(),
+            fail_after: 2,
+            sent: Mutex::new(Vec::new()),
+        });
+        let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 2, 9, 0, 0, 0).unwrap()));
+        // One target at a time, so that the order of sends is known.
+        let deliverer = Deliverer::new(f.store.clone(), clock, Locale::Ko, f._tx.subscribe())
+            .with_sink(Platform::Discord, sink.clone())
+            .with_concurrency(1);
+        let targets = [ch("1"), ch("2"), ch("3"), ch("4")];
+        let report = deliverer.deliver(&f.digest, &targets, &DeliverOptions::default()).await;
+
+        // The first part went out and was confirmed; the second went out and could not be confirmed;
+        // nothing was sent after that.
+        assert_eq!(*sink.sent.lock().unwrap(), [(ch("1"), 0), (ch("2"), 0)]);
+        assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
+        let lost = report.state_lost().expect("the report names the loss").clone();
+        assert!(matches!(&lost, StateLost::Unwritable { reason, .. } if reason.contains("readonly")), "{lost:?}");
+        for (_, outcome) in &report.outcomes[1..] {
+            assert_eq!(*outcome, TargetOutcome::Halted(lost.clone()));
+        }
+        assert!(!report.has_retryable(), "a lost store is not retried in this process");
+        // The ledger says exactly that: a restart resends only the unconfirmed part, with its nonce.
+        assert!(f.store.delivered(&ch("1"), "2026-02-09").unwrap());
+        assert_eq!(f.store.pending_parts(&ch("2"), "2026-02-09").unwrap(), [0]);
+        assert!(f.store.pending_parts(&ch("3"), "2026-02-09").unwrap().is_empty());
+        assert!(f.store.sent_parts(&ch("3"), "2026-02-09").unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_deleted_state_file_stops_delivery_before_anything_is_sent() {
+        let f = fixture("deleted", vec![]);
+        std::fs::remove_file(f._dir.0.join("s.db")).unwrap();
+        let report = f.deliverer.deliver(&f.digest, &[ch("1"), ch("2")], &DeliverOptions::default()).await;
+        assert!(f.sink.sent.lock().unwrap().is_empty());
+        let lost = report.state_lost().expect("the report names the loss");
+        assert!(lost.to_string().contains("s.db was deleted"), "{lost}");
+        assert_eq!(report.count(|o| matches!(o, TargetOutcome::Halted(_))), 2);
+        assert!(f.store.lost_now().is_some());
     }
 }

@@ -7,6 +7,7 @@ mod discord;
 mod fake_discord_smoke;
 mod fixtures;
 mod hostile;
+mod lock;
 mod properties;
 mod reload;
 mod serve;
