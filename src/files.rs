@@ -91,6 +91,16 @@ fn is_digest_file(path: &Path) -> bool {
     !hidden && matches!(path.extension().and_then(|e| e.to_str()), Some("md" | "markdown"))
 }
 
+/// A path as shown in messages: control characters in a file name (a newline, an escape) are
+/// written as `\u{…}` escapes, so a name cannot forge a line of `check`'s report or colour a terminal.
+fn shown_path(path: &Path) -> String {
+    let shown = path.display().to_string();
+    if !shown.chars().any(char::is_control) {
+        return shown;
+    }
+    shown.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+}
+
 /// What kind of non-file an entry is, for the error.
 fn kind_name(meta: &Metadata) -> &'static str {
     let t = meta.file_type();
@@ -142,7 +152,7 @@ impl DigestDir {
                 continue;
             }
             seen.insert(path.clone());
-            let shown = path.display().to_string();
+            let shown = shown_path(&path);
             let problem = |line: usize, kind: ParseErrorKind| ParseError { path: shown.clone(), line, kind };
             let (stamp, looked_up) = match self.resolve(&root, &entry.path()) {
                 Ok((target, meta)) => (Some(Stamp::of(&meta)), Ok((target, meta))),
@@ -541,6 +551,18 @@ mod boundary_tests {
         std::fs::write(digests.join("2026-02-09.md"), GOOD.replace("2026-02-02", "2026-02-09")).unwrap();
         let third = dir.refresh().unwrap();
         assert!(third.changed && third.new_problems.is_empty(), "an unchanged broken file is not reported again");
+    }
+
+    #[test]
+    fn control_characters_in_file_names_are_escaped_in_reports() {
+        let t = temp("names");
+        let digests = t.0.join("digests");
+        std::fs::write(digests.join("bad\nx.md:1: ok\u{1b}[31m.md"), "---\ndate: [\n---\n").unwrap();
+        let found = problems(&digests);
+        assert_eq!(found.len(), 1);
+        let message = &found[0].1;
+        assert!(!message.chars().any(char::is_control), "{message:?}");
+        assert!(message.contains("bad\\u{a}x.md:1: ok\\u{1b}[31m.md:"), "{message}");
     }
 
     #[test]

@@ -79,11 +79,18 @@ impl LogFormat {
     }
 }
 
+/// Modules kept quieter than the default level unless `RUST_LOG` says otherwise.
+pub const QUIET_BY_DEFAULT: &str = "serenity::gateway::ws=error";
+
 /// Installs the global subscriber, writing to stderr: `RUST_LOG` if set, else `default_level`; the
 /// format from [`FORMAT_VAR`]; ANSI colours only when stderr is a terminal (never in JSON).
 pub fn init(default_level: &str) -> Result<(), LogError> {
     let format = LogFormat::from_var(std::env::var(FORMAT_VAR).ok().as_deref())?;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    // serenity logs a gateway frame it cannot read whole, at warn, and frames carry interaction
+    // tokens: by default keep that module to errors (the frames it can parse but not type are logged
+    // by `discord::handler::RawEvents`, without tokens). An explicit RUST_LOG is taken as written.
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("{default_level},{QUIET_BY_DEFAULT}")));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
