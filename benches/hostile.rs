@@ -6,7 +6,7 @@
 //! the report gives the median and the maximum per shape, then the same for rendering the parsed
 //! digest for Discord and Slack and building its search index, which the bot also does with it.
 //!
-//! Run with `cargo bench --bench hostile`.
+//! Run with `cargo bench --bench hostile` (about a minute).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -16,6 +16,7 @@ use digestbot::digest::{Digest, Library, Limits, parse_with};
 use digestbot::i18n::Locale;
 use digestbot::render::{digest_doc, discord, slack};
 
+/// Rounds under `cargo bench`; `cargo test --benches` (no `--bench` argument) runs one, as a check.
 const ROUNDS: usize = 21;
 const MAX: usize = 1 << 20;
 
@@ -104,13 +105,20 @@ fn ms(d: Duration) -> String {
 }
 
 fn main() {
+    let quick = !std::env::args().any(|a| a == "--bench");
+    if quick {
+        println!(
+            "quick check (run with `cargo bench --bench hostile` for measurements): the numbers below mean nothing"
+        );
+    }
+    let rounds = if quick { 1 } else { ROUNDS };
     let limits = Limits::default();
     let shapes = shapes();
     let mut parse_times = vec![Vec::new(); shapes.len()];
     let mut use_times = vec![Vec::new(); shapes.len()];
     let mut baseline_times = vec![Vec::new(); shapes.len()];
     let mut verdicts = vec![String::new(); shapes.len()];
-    for _ in 0..ROUNDS {
+    for _ in 0..rounds {
         for (i, (_, text)) in shapes.iter().enumerate() {
             assert!(text.len() as u64 <= limits.max_digest_bytes, "shape {i} is over the cap");
             let t = Instant::now();

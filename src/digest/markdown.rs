@@ -72,6 +72,10 @@ pub const MAX_BLOCK_NESTING: usize = 16;
 /// markup is dropped and its text kept.
 pub const MAX_INLINE_NESTING: usize = 16;
 
+/// Most columns a table keeps; the text of further cells joins the last one, ` | `-separated. A
+/// digest's tables have two or three; a 500-column table would cost a vector per cell for nothing.
+pub const MAX_TABLE_COLUMNS: usize = 16;
+
 /// The pulldown-cmark extensions digests may use.
 fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS
@@ -537,7 +541,19 @@ impl Builder {
                     self.inlines.pop();
                     let content = self.take_inlines(start);
                     if let Some(BlockFrame::Table { row, .. }) = self.blocks.last_mut() {
-                        row.push(content);
+                        let full = row.len() >= MAX_TABLE_COLUMNS;
+                        match row.last_mut() {
+                            // Past the column limit, a cell's text joins the last kept cell.
+                            Some(last) if full => {
+                                let mut text = String::from(" | ");
+                                inlines_plain_text(&content, &mut text);
+                                match last.last_mut() {
+                                    Some(Inline::Text(prev)) => prev.push_str(&text),
+                                    _ => last.push(Inline::Text(text)),
+                                }
+                            }
+                            _ => row.push(content),
+                        }
                     }
                 } else if let Some(frame) = self.inlines.pop() {
                     // A closing cell always meets its own frame in pulldown-cmark output; drop
@@ -839,6 +855,21 @@ mod tests {
         let mut out = String::new();
         blocks_plain_text(&b, &mut out);
         assert_eq!(out, "deep\n");
+    }
+
+    #[test]
+    fn wide_tables_keep_their_text_in_the_last_kept_column() {
+        let head: String = (0..40).map(|i| format!("| h{i} ")).collect();
+        let rule = "|---".repeat(40);
+        let row: String = (0..40).map(|i| format!("| **c{i}** ")).collect();
+        let b = blocks(&format!("{head}|\n{rule}|\n{row}|\n"));
+        let Block::Table { head, rows } = &b[0] else { panic!("{b:?}") };
+        assert_eq!(head.len(), MAX_TABLE_COLUMNS);
+        assert_eq!(rows[0].len(), MAX_TABLE_COLUMNS);
+        let mut last = String::new();
+        inlines_plain_text(&rows[0][MAX_TABLE_COLUMNS - 1], &mut last);
+        assert!(last.starts_with("c15 | c16 | c17") && last.ends_with("| c39"), "{last}");
+        assert_eq!(rows[0][0], vec![Inline::Strong(vec![text("c0")])]);
     }
 
     #[test]
