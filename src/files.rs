@@ -351,13 +351,13 @@ fn log_library(library: &Library, dir: &Path) {
 mod tests {
     use super::*;
 
-    struct TempDir(PathBuf);
+    pub(super) struct TempDir(pub(super) PathBuf);
     impl Drop for TempDir {
         fn drop(&mut self) {
             let _ = std::fs::remove_dir_all(&self.0);
         }
     }
-    fn temp(name: &str) -> TempDir {
+    pub(super) fn temp(name: &str) -> TempDir {
         let dir = std::env::temp_dir().join(format!("digestbot-files-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
@@ -405,19 +405,14 @@ mod boundary_tests {
     use std::os::unix::fs::symlink;
     use std::time::{Duration, Instant};
 
+    use super::tests::TempDir;
     use super::*;
 
-    struct TempDir(PathBuf);
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
+    /// A scratch folder with an empty `digests/` inside.
     fn temp(name: &str) -> TempDir {
-        let dir = std::env::temp_dir().join(format!("digestbot-boundary-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("digests")).unwrap();
-        TempDir(dir)
+        let dir = super::tests::temp(&format!("boundary-{name}"));
+        std::fs::create_dir_all(dir.0.join("digests")).unwrap();
+        dir
     }
 
     const GOOD: &str = "---\ndate: 2026-02-02\n---\n## 1. A - \"B\"\n\nbody\n";
