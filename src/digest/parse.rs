@@ -24,6 +24,12 @@ use super::markdown::{
 };
 use super::{Article, Digest, KeywordEntry, Limits, Section};
 
+/// How many `##` sections other than articles (the keyword table, notes) a digest may have.
+pub const MAX_OTHER_SECTIONS: usize = 20;
+
+/// How many keyword-table rows are read; a digest's table has a dozen.
+pub const MAX_KEYWORDS: usize = 100;
+
 /// How deep `[` and `{` may nest in the front matter: digests use flat lists such as `tags: [a, b]`.
 pub const MAX_FRONT_MATTER_NESTING: usize = 8;
 
@@ -73,6 +79,11 @@ pub enum ParseErrorKind {
         "the digest has {count} articles, over the limit of {limit} (limits.max_articles); this is the first one over"
     )]
     TooManyArticles { count: usize, limit: usize },
+    #[error(
+        "the digest has more than {limit} `##` sections (limits.max_articles articles and {MAX_OTHER_SECTIONS} \
+         others); this is the first one over"
+    )]
+    TooManySections { limit: usize },
     #[error("not a regular file ({0}): only regular files and symlinks to them inside the digests folder are read")]
     NotAFile(&'static str),
     #[error("a symlink that leads outside the digests folder, to {0}; it is not read")]
@@ -131,7 +142,11 @@ pub fn parse_with(path: &str, bytes: &[u8], limits: &Limits) -> Result<Digest, P
         None => FrontMatter::default(),
     };
 
-    let mut doc = Sections::cut(body, body_line);
+    let max_sections = limits.max_articles.saturating_add(MAX_OTHER_SECTIONS);
+    let mut doc = Sections::cut(body, body_line, max_sections);
+    if let Some(line) = doc.overflow {
+        return Err(err(line, ParseErrorKind::TooManySections { limit: max_sections }));
+    }
     let (date, date_line) = match meta.date {
         Some(date) => date,
         None => (date_in_file_name(path).ok_or_else(|| err(1, ParseErrorKind::NoDate))?, 1),
@@ -151,6 +166,11 @@ pub fn parse_with(path: &str, bytes: &[u8], limits: &Limits) -> Result<Digest, P
         }
     }
 
+    if extras.len() > MAX_OTHER_SECTIONS {
+        let line = extras[MAX_OTHER_SECTIONS].line;
+        return Err(err(line, ParseErrorKind::TooManySections { limit: max_sections }));
+    }
+    keywords.truncate(MAX_KEYWORDS);
     if articles.len() > limits.max_articles {
         let line = articles[limits.max_articles].line;
         return Err(err(line, ParseErrorKind::TooManyArticles { count: articles.len(), limit: limits.max_articles }));
@@ -473,10 +493,12 @@ struct Sections {
     intro: Vec<Block>,
     sections: Vec<Section>,
     footer: Option<String>,
+    /// The line of the first `##` section past the cap, when there is one (nothing after it is cut).
+    overflow: Option<usize>,
 }
 
 impl Sections {
-    fn cut(body: &str, body_line: usize) -> Sections {
+    fn cut(body: &str, body_line: usize, max_sections: usize) -> Sections {
         let body = limit_container_prefixes(body);
         let body = body.as_ref();
         let mut lines = LineCounter::new(body, body_line);
@@ -493,6 +515,10 @@ impl Sections {
             .into_iter();
         for Spanned { offset, block } in blocks {
             match block {
+                Block::Heading { level: 2, .. } if sections.len() == max_sections => {
+                    let line = lines.line_at(offset);
+                    return Sections { heading, intro, sections, footer: None, overflow: Some(line) };
+                }
                 Block::Heading { level: 2, content } => sections.push(Section {
                     title: inlines_into_string(content),
                     body: Vec::with_capacity(sizes.next().unwrap_or(0)),
@@ -517,7 +543,7 @@ impl Sections {
         for section in &mut sections {
             trim_rules(&mut section.body);
         }
-        Sections { heading, intro, sections, footer }
+        Sections { heading, intro, sections, footer, overflow: None }
     }
 }
 
@@ -690,9 +716,12 @@ fn take_labelled_lines(body: &mut Vec<Block>) -> (Option<String>, Option<String>
     let mut found = false;
     for block in body.iter_mut() {
         let Block::Paragraph(content) = block else { continue };
-        // The lines taken out; the paragraph is rebuilt only when there are some.
+        // The lines taken out (at most two); the paragraph is rebuilt only when there are some.
         let mut taken: Vec<Range<usize>> = Vec::new();
         for range in line_ranges(content) {
+            if author.is_some() && link.is_some() {
+                break;
+            }
             match labelled_line(&content[range.clone()]) {
                 Some((Label::Author, value)) if author.is_none() => {
                     let text = inlines_to_string(value);
@@ -711,9 +740,21 @@ fn take_labelled_lines(body: &mut Vec<Block>) -> (Option<String>, Option<String>
         }
         if !taken.is_empty() {
             found = true;
-            let kept: Vec<&[Inline]> =
-                line_ranges(content).filter(|range| !taken.contains(range)).map(|range| &content[range]).collect();
-            *content = kept.join(&Inline::Break);
+            let mut kept: Vec<Inline> = Vec::with_capacity(content.len());
+            // `taken` is in line order (an empty author line is taken and the next one tried, so it
+            // can hold many lines): walk it alongside instead of searching it per line.
+            let mut next_taken = taken.iter().peekable();
+            for range in line_ranges(content) {
+                if next_taken.peek() == Some(&&range) {
+                    next_taken.next();
+                    continue;
+                }
+                if !kept.is_empty() {
+                    kept.push(Inline::Break);
+                }
+                kept.extend_from_slice(&content[range]);
+            }
+            *content = kept;
         }
     }
     body.retain(|b| !matches!(b, Block::Paragraph(c) if c.is_empty()));

@@ -155,13 +155,17 @@ pub fn digest_doc(digest: &Digest, locale: Locale) -> Doc {
             accent,
         })
         .collect();
+    // The keyword rows of the whole digest go to its first keyword section only.
+    let mut keywords_shown = false;
     for extra in &digest.extras {
         let mut card = Card::new(extra.title.clone(), accent);
         card.footer = Some(footer.clone());
-        let is_keyword_section = !digest.keywords.is_empty()
+        let is_keyword_section = !keywords_shown
+            && !digest.keywords.is_empty()
             && extra.body.iter().any(|b| matches!(b, Block::Table { .. }))
             && keyword_section_title(&extra.title);
         if is_keyword_section {
+            keywords_shown = true;
             card.fields = digest
                 .keywords
                 .iter()
