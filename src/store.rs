@@ -697,7 +697,12 @@ impl Store {
 
     /// When a part still `pending` was first written so: an earlier attempt (before a lost answer
     /// or a crash) may have posted it since then. `None` when the part is sent or was never tried.
-    pub fn pending_since(&self, target: &Target, digest: &str, part: usize) -> Result<Option<DateTime<Utc>>, StoreError> {
+    pub fn pending_since(
+        &self,
+        target: &Target,
+        digest: &str,
+        part: usize,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
         let at = self
             .conn()
             .query_row(

@@ -185,12 +185,7 @@ pub fn slack_ts(at: DateTime<Utc>) -> String {
 impl SlackApi {
     /// A client posting to `api_base` (such as `https://slack.com/api`) with the bot token (`xoxb-…`).
     pub fn new(http: reqwest::Client, api_base: &str, token: Secret) -> SlackApi {
-        SlackApi {
-            http,
-            base: api_base.trim_end_matches('/').to_string(),
-            token,
-            identity: Arc::new(OnceCell::new()),
-        }
+        SlackApi { http, base: api_base.trim_end_matches('/').to_string(), token, identity: Arc::new(OnceCell::new()) }
     }
 
     fn url(&self, method: &str) -> String {
@@ -280,7 +275,9 @@ impl SlackApi {
                 missing.join(" and ")
             );
         } else if scopes.is_some() {
-            info!("the Slack token may read channel history: a part whose answer is lost is looked for before it is posted again");
+            info!(
+                "the Slack token may read channel history: a part whose answer is lost is looked for before it is posted again"
+            );
         }
         Ok(Identity { bot_id: answer.bot_id, missing })
     }
@@ -310,7 +307,11 @@ impl SlackApi {
                 }
             };
             if let Some(found) = page.messages.iter().find(|m| m.is_part(key, bot_id)) {
-                return Ok(Some(Sent { message_id: found.ts.clone(), channel: Some(channel.to_string()), ..Sent::default() }));
+                return Ok(Some(Sent {
+                    message_id: found.ts.clone(),
+                    channel: Some(channel.to_string()),
+                    ..Sent::default()
+                }));
             }
             match page.next_cursor() {
                 Some(next) => cursor = Some(next.to_string()),
@@ -343,13 +344,13 @@ impl SlackApi {
         let (mut status, mut wait, mut text) =
             self.call(self.http.get(&url).query(&args)).await.map_err(history_error)?;
         if matches!(status, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED) {
-            let form: String = args
-                .iter()
-                .map(|(k, v)| format!("{k}={}", form_encode(v)))
-                .collect::<Vec<_>>()
-                .join("&");
-            let request =
-                self.http.post(&url).header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(form);
+            let form: String =
+                args.iter().map(|(k, v)| format!("{k}={}", form_encode(v))).collect::<Vec<_>>().join("&");
+            let request = self
+                .http
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(form);
             (status, wait, text) = self.call(request).await.map_err(history_error)?;
         }
         classify_history(status, wait, &text)
@@ -418,9 +419,8 @@ impl Sink for SlackApi {
 /// same way ([`classify`]): a 429 or `ratelimited` waits `Retry-After`.
 pub fn classify_history(status: StatusCode, retry_after: Duration, body: &str) -> Result<HistoryPage, SendError> {
     classify_answer(status, retry_after, body)?;
-    serde_json::from_str::<HistoryPage>(body).map_err(|_| {
-        SendError::Transient(format!("conversations.history: an unreadable page: {}", snippet(body)))
-    })
+    serde_json::from_str::<HistoryPage>(body)
+        .map_err(|_| SendError::Transient(format!("conversations.history: an unreadable page: {}", snippet(body))))
 }
 
 /// What a `chat.postMessage` answer means: its HTTP status, its `Retry-After`, and its body.
@@ -484,11 +484,8 @@ mod tests {
 
     #[test]
     fn success_gives_the_message_ts() {
-        let sent = Sent {
-            message_id: Some("1700000000.000100".into()),
-            channel: Some("C1".into()),
-            exhausted_for: None,
-        };
+        let sent =
+            Sent { message_id: Some("1700000000.000100".into()), channel: Some("C1".into()), exhausted_for: None };
         check(200, r#"{"ok": true, "channel": "C1", "ts": "1700000000.000100", "message": {}}"#, Ok(sent));
         check(200, r#"{"ok": true}"#, Ok(Sent::default()));
     }

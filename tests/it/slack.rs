@@ -1009,13 +1009,15 @@ async fn an_accepted_post_whose_answer_is_dropped_ends_with_exactly_one_message(
 }
 
 #[tokio::test]
-async fn a_hung_answer_times_out_and_the_part_is_found_not_reposted() {
-    // Two parts; the second's answer is lost by a reset: the first is not looked for, the second is.
+async fn only_the_part_whose_answer_was_lost_is_looked_for() {
+    // Three parts; the first's answer is lost to a reset: it is looked for and found, the others are
+    // posted without looking.
     let app = spawn_app().await;
     let (deliverer, _stop) = app.deliverer(Vec::new());
     app.fake.lose(Route::PostMessage, 1, Lost::Close);
     let target = Target::new(Platform::Slack, "C0FIRST");
-    let report = deliverer.deliver(&app.digest("2026-02-02"), &[target.clone()], &DeliverOptions::default()).await;
+    let report =
+        deliverer.deliver(&app.digest("2026-02-02"), std::slice::from_ref(&target), &DeliverOptions::default()).await;
     assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 3 });
     assert_eq!(app.fake.bot_messages("C0FIRST").len(), 3);
     assert_eq!(texts(&app.fake.posted()), ["(1/3)", "(2/3)", "(3/3)"].map(|p| format!("Synthetic 2026-02-02 {p}")));
@@ -1097,7 +1099,7 @@ async fn another_bots_message_with_the_same_key_is_not_adopted() {
     let app = spawn_app().await;
     let target = Target::new(Platform::Slack, "C0FORGE");
     let digest = app.digest("2026-02-09");
-    // Learn the part's key from a first delivery elsewhere? No: from a lost post in this channel.
+    // A first run posts the part, loses the answer and gives up: the part stays pending.
     app.fake.lose(Route::PostMessage, 1, Lost::Close);
     app.fake.inject(Route::History, vec![Answer::server_error()]);
     let (giving_up, _stop) = app.deliverer_trying(Vec::new(), 1);

@@ -404,14 +404,16 @@ async fn handle(
     };
     let body: Value = match (route, method.as_str()) {
         (Route::History, "GET") => form(uri.query().unwrap_or("")),
-        _ => serde_json::from_slice(&body)
-            .unwrap_or_else(|_| if route == Route::History { form(&String::from_utf8_lossy(&body)) } else { Value::Null }),
+        _ => serde_json::from_slice(&body).unwrap_or_else(|_| {
+            if route == Route::History { form(&String::from_utf8_lossy(&body)) } else { Value::Null }
+        }),
     };
     let (answer, lost) = {
         let mut state = shared.lock();
         let injected = state.injected.get_mut(&route).and_then(VecDeque::pop_front);
         let was_injected = injected.is_some();
-        let channel_matches = state.lose_in.as_deref().is_none_or(|c| body.get("channel").and_then(Value::as_str) == Some(c));
+        let channel_matches =
+            state.lose_in.as_deref().is_none_or(|c| body.get("channel").and_then(Value::as_str) == Some(c));
         let lost = if was_injected || !channel_matches {
             None
         } else {
