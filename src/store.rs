@@ -876,6 +876,47 @@ mod tests {
     }
 
     #[test]
+    fn a_pending_part_keeps_its_first_time_and_a_sent_one_where_it_landed() {
+        let dir = TempDir::new("pending-since");
+        let store = Store::open(&dir.0.join("s.db")).unwrap();
+        let ch = Target::new(Platform::Slack, "C1");
+        assert_eq!(store.pending_since(&ch, "2026-02-09", 0).unwrap(), None);
+        store.mark_pending(&ch, "2026-02-09", 0, 1, t(1)).unwrap();
+        // Tried again later (a restart): the window still starts at the first try.
+        store.mark_pending(&ch, "2026-02-09", 0, 1, t(3)).unwrap();
+        assert_eq!(store.pending_since(&ch, "2026-02-09", 0).unwrap(), Some(t(1)));
+        let posted = Posted {
+            message_id: Some("1770600000.000100".into()),
+            channel: Some("C1".into()),
+            ts: Some("1770600000.000100".into()),
+        };
+        store.mark_sent(&ch, "2026-02-09", 0, 1, &posted, t(3)).unwrap();
+        assert_eq!(store.pending_since(&ch, "2026-02-09", 0).unwrap(), None);
+        assert_eq!(store.posted(&ch, "2026-02-09").unwrap(), [(0, posted)]);
+    }
+
+    #[test]
+    fn a_version_1_ledger_migrates_and_its_pending_rows_keep_their_time() {
+        let dir = TempDir::new("migrate-v1");
+        let path = dir.0.join("s.db");
+        std::fs::create_dir_all(&dir.0).unwrap();
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!("{}; PRAGMA user_version = 1;", MIGRATIONS[0])).unwrap();
+            conn.execute(
+                "INSERT INTO ledger (platform, channel, digest, part, parts, state, updated_at)
+                 VALUES ('slack', 'C1', '2026-02-09', 0, 1, 'pending', ?1)",
+                params![ts(t(2))],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
+        let ch = Target::new(Platform::Slack, "C1");
+        assert_eq!(store.pending_since(&ch, "2026-02-09", 0).unwrap(), Some(t(2)));
+    }
+
+    #[test]
     fn failures_older_than_the_last_delivery_are_not_shown() {
         let dir = TempDir::new("failures");
         let store = Store::open(&dir.0.join("s.db")).unwrap();

@@ -527,6 +527,59 @@ mod tests {
     }
 
     #[test]
+    fn a_part_is_recognised_by_its_event_type_and_key_and_never_from_another_bot() {
+        let key = PartKey { digest: "2026-02-09", part: 2, nonce: "db0123456789abcdef" };
+        let metadata = part_metadata(key);
+        assert_eq!(
+            metadata,
+            json!({"event_type": "digestbot_part", "event_payload": {"key": "db0123456789abcdef", "digest": "2026-02-09", "part": 2}})
+        );
+        let message = |bot: Option<&str>, metadata: Option<Value>| HistoryMessage {
+            ts: Some("1770600000.000100".into()),
+            bot_id: bot.map(str::to_string),
+            metadata,
+        };
+        assert!(message(Some("B1"), Some(metadata.clone())).is_part(key.nonce, Some("B1")));
+        assert!(message(None, Some(metadata.clone())).is_part(key.nonce, Some("B1")));
+        assert!(message(Some("B1"), Some(metadata.clone())).is_part(key.nonce, None));
+        assert!(!message(Some("B2"), Some(metadata.clone())).is_part(key.nonce, Some("B1")), "another bot");
+        assert!(!message(Some("B1"), Some(metadata.clone())).is_part("db-other", Some("B1")), "another part");
+        assert!(!message(Some("B1"), None).is_part(key.nonce, Some("B1")), "no metadata (not asked for)");
+        let mut foreign = metadata;
+        foreign["event_type"] = json!("other_app_event");
+        assert!(!message(Some("B1"), Some(foreign)).is_part(key.nonce, Some("B1")));
+    }
+
+    #[test]
+    fn history_pages_and_their_errors() {
+        let page = classify_history(
+            StatusCode::OK,
+            SECOND,
+            r#"{"ok": true, "messages": [{"ts": "1.000001"}], "has_more": true, "response_metadata": {"next_cursor": "abc"}}"#,
+        )
+        .unwrap();
+        assert_eq!((page.messages.len(), page.next_cursor()), (1, Some("abc")));
+        let last = classify_history(StatusCode::OK, SECOND, r#"{"ok": true, "messages": [], "has_more": false}"#);
+        assert_eq!(last.unwrap().next_cursor(), None);
+        let seven = Duration::from_secs(7);
+        let limited = Some(SendError::RateLimited { retry_after: seven, global: false });
+        assert_eq!(classify_history(StatusCode::TOO_MANY_REQUESTS, seven, &error("ratelimited")).err(), limited);
+        assert_eq!(
+            classify_history(StatusCode::OK, SECOND, &error("missing_scope")).err(),
+            Some(SendError::Unauthorized("missing_scope".into()))
+        );
+        assert!(matches!(classify_history(StatusCode::BAD_GATEWAY, SECOND, ""), Err(SendError::Transient(_))));
+    }
+
+    #[test]
+    fn slack_timestamps_and_form_values() {
+        use chrono::TimeZone;
+        let at = Utc.with_ymd_and_hms(2026, 2, 9, 0, 0, 0).unwrap() + chrono::Duration::microseconds(42);
+        assert_eq!(slack_ts(at), "1770595200.000042");
+        assert_eq!(form_encode("a b&c=d/é"), "a+b%26c%3Dd%2F%C3%A9");
+    }
+
+    #[test]
     fn http_failures_without_a_slack_answer() {
         check(500, "", Err(SendError::Transient("HTTP 500".into())));
         check(503, &error("service_unavailable"), Err(SendError::Transient("HTTP 503".into())));
