@@ -2,7 +2,8 @@
 //! watcher and the weekly scheduler together, and stops them gracefully on SIGINT or SIGTERM.
 //!
 //! Tokens come from the environment only: `DISCORD_TOKEN`, `SLACK_BOT_TOKEN` and
-//! `SLACK_SIGNING_SECRET`. Either platform runs alone or both together; webhooks need no token. On a
+//! `SLACK_SIGNING_SECRET`. Either platform runs alone or both together; webhooks need no token; Slack
+//! with the bot token alone posts but takes no commands (only `/healthz` is served). On a
 //! signal, deliveries stop before their next message (the ledger has every part already posted) and
 //! the gateway is closed.
 //!
@@ -68,6 +69,17 @@ pub fn deliverer(
     clock: Arc<dyn Clock>,
     shutdown: watch::Receiver<bool>,
 ) -> anyhow::Result<Deliverer> {
+    Ok(deliverer_and_slack(config, store, clock, shutdown)?.0)
+}
+
+/// [`deliverer`], and its `chat.postMessage` sink when there is a Slack bot token (`serve` checks
+/// the token's scopes with it at start-up).
+fn deliverer_and_slack(
+    config: &Config,
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+    shutdown: watch::Receiver<bool>,
+) -> anyhow::Result<(Deliverer, Option<Arc<slack::SlackApi>>)> {
     let credentials = Credentials::from_env();
     let mut deliverer = Deliverer::new(store, clock, config.locale, shutdown);
     let client = slack::http::client()?;
@@ -84,10 +96,15 @@ pub fn deliverer(
         );
         deliverer = deliverer.with_sink(Platform::DiscordWebhook, Arc::new(sink));
     }
-    for (platform, sink) in slack::sinks(&config.slack, credentials.slack.token.as_ref(), &client, env_var) {
+    let api = credentials.slack.token.as_ref().map(|token| slack::api_sink(&config.slack, token, &client));
+    if let Some(api) = &api {
+        deliverer = deliverer.with_sink(Platform::Slack, api.clone());
+    }
+    // Webhooks only: the bot token's sink is the one above.
+    for (platform, sink) in slack::sinks(&config.slack, None, &client, env_var) {
         deliverer = deliverer.with_sink(platform, sink);
     }
-    Ok(deliverer)
+    Ok((deliverer, api))
 }
 
 /// Exit code when a platform refuses its token.
@@ -122,19 +139,26 @@ pub fn exit_code(e: &anyhow::Error) -> ExitCode {
 /// when another process holds the state file, 5 when the state file is lost (see [`EXIT_STATE_LOST`]).
 pub async fn run(config: Config, clock: Arc<dyn Clock>) -> ExitCode {
     let credentials = Credentials::from_env();
-    let slack_ready = credentials.slack_endpoint().is_some();
+    let slack_posts = credentials.slack.token.is_some();
     let has_webhooks = !config.discord.webhooks.is_empty() || !config.slack.webhooks.is_empty();
-    if credentials.discord.is_none() && !slack_ready && !has_webhooks {
+    if credentials.discord.is_none() && !slack_posts && !has_webhooks {
         eprintln!(
             "error: DISCORD_TOKEN is not set.\n\
              Set it to your Discord bot's token (Developer Portal > your application > Bot > Reset Token), e.g.\n\
              \n    export DISCORD_TOKEN='...'\n\n\
-             For Slack, set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET instead (or as well). See README.md."
+             For Slack, set SLACK_BOT_TOKEN (to post) and SLACK_SIGNING_SECRET (to answer /digest) instead\n\
+             (or as well). See README.md."
         );
         return ExitCode::from(2);
     }
-    if credentials.slack.token.is_some() != credentials.slack.signing_secret.is_some() {
-        warn!("Slack needs both SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET; the Slack endpoint stays off");
+    match (&credentials.slack.token, &credentials.slack.signing_secret) {
+        (Some(_), None) => info!(
+            "Slack commands are off because SLACK_SIGNING_SECRET is not set: digestbot posts to Slack channels and serves only /healthz on slack.listen"
+        ),
+        (None, Some(_)) => {
+            warn!("SLACK_SIGNING_SECRET is set without SLACK_BOT_TOKEN; Slack commands and posts stay off")
+        }
+        _ => {}
     }
     match serve(config, clock, credentials).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -158,7 +182,15 @@ async fn serve(config: Config, clock: Arc<dyn Clock>, credentials: Credentials) 
         .context("loading the digests folder failed")??;
     let bot = Bot { config: config.clone(), library: library.clone(), store: store.clone(), clock: clock.clone() };
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let deliverer = Arc::new(deliverer(&config, store, clock, shutdown_rx.clone())?);
+    let (deliverer, slack_api) = deliverer_and_slack(&config, store, clock, shutdown_rx.clone())?;
+    let deliverer = Arc::new(deliverer);
+    if let Some(api) = slack_api {
+        // Once, at start-up: a missing history scope is logged now. A delivery that needs the answer
+        // first waits for this same call.
+        tokio::spawn(async move {
+            api.identity().await;
+        });
+    }
 
     let gateway = match &credentials.discord {
         Some(token) => {
@@ -180,6 +212,20 @@ async fn serve(config: Config, clock: Arc<dyn Clock>, credentials: Credentials) 
             };
             Some(tokio::spawn(slack::serve(listener, state, stopped)))
         }
+        // Post-only Slack: no commands, but the health check stays up for the supervisor's probes.
+        None if credentials.slack.token.is_some() => match tokio::net::TcpListener::bind(config.slack.listen).await {
+            Ok(listener) => {
+                let mut stop = shutdown_rx.clone();
+                let stopped = async move {
+                    let _ = stop.wait_for(|stop| *stop).await;
+                };
+                Some(tokio::spawn(slack::serve_health(listener, stopped)))
+            }
+            Err(e) => {
+                warn!(listen = %config.slack.listen, error = %e, "cannot listen on slack.listen for /healthz; posting to Slack goes on");
+                None
+            }
+        },
         None => None,
     };
 

@@ -86,6 +86,22 @@ pub struct Subscription {
     pub failed_at: Option<DateTime<Utc>>,
 }
 
+/// Where a sent part landed: the platform's message id and, for Slack, the channel id and the
+/// message's `ts`, which is what `chat.update` and thread replies need.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Posted {
+    pub message_id: Option<String>,
+    pub channel: Option<String>,
+    pub ts: Option<String>,
+}
+
+impl Posted {
+    /// A message known only by its id (Discord).
+    pub fn id(message_id: Option<&str>) -> Posted {
+        Posted { message_id: message_id.map(str::to_string), ..Posted::default() }
+    }
+}
+
 /// A recorded failure.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Failure {
@@ -196,6 +212,13 @@ const MIGRATIONS: &[&str] = &[
         started_at TEXT NOT NULL,
         finished_at TEXT
     );",
+    // 2: when a part was first written pending (the start of the window in which an earlier attempt
+    // may have posted it), and where a sent part landed: the channel and Slack `ts` that later edits
+    // and threads refer to. Rows from before keep NULL; `updated_at` of a pending row is its first
+    // pending time too.
+    "ALTER TABLE ledger ADD COLUMN pending_at TEXT;
+    ALTER TABLE ledger ADD COLUMN message_channel TEXT;
+    ALTER TABLE ledger ADD COLUMN message_ts TEXT;",
 ];
 
 /// The state database.
@@ -626,8 +649,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.write(|conn| {
             conn.execute(
-                "INSERT INTO ledger (platform, channel, digest, part, parts, state, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6)
+                "INSERT INTO ledger (platform, channel, digest, part, parts, state, updated_at, pending_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6)
                  ON CONFLICT (platform, channel, digest, part) DO UPDATE SET parts = excluded.parts
                  WHERE ledger.state = 'pending'",
                 params![target.platform.as_str(), target.channel, digest, part as i64, parts as i64, ts(at)],
@@ -636,26 +659,73 @@ impl Store {
         Ok(())
     }
 
-    /// Writes a part as sent, with the platform's message id when it gave one.
+    /// Writes a part as sent, with where it landed (the platform's message id; for Slack the channel
+    /// and `ts`).
     pub fn mark_sent(
         &self,
         target: &Target,
         digest: &str,
         part: usize,
         parts: usize,
-        message_id: Option<&str>,
+        posted: &Posted,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.write(|conn| {
             conn.execute(
-                "INSERT INTO ledger (platform, channel, digest, part, parts, state, message_id, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7)
+                "INSERT INTO ledger (platform, channel, digest, part, parts, state, message_id, updated_at,
+                                     message_channel, message_ts)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?9)
                  ON CONFLICT (platform, channel, digest, part) DO UPDATE SET
-                    state = 'sent', parts = excluded.parts, message_id = excluded.message_id, updated_at = excluded.updated_at",
-                params![target.platform.as_str(), target.channel, digest, part as i64, parts as i64, message_id, ts(at)],
+                    state = 'sent', parts = excluded.parts, message_id = excluded.message_id,
+                    updated_at = excluded.updated_at, message_channel = excluded.message_channel,
+                    message_ts = excluded.message_ts",
+                params![
+                    target.platform.as_str(),
+                    target.channel,
+                    digest,
+                    part as i64,
+                    parts as i64,
+                    posted.message_id,
+                    ts(at),
+                    posted.channel,
+                    posted.ts
+                ],
             )
         })?;
         Ok(())
+    }
+
+    /// When a part still `pending` was first written so: an earlier attempt (before a lost answer
+    /// or a crash) may have posted it since then. `None` when the part is sent or was never tried.
+    pub fn pending_since(
+        &self,
+        target: &Target,
+        digest: &str,
+        part: usize,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let at = self
+            .conn()
+            .query_row(
+                "SELECT COALESCE(pending_at, updated_at) FROM ledger
+                 WHERE platform = ?1 AND channel = ?2 AND digest = ?3 AND part = ?4 AND state = 'pending'",
+                params![target.platform.as_str(), target.channel, digest, part as i64],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()?;
+        at.as_deref().map(parse_ts).transpose().map_err(StoreError::Sqlite)
+    }
+
+    /// Where each sent part of this digest landed, by part.
+    pub fn posted(&self, target: &Target, digest: &str) -> Result<Vec<(usize, Posted)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT part, message_id, message_channel, message_ts FROM ledger
+             WHERE platform = ?1 AND channel = ?2 AND digest = ?3 AND state = 'sent' ORDER BY part",
+        )?;
+        let rows = stmt.query_map(params![target.platform.as_str(), target.channel, digest], |r| {
+            Ok((r.get::<_, i64>(0)? as usize, Posted { message_id: r.get(1)?, channel: r.get(2)?, ts: r.get(3)? }))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 
     /// The newest digest fully delivered to the target, and when its last part went out.
@@ -790,14 +860,14 @@ mod tests {
         assert!(!store.delivered(&ch, "2026-02-09").unwrap());
         store.mark_pending(&ch, "2026-02-09", 0, 2, t(1)).unwrap();
         assert_eq!(store.pending_parts(&ch, "2026-02-09").unwrap(), [0]);
-        store.mark_sent(&ch, "2026-02-09", 0, 2, Some("m0"), t(1)).unwrap();
+        store.mark_sent(&ch, "2026-02-09", 0, 2, &Posted::id(Some("m0")), t(1)).unwrap();
         // Marking a sent part pending again (a retried run) keeps it sent.
         store.mark_pending(&ch, "2026-02-09", 0, 2, t(2)).unwrap();
         assert_eq!(store.sent_parts(&ch, "2026-02-09").unwrap(), [(0, Some("m0".to_string()))]);
         assert!(!store.delivered(&ch, "2026-02-09").unwrap());
         assert_eq!(store.last_delivery(&ch).unwrap(), None);
         store.mark_pending(&ch, "2026-02-09", 1, 2, t(2)).unwrap();
-        store.mark_sent(&ch, "2026-02-09", 1, 2, None, t(2)).unwrap();
+        store.mark_sent(&ch, "2026-02-09", 1, 2, &Posted::default(), t(2)).unwrap();
         assert!(store.delivered(&ch, "2026-02-09").unwrap());
         assert!(store.pending_parts(&ch, "2026-02-09").unwrap().is_empty());
         assert_eq!(store.last_delivery(&ch).unwrap(), Some(("2026-02-09".to_string(), t(2))));
@@ -806,12 +876,53 @@ mod tests {
     }
 
     #[test]
+    fn a_pending_part_keeps_its_first_time_and_a_sent_one_where_it_landed() {
+        let dir = TempDir::new("pending-since");
+        let store = Store::open(&dir.0.join("s.db")).unwrap();
+        let ch = Target::new(Platform::Slack, "C1");
+        assert_eq!(store.pending_since(&ch, "2026-02-09", 0).unwrap(), None);
+        store.mark_pending(&ch, "2026-02-09", 0, 1, t(1)).unwrap();
+        // Tried again later (a restart): the window still starts at the first try.
+        store.mark_pending(&ch, "2026-02-09", 0, 1, t(3)).unwrap();
+        assert_eq!(store.pending_since(&ch, "2026-02-09", 0).unwrap(), Some(t(1)));
+        let posted = Posted {
+            message_id: Some("1770600000.000100".into()),
+            channel: Some("C1".into()),
+            ts: Some("1770600000.000100".into()),
+        };
+        store.mark_sent(&ch, "2026-02-09", 0, 1, &posted, t(3)).unwrap();
+        assert_eq!(store.pending_since(&ch, "2026-02-09", 0).unwrap(), None);
+        assert_eq!(store.posted(&ch, "2026-02-09").unwrap(), [(0, posted)]);
+    }
+
+    #[test]
+    fn a_version_1_ledger_migrates_and_its_pending_rows_keep_their_time() {
+        let dir = TempDir::new("migrate-v1");
+        let path = dir.0.join("s.db");
+        std::fs::create_dir_all(&dir.0).unwrap();
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(&format!("{}; PRAGMA user_version = 1;", MIGRATIONS[0])).unwrap();
+            conn.execute(
+                "INSERT INTO ledger (platform, channel, digest, part, parts, state, updated_at)
+                 VALUES ('slack', 'C1', '2026-02-09', 0, 1, 'pending', ?1)",
+                params![ts(t(2))],
+            )
+            .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.schema_version().unwrap(), MIGRATIONS.len());
+        let ch = Target::new(Platform::Slack, "C1");
+        assert_eq!(store.pending_since(&ch, "2026-02-09", 0).unwrap(), Some(t(2)));
+    }
+
+    #[test]
     fn failures_older_than_the_last_delivery_are_not_shown() {
         let dir = TempDir::new("failures");
         let store = Store::open(&dir.0.join("s.db")).unwrap();
         let ch = discord("7");
         store.record_failure(&ch, Some("2026-02-02"), "timeout", false, t(1)).unwrap();
-        store.mark_sent(&ch, "2026-02-09", 0, 1, Some("m"), t(2)).unwrap();
+        store.mark_sent(&ch, "2026-02-09", 0, 1, &Posted::id(Some("m")), t(2)).unwrap();
         assert_eq!(store.last_failure(&ch).unwrap(), None);
         store.record_failure(&ch, None, "server error", false, t(3)).unwrap();
         assert_eq!(store.last_failure(&ch).unwrap().unwrap().at, t(3));
@@ -915,7 +1026,7 @@ mod tests {
         let path = dir.0.join("locked.sqlite3");
         let store = Store::open_exclusive(&path).unwrap();
         std::fs::remove_file(StateLock::path_for(&path)).unwrap();
-        let error = store.mark_sent(&discord("1"), "2026-02-09", 0, 1, None, t(1)).unwrap_err();
+        let error = store.mark_sent(&discord("1"), "2026-02-09", 0, 1, &Posted::default(), t(1)).unwrap_err();
         assert!(
             matches!(error.lost(), Some(StateLost::Replaced { file: "lock file", change: "was deleted", path: p }) if *p == StateLock::path_for(&path)),
             "{error}"

@@ -24,6 +24,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tokio::sync::{Semaphore, watch};
 use tracing::{error, info, warn};
@@ -33,7 +34,7 @@ use crate::digest::Digest;
 use crate::i18n::Locale;
 use crate::logging::untrusted;
 use crate::render::{self, Doc};
-use crate::store::{Platform, StateLost, Store, StoreError, Target};
+use crate::store::{Platform, Posted, StateLost, Store, StoreError, Target};
 use limiter::{Keyed, Window};
 
 /// How a send failed, split by what the engine does next.
@@ -57,23 +58,53 @@ pub enum SendError {
     Rejected(String),
 }
 
-/// A successful send.
+/// A successful send (or a part found already posted).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Sent {
+    /// The platform's id of the message: Discord's snowflake, Slack's `ts`.
     pub message_id: Option<String>,
+    /// The channel the message landed in, when the platform says (Slack's channel id).
+    pub channel: Option<String>,
     /// When the channel's bucket is empty, how long until it refills (from rate-limit headers).
     pub exhausted_for: Option<Duration>,
 }
 
+/// Which part of which digest a send carries: what a sink may attach to the message so that the part
+/// can be recognised later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartKey<'a> {
+    /// The digest's id (`2026-02-09`).
+    pub digest: &'a str,
+    /// The part's index, from 0.
+    pub part: usize,
+    /// Stable for (digest, target, part) across retries and restarts ([`nonce`]); a forced re-post
+    /// gets a fresh one. Derived from no secret.
+    pub nonce: &'a str,
+}
+
 /// One way of posting: Discord's REST, a Discord webhook, Slack's Web API, a Slack webhook.
 pub trait Sink: Send + Sync {
-    /// Sends one message body to the target. `nonce` is stable for (digest, target, part).
+    /// Sends one message body to the target.
     fn send<'a>(
         &'a self,
         target: &'a Target,
         body: &'a Value,
-        nonce: &'a str,
+        part: PartKey<'a>,
     ) -> BoxFuture<'a, Result<Sent, SendError>>;
+    /// Looks in the target's channel for this part, posted by an earlier attempt whose answer never
+    /// came (a timeout, a reset, a crash); `since` is when the part's `pending` row was first
+    /// written, so nothing older can be it. `Ok(Some)`: it is there, adopt it instead of posting.
+    /// `Ok(None)`: it is not there, or this sink cannot tell (the default: Discord deduplicates with
+    /// the nonce instead, and webhooks cannot read a channel); post it.
+    fn find_posted<'a>(
+        &'a self,
+        target: &'a Target,
+        part: PartKey<'a>,
+        since: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Option<Sent>, SendError>> {
+        let _ = (target, part, since);
+        Box::pin(async { Ok(None) })
+    }
     /// Messages per window in one channel.
     fn channel_rate(&self) -> (u32, Duration);
     /// Requests per window across the platform, if it has such a limit.
@@ -364,6 +395,16 @@ struct Job {
     shutdown: watch::Receiver<bool>,
 }
 
+/// One part to send: its place in the digest, and whether an earlier attempt may have posted it
+/// (`uncertain`) since its pending row was first written (`since`).
+#[derive(Debug, Clone, Copy)]
+struct Attempt {
+    part: usize,
+    total: usize,
+    since: DateTime<Utc>,
+    uncertain: bool,
+}
+
 /// How a part ended.
 enum PartEnd {
     Sent,
@@ -400,10 +441,15 @@ impl Job {
             if self.lane.dead.load(Ordering::Relaxed) {
                 return Ok(TargetOutcome::Unauthorized("the platform refused the token".into()));
             }
+            // A part already pending was tried before (a crash, or a run that gave up on it): that
+            // attempt may have posted it, at any time since its row was first written.
+            let earlier = self.store.pending_since(target, &self.digest, part)?;
+            let now = self.clock.now();
             // The part is sent only once its pending row is committed; a lost store refuses this
             // write, so every target stops here.
-            self.store.mark_pending(target, &self.digest, part, total, self.clock.now())?;
-            match self.send_part(target, part, total, body).await? {
+            self.store.mark_pending(target, &self.digest, part, total, now)?;
+            let attempt = Attempt { part, total, since: earlier.unwrap_or(now), uncertain: earlier.is_some() };
+            match self.send_part(target, attempt, body).await? {
                 PartEnd::Sent => posted += 1,
                 PartEnd::Stop(outcome) => return Ok(outcome),
             }
@@ -411,30 +457,50 @@ impl Job {
         Ok(TargetOutcome::Delivered { parts: posted })
     }
 
-    async fn send_part(&self, target: &Target, part: usize, total: usize, body: &Value) -> Result<PartEnd, StoreError> {
+    async fn send_part(&self, target: &Target, attempt: Attempt, body: &Value) -> Result<PartEnd, StoreError> {
+        let Attempt { part, total, since, mut uncertain } = attempt;
         let nonce = nonce(&self.digest, target, part, &self.salt);
+        let key = PartKey { digest: &self.digest, part, nonce: &nonce };
         let channel = self.lane.channels.get(&target.channel);
         let seed = fnv1a(nonce.as_bytes());
         let (mut failures, mut limited) = (0u32, 0u32);
         loop {
-            // Both places are held until the answer arrives (see `limiter`).
+            // Both places are held until the answer arrives (see `limiter`), for a look at the
+            // channel as for a post: a rate limit on either pauses the channel.
             let channel_place = channel.acquire().await;
             let global_place = match &self.lane.global {
                 Some(global) => Some(global.acquire().await),
                 None => None,
             };
-            let result = self.lane.sink.send(target, body, &nonce).await;
+            let reconciling = uncertain;
+            let result = if reconciling {
+                // An earlier attempt may have posted this part: look before posting again.
+                match self.lane.sink.find_posted(target, key, since).await {
+                    Ok(Some(sent)) => Ok(sent),
+                    // Not there: post it now (the places are released with this turn).
+                    Ok(None) => {
+                        uncertain = false;
+                        continue;
+                    }
+                    Err(e) => Err(e),
+                }
+            } else {
+                self.lane.sink.send(target, body, key).await
+            };
             drop((global_place, channel_place));
             match result {
                 Ok(sent) => {
-                    self.store.mark_sent(
-                        target,
-                        &self.digest,
-                        part,
-                        total,
-                        sent.message_id.as_deref(),
-                        self.clock.now(),
-                    )?;
+                    if reconciling {
+                        info!(target = %untrusted(&target.to_string()), part, "the part was already posted; its lost answer is recovered, not posted again");
+                    }
+                    // A sink that names the channel (Slack) identifies a message by channel and `ts`,
+                    // its message id.
+                    let posted = Posted {
+                        ts: sent.channel.as_ref().and(sent.message_id.clone()),
+                        message_id: sent.message_id,
+                        channel: sent.channel,
+                    };
+                    self.store.mark_sent(target, &self.digest, part, total, &posted, self.clock.now())?;
                     if let Some(pause) = sent.exhausted_for {
                         channel.block_for(pause);
                     }
@@ -451,6 +517,8 @@ impl Job {
                     }
                 }
                 Err(SendError::Transient(e)) => {
+                    // A post that failed in transit may have been accepted: look before the next one.
+                    uncertain = true;
                     failures += 1;
                     if failures >= self.retry.attempts {
                         return self.fail(target, e).map(PartEnd::Stop);
@@ -498,7 +566,7 @@ mod tests {
             &'a self,
             target: &'a Target,
             _body: &'a Value,
-            nonce: &'a str,
+            part: PartKey<'a>,
         ) -> BoxFuture<'a, Result<Sent, SendError>> {
             Box::pin(async move {
                 let next = {
@@ -506,7 +574,7 @@ mod tests {
                     if script.is_empty() { Ok(Sent::default()) } else { script.remove(0) }
                 };
                 if next.is_ok() {
-                    self.sent.lock().unwrap().push((target.clone(), nonce.to_string()));
+                    self.sent.lock().unwrap().push((target.clone(), part.nonce.to_string()));
                 }
                 next
             })
@@ -678,10 +746,11 @@ mod tests {
             &'a self,
             target: &'a Target,
             _body: &'a Value,
-            nonce: &'a str,
+            key: PartKey<'a>,
         ) -> BoxFuture<'a, Result<Sent, SendError>> {
             Box::pin(async move {
-                let part = (0..100).find(|&p| super::nonce(&self.digest, target, p, "") == nonce).expect("a part");
+                let part = key.part;
+                assert_eq!(key.nonce, super::nonce(&self.digest, target, part, ""));
                 let reader = rusqlite::Connection::open(&self.db).unwrap();
                 let state: String = reader
                     .query_row(
@@ -697,7 +766,7 @@ mod tests {
                     // The disk turns read-only while this part is on its way.
                     self.store.set_pragma("query_only", 1);
                 }
-                Ok(Sent { message_id: Some(format!("m{}", sent.len())), exhausted_for: None })
+                Ok(Sent { message_id: Some(format!("m{}", sent.len())), ..Sent::default() })
             })
         }
         fn channel_rate(&self) -> (u32, Duration) {

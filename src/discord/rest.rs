@@ -15,7 +15,7 @@ use tracing::warn;
 
 use crate::clock::BoxFuture;
 use crate::config::{Secret, WebhookRef};
-use crate::deliver::{SendError, Sent, Sink};
+use crate::deliver::{PartKey, SendError, Sent, Sink};
 use crate::store::Target;
 
 use super::{DEFAULT_API_BASE, Rest};
@@ -58,9 +58,9 @@ impl Sink for ChannelSink {
         &'a self,
         target: &'a Target,
         body: &'a Value,
-        nonce: &'a str,
+        part: PartKey<'a>,
     ) -> BoxFuture<'a, Result<Sent, SendError>> {
-        Box::pin(self.create_message(target, body, nonce))
+        Box::pin(self.create_message(target, body, part.nonce))
     }
 
     /// Message creation in one channel is observed at 5 per 5 s.
@@ -142,7 +142,7 @@ impl Sink for WebhookSink {
         &'a self,
         target: &'a Target,
         body: &'a Value,
-        _nonce: &'a str,
+        _part: PartKey<'a>,
     ) -> BoxFuture<'a, Result<Sent, SendError>> {
         Box::pin(self.execute(target, body))
     }
@@ -199,6 +199,7 @@ pub fn classify(status: u16, headers: &HeaderMap, body: &Value) -> Result<Sent, 
             Ok(Sent {
                 message_id: body.get("id").and_then(Value::as_str).map(str::to_string),
                 exhausted_for: exhausted.then(|| header_f64(headers, "x-ratelimit-reset-after").map(seconds)).flatten(),
+                ..Sent::default()
             })
         }
         429 => {
@@ -236,7 +237,7 @@ mod tests {
         let none = HeaderMap::new();
         assert_eq!(
             classify(200, &none, &json!({"id": "123"})),
-            Ok(Sent { message_id: Some("123".into()), exhausted_for: None })
+            Ok(Sent { message_id: Some("123".into()), ..Sent::default() })
         );
         let empty = headers(&[("x-ratelimit-remaining", "0"), ("x-ratelimit-reset-after", "2.5")]);
         assert_eq!(

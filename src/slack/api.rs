@@ -1,23 +1,58 @@
-//! Posting to Slack channels through the Web API's `chat.postMessage`, as a delivery [`Sink`].
+//! Posting to Slack channels through the Web API's `chat.postMessage`, as a delivery [`Sink`],
+//! exactly once per part.
 //!
 //! Each part of a digest is one `POST {api_base}/chat.postMessage` with the bot token as a bearer
-//! token and the encoder's body plus `channel`. Slack answers most failures with HTTP 200 and
-//! `{"ok": false, "error": "<code>"}`; [`classify`] sorts the status and the code into what the
-//! delivery engine does next. Slack has no idempotency key for chat.postMessage, so unlike Discord a
-//! part whose answer was lost in transit may be posted twice when it is retried. Nothing here ever
-//! puts the token in an error or a log line.
+//! token and the encoder's body plus two transport fields: `channel`, and `metadata` with
+//! `event_type` [`PART_EVENT`] and an `event_payload` of the part's delivery key (the delivery
+//! nonce, a hash of digest, channel and part; no secret), the digest's id and the part's index.
+//! Slack answers most failures with HTTP 200 and `{"ok": false, "error": "<code>"}`; [`classify`]
+//! sorts the status and the code into what the delivery engine does next.
+//!
+//! chat.postMessage has no idempotency key, so a part whose answer was lost (a timeout, a reset, a
+//! crash before the ledger write) is looked for before it is posted again ([`Sink::find_posted`]):
+//! `conversations.history` of the channel from [`RECONCILE_MARGIN`] before the part's pending row was
+//! first written, newest first, with `include_all_metadata`, [`HISTORY_PAGE`] messages a page and at
+//! most [`HISTORY_PAGES`] pages. A message with the part's event type and key is adopted (its `ts`
+//! becomes the part's message id). Only this app writes its event type, and a message posted by
+//! another bot is refused when both it and `auth.test` name a `bot_id`, so the key alone never
+//! adopts a stranger's message. The scan is bounded in time (never older than the pending time minus
+//! the margin) and in size (2,000 messages): a channel with more than that since the pending time
+//! cannot be searched to the end, and the part is then posted, with a warning.
+//!
+//! Looking needs the `channels:history` and `groups:history` scopes. [`SlackApi::identity`] calls
+//! `auth.test` once and reads its `x-oauth-scopes` header: when one is missing, one warning names it
+//! and what it costs, and parts are posted again without looking, as incoming webhooks are. Nothing
+//! here ever puts the token in an error or a log line.
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use reqwest::StatusCode;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Value, json};
+use tokio::sync::OnceCell;
+use tracing::{info, warn};
 
 use super::http::{REQUEST_TIMEOUT, describe, error_code, retry_after, snippet};
 use crate::clock::BoxFuture;
 use crate::config::Secret;
-use crate::deliver::{SendError, Sent, Sink};
+use crate::deliver::{PartKey, SendError, Sent, Sink};
+use crate::logging::untrusted;
 use crate::store::Target;
+
+/// The `event_type` of the metadata on every part this app posts.
+pub const PART_EVENT: &str = "digestbot_part";
+/// The scopes `conversations.history` needs: public channels, private channels.
+pub const HISTORY_SCOPES: [&str; 2] = ["channels:history", "groups:history"];
+/// How far before a part's pending time the history is read: clock skew between this host and
+/// Slack, and the time between the row and the request.
+pub const RECONCILE_MARGIN: Duration = Duration::from_secs(60);
+/// Messages per `conversations.history` page (Slack allows up to 999 and recommends at most 200).
+pub const HISTORY_PAGE: u32 = 200;
+/// Pages read per look, at most: with [`HISTORY_PAGE`], the newest 2,000 messages since the pending
+/// time (a few hundred others in a busy channel are well within).
+pub const HISTORY_PAGES: usize = 10;
 
 /// Error codes meaning the channel cannot receive the bot's posts: stop and mark it failed.
 const GONE: &[&str] = &["channel_not_found", "not_in_channel", "is_archived", "channel_is_archived"];
@@ -36,13 +71,32 @@ const UNAUTHORIZED: &[&str] = &[
 const TRANSIENT: &[&str] = &["internal_error", "fatal_error", "service_unavailable", "request_timeout"];
 const RATE_LIMITED: &[&str] = &["ratelimited", "rate_limited"];
 
-/// The `chat.postMessage` client.
+/// The `chat.postMessage` client, which also reads channels back to find parts already posted.
 #[derive(Debug, Clone)]
 pub struct SlackApi {
     http: reqwest::Client,
-    /// `{api_base}/chat.postMessage`.
-    url: String,
+    /// `{api_base}` without a trailing slash.
+    base: String,
     token: Secret,
+    /// What `auth.test` said, once it answered (shared by clones).
+    identity: Arc<OnceCell<Identity>>,
+}
+
+/// What `auth.test` says about the bot token.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Identity {
+    /// The bot's id (`B…`), which every message it posts carries.
+    pub bot_id: Option<String>,
+    /// The scopes of [`HISTORY_SCOPES`] the token lacks. Empty when it has both, or when the answer
+    /// had no `x-oauth-scopes` header (then the history calls themselves tell).
+    pub missing: Vec<&'static str>,
+}
+
+impl Identity {
+    /// Whether parts whose answer was lost can be looked for.
+    pub fn can_reconcile(&self) -> bool {
+        self.missing.is_empty()
+    }
 }
 
 /// The part of Slack's answer we read.
@@ -53,24 +107,108 @@ struct Answer {
     error: Option<String>,
     #[serde(default)]
     ts: Option<String>,
+    #[serde(default)]
+    channel: Option<String>,
+}
+
+/// `auth.test`'s answer.
+#[derive(Debug, Deserialize)]
+struct AuthAnswer {
+    ok: bool,
+    #[serde(default)]
+    error: Option<String>,
+    #[serde(default)]
+    bot_id: Option<String>,
+}
+
+/// One page of `conversations.history`.
+#[derive(Debug, Default, Deserialize)]
+pub struct HistoryPage {
+    #[serde(default)]
+    pub messages: Vec<HistoryMessage>,
+    #[serde(default)]
+    pub has_more: bool,
+    #[serde(default)]
+    pub response_metadata: Option<ResponseMetadata>,
+}
+
+/// The pagination part of an answer.
+#[derive(Debug, Default, Deserialize)]
+pub struct ResponseMetadata {
+    #[serde(default)]
+    pub next_cursor: Option<String>,
+}
+
+/// The fields of a message in the history that identify one of our parts.
+#[derive(Debug, Default, Deserialize)]
+pub struct HistoryMessage {
+    #[serde(default)]
+    pub ts: Option<String>,
+    #[serde(default)]
+    pub bot_id: Option<String>,
+    #[serde(default)]
+    pub metadata: Option<Value>,
+}
+
+impl HistoryPage {
+    /// The cursor of the next page, when there is one.
+    fn next_cursor(&self) -> Option<&str> {
+        let cursor = self.response_metadata.as_ref()?.next_cursor.as_deref()?;
+        (self.has_more && !cursor.is_empty()).then_some(cursor)
+    }
+}
+
+impl HistoryMessage {
+    /// Whether this is the part with `key`, posted by this bot (`bot_id` from `auth.test`).
+    pub fn is_part(&self, key: &str, bot_id: Option<&str>) -> bool {
+        let Some(metadata) = &self.metadata else { return false };
+        let ours = metadata.get("event_type").and_then(Value::as_str) == Some(PART_EVENT)
+            && metadata.pointer("/event_payload/key").and_then(Value::as_str) == Some(key);
+        let stranger = matches!((bot_id, self.bot_id.as_deref()), (Some(mine), Some(theirs)) if mine != theirs);
+        ours && !stranger && self.ts.is_some()
+    }
+}
+
+/// The `metadata` field of a part: what [`HistoryMessage::is_part`] recognises.
+pub fn part_metadata(part: PartKey<'_>) -> Value {
+    json!({
+        "event_type": PART_EVENT,
+        "event_payload": {"key": part.nonce, "digest": part.digest, "part": part.part},
+    })
+}
+
+/// Slack's `oldest`/`latest` form of an instant: seconds and microseconds.
+pub fn slack_ts(at: DateTime<Utc>) -> String {
+    format!("{}.{:06}", at.timestamp(), at.timestamp_subsec_micros())
 }
 
 impl SlackApi {
     /// A client posting to `api_base` (such as `https://slack.com/api`) with the bot token (`xoxb-…`).
     pub fn new(http: reqwest::Client, api_base: &str, token: Secret) -> SlackApi {
-        SlackApi { http, url: format!("{}/chat.postMessage", api_base.trim_end_matches('/')), token }
+        SlackApi { http, base: api_base.trim_end_matches('/').to_string(), token, identity: Arc::new(OnceCell::new()) }
     }
 
-    /// Posts one message body (without `channel`) to a channel.
+    fn url(&self, method: &str) -> String {
+        format!("{}/{method}", self.base)
+    }
+
+    /// Posts one message body (without `channel`) to a channel, as is.
     pub async fn post(&self, channel: &str, body: &Value) -> Result<Sent, SendError> {
+        self.post_with(channel, body, None).await
+    }
+
+    async fn post_with(&self, channel: &str, body: &Value, metadata: Option<Value>) -> Result<Sent, SendError> {
         let Some(fields) = body.as_object() else {
             return Err(SendError::Rejected("the message body is not a JSON object".into()));
         };
         let mut payload = fields.clone();
         payload.insert("channel".into(), Value::String(channel.to_string()));
+        if let Some(metadata) = metadata {
+            payload.insert("metadata".into(), metadata);
+        }
         let response = self
             .http
-            .post(&self.url)
+            .post(self.url("chat.postMessage"))
             .bearer_auth(self.token.expose())
             .timeout(REQUEST_TIMEOUT)
             .json(&payload)
@@ -83,8 +221,165 @@ impl SlackApi {
             .text()
             .await
             .map_err(|e| SendError::Transient(format!("chat.postMessage: reading the answer: {}", describe(e))))?;
-        classify(status, wait, &text)
+        let mut sent = classify(status, wait, &text)?;
+        sent.channel.get_or_insert_with(|| channel.to_string());
+        Ok(sent)
     }
+
+    /// What `auth.test` says about the token, asked once (at start-up, by `serve`) and remembered;
+    /// a missing history scope is logged here, once. `None` when `auth.test` could not be asked
+    /// (it is asked again next time; meanwhile parts are looked for, and a history call the token
+    /// may not make is treated as a missing scope).
+    pub async fn identity(&self) -> Option<&Identity> {
+        match self.identity.get_or_try_init(|| self.auth_test()).await {
+            Ok(identity) => Some(identity),
+            Err(e) => {
+                warn!(error = %untrusted(&e.to_string()), "Slack auth.test failed; the token's scopes are unknown");
+                None
+            }
+        }
+    }
+
+    async fn auth_test(&self) -> Result<Identity, SendError> {
+        let response = self
+            .http
+            .post(self.url("auth.test"))
+            .bearer_auth(self.token.expose())
+            .timeout(REQUEST_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| SendError::Transient(format!("auth.test: {}", describe(e))))?;
+        let status = response.status();
+        let scopes = response
+            .headers()
+            .get("x-oauth-scopes")
+            .map(|v| v.to_str().unwrap_or("").split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>());
+        let text = response
+            .text()
+            .await
+            .map_err(|e| SendError::Transient(format!("auth.test: reading the answer: {}", describe(e))))?;
+        let answer: AuthAnswer = serde_json::from_str(&text)
+            .map_err(|_| SendError::Transient(format!("auth.test: HTTP {}: {}", status.as_u16(), snippet(&text))))?;
+        if !answer.ok {
+            let code = answer.error.map_or_else(|| "unknown_error".to_string(), |code| error_code(&code));
+            return Err(SendError::Rejected(format!("auth.test: {code}")));
+        }
+        let missing: Vec<&'static str> = match &scopes {
+            Some(scopes) => HISTORY_SCOPES.into_iter().filter(|s| !scopes.iter().any(|have| have == s)).collect(),
+            None => Vec::new(),
+        };
+        if !missing.is_empty() {
+            warn!(
+                missing = %missing.join(", "),
+                "the Slack token lacks {}: a part whose answer is lost cannot be looked for in its channel, so a lost answer may double a post; add the scope under OAuth & Permissions and reinstall the app",
+                missing.join(" and ")
+            );
+        } else if scopes.is_some() {
+            info!(
+                "the Slack token may read channel history: a part whose answer is lost is looked for before it is posted again"
+            );
+        }
+        Ok(Identity { bot_id: answer.bot_id, missing })
+    }
+
+    /// Looks for the part with `key` in `channel`, from `since` minus [`RECONCILE_MARGIN`] on,
+    /// within [`HISTORY_PAGES`] pages of [`HISTORY_PAGE`]. `Ok(None)` when it is not there, when the
+    /// token may not read the channel, and when the bound ran out before the window did.
+    pub async fn find_part(&self, channel: &str, key: &str, since: DateTime<Utc>) -> Result<Option<Sent>, SendError> {
+        let identity = self.identity().await;
+        if identity.is_some_and(|i| !i.can_reconcile()) {
+            return Ok(None);
+        }
+        let bot_id = identity.and_then(|i| i.bot_id.as_deref());
+        let oldest = slack_ts(since - chrono::Duration::from_std(RECONCILE_MARGIN).unwrap_or_default());
+        let mut cursor: Option<String> = None;
+        for _ in 0..HISTORY_PAGES {
+            let page = match self.history(channel, &oldest, cursor.as_deref()).await {
+                Ok(page) => page,
+                Err(e @ (SendError::RateLimited { .. } | SendError::Transient(_))) => return Err(e),
+                Err(e) => {
+                    warn!(
+                        channel = %untrusted(channel),
+                        error = %untrusted(&e.to_string()),
+                        "cannot read the Slack channel's history to look for a part whose answer was lost; posting it (it may appear twice)"
+                    );
+                    return Ok(None);
+                }
+            };
+            if let Some(found) = page.messages.iter().find(|m| m.is_part(key, bot_id)) {
+                return Ok(Some(Sent {
+                    message_id: found.ts.clone(),
+                    channel: Some(channel.to_string()),
+                    ..Sent::default()
+                }));
+            }
+            match page.next_cursor() {
+                Some(next) => cursor = Some(next.to_string()),
+                None => return Ok(None),
+            }
+        }
+        warn!(
+            channel = %untrusted(channel),
+            messages = HISTORY_PAGES * HISTORY_PAGE as usize,
+            "the Slack channel has more messages since the part was first tried than digestbot reads back; posting it (it may appear twice)"
+        );
+        Ok(None)
+    }
+
+    /// One page of `conversations.history`: a GET, as Slack documents it; a 404 or 405 (a proxy
+    /// that passes only POST) is asked again as a form POST with the same arguments.
+    async fn history(&self, channel: &str, oldest: &str, cursor: Option<&str>) -> Result<HistoryPage, SendError> {
+        let limit = HISTORY_PAGE.to_string();
+        let mut args: Vec<(&str, &str)> = vec![
+            ("channel", channel),
+            ("oldest", oldest),
+            ("inclusive", "true"),
+            ("include_all_metadata", "true"),
+            ("limit", &limit),
+        ];
+        if let Some(cursor) = cursor {
+            args.push(("cursor", cursor));
+        }
+        let url = self.url("conversations.history");
+        let (mut status, mut wait, mut text) =
+            self.call(self.http.get(&url).query(&args)).await.map_err(history_error)?;
+        if matches!(status, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED) {
+            let form: String =
+                args.iter().map(|(k, v)| format!("{k}={}", form_encode(v))).collect::<Vec<_>>().join("&");
+            let request = self
+                .http
+                .post(&url)
+                .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .body(form);
+            (status, wait, text) = self.call(request).await.map_err(history_error)?;
+        }
+        classify_history(status, wait, &text)
+    }
+
+    async fn call(&self, request: reqwest::RequestBuilder) -> Result<(StatusCode, Duration, String), String> {
+        let response =
+            request.bearer_auth(self.token.expose()).timeout(REQUEST_TIMEOUT).send().await.map_err(describe)?;
+        let status = response.status();
+        let wait = retry_after(response.headers());
+        let text = response.text().await.map_err(|e| format!("reading the answer: {}", describe(e)))?;
+        Ok((status, wait, text))
+    }
+}
+
+fn history_error(e: String) -> SendError {
+    SendError::Transient(format!("conversations.history: {e}"))
+}
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+fn form_encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => (b as char).to_string(),
+            b' ' => "+".to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 impl Sink for SlackApi {
@@ -92,9 +387,18 @@ impl Sink for SlackApi {
         &'a self,
         target: &'a Target,
         body: &'a Value,
-        _nonce: &'a str,
+        part: PartKey<'a>,
     ) -> BoxFuture<'a, Result<Sent, SendError>> {
-        Box::pin(self.post(&target.channel, body))
+        Box::pin(self.post_with(&target.channel, body, Some(part_metadata(part))))
+    }
+
+    fn find_posted<'a>(
+        &'a self,
+        target: &'a Target,
+        part: PartKey<'a>,
+        since: DateTime<Utc>,
+    ) -> BoxFuture<'a, Result<Option<Sent>, SendError>> {
+        Box::pin(self.find_part(&target.channel, part.nonce, since))
     }
 
     /// Slack allows about one message per second per channel, with short bursts.
@@ -111,8 +415,22 @@ impl Sink for SlackApi {
     }
 }
 
+/// What a `conversations.history` answer means: a page, or the same errors as posting, sorted the
+/// same way ([`classify`]): a 429 or `ratelimited` waits `Retry-After`.
+pub fn classify_history(status: StatusCode, retry_after: Duration, body: &str) -> Result<HistoryPage, SendError> {
+    classify_answer(status, retry_after, body)?;
+    serde_json::from_str::<HistoryPage>(body)
+        .map_err(|_| SendError::Transient(format!("conversations.history: an unreadable page: {}", snippet(body))))
+}
+
 /// What a `chat.postMessage` answer means: its HTTP status, its `Retry-After`, and its body.
 pub fn classify(status: StatusCode, retry_after: Duration, body: &str) -> Result<Sent, SendError> {
+    let answer = classify_answer(status, retry_after, body)?;
+    Ok(Sent { message_id: answer.ts, channel: answer.channel, exhausted_for: None })
+}
+
+/// The common part of every Web API answer: `Ok` when Slack says `ok`, else what to do next.
+fn classify_answer(status: StatusCode, retry_after: Duration, body: &str) -> Result<Answer, SendError> {
     if status == StatusCode::TOO_MANY_REQUESTS {
         return Err(SendError::RateLimited { retry_after, global: false });
     }
@@ -132,7 +450,7 @@ pub fn classify(status: StatusCode, retry_after: Duration, body: &str) -> Result
         }
     };
     if answer.ok {
-        return Ok(Sent { message_id: answer.ts, exhausted_for: None });
+        return Ok(answer);
     }
     let code = answer.error.map_or_else(|| "unknown_error".to_string(), |code| error_code(&code));
     let code_is = |list: &[&str]| list.contains(&code.as_str());
@@ -166,7 +484,8 @@ mod tests {
 
     #[test]
     fn success_gives_the_message_ts() {
-        let sent = Sent { message_id: Some("1700000000.000100".into()), exhausted_for: None };
+        let sent =
+            Sent { message_id: Some("1700000000.000100".into()), channel: Some("C1".into()), exhausted_for: None };
         check(200, r#"{"ok": true, "channel": "C1", "ts": "1700000000.000100", "message": {}}"#, Ok(sent));
         check(200, r#"{"ok": true}"#, Ok(Sent::default()));
     }
@@ -205,6 +524,59 @@ mod tests {
             classify(StatusCode::OK, Duration::from_secs(3), &error("ratelimited")),
             limited(Duration::from_secs(3))
         );
+    }
+
+    #[test]
+    fn a_part_is_recognised_by_its_event_type_and_key_and_never_from_another_bot() {
+        let key = PartKey { digest: "2026-02-09", part: 2, nonce: "db0123456789abcdef" };
+        let metadata = part_metadata(key);
+        assert_eq!(
+            metadata,
+            json!({"event_type": "digestbot_part", "event_payload": {"key": "db0123456789abcdef", "digest": "2026-02-09", "part": 2}})
+        );
+        let message = |bot: Option<&str>, metadata: Option<Value>| HistoryMessage {
+            ts: Some("1770600000.000100".into()),
+            bot_id: bot.map(str::to_string),
+            metadata,
+        };
+        assert!(message(Some("B1"), Some(metadata.clone())).is_part(key.nonce, Some("B1")));
+        assert!(message(None, Some(metadata.clone())).is_part(key.nonce, Some("B1")));
+        assert!(message(Some("B1"), Some(metadata.clone())).is_part(key.nonce, None));
+        assert!(!message(Some("B2"), Some(metadata.clone())).is_part(key.nonce, Some("B1")), "another bot");
+        assert!(!message(Some("B1"), Some(metadata.clone())).is_part("db-other", Some("B1")), "another part");
+        assert!(!message(Some("B1"), None).is_part(key.nonce, Some("B1")), "no metadata (not asked for)");
+        let mut foreign = metadata;
+        foreign["event_type"] = json!("other_app_event");
+        assert!(!message(Some("B1"), Some(foreign)).is_part(key.nonce, Some("B1")));
+    }
+
+    #[test]
+    fn history_pages_and_their_errors() {
+        let page = classify_history(
+            StatusCode::OK,
+            SECOND,
+            r#"{"ok": true, "messages": [{"ts": "1.000001"}], "has_more": true, "response_metadata": {"next_cursor": "abc"}}"#,
+        )
+        .unwrap();
+        assert_eq!((page.messages.len(), page.next_cursor()), (1, Some("abc")));
+        let last = classify_history(StatusCode::OK, SECOND, r#"{"ok": true, "messages": [], "has_more": false}"#);
+        assert_eq!(last.unwrap().next_cursor(), None);
+        let seven = Duration::from_secs(7);
+        let limited = Some(SendError::RateLimited { retry_after: seven, global: false });
+        assert_eq!(classify_history(StatusCode::TOO_MANY_REQUESTS, seven, &error("ratelimited")).err(), limited);
+        assert_eq!(
+            classify_history(StatusCode::OK, SECOND, &error("missing_scope")).err(),
+            Some(SendError::Unauthorized("missing_scope".into()))
+        );
+        assert!(matches!(classify_history(StatusCode::BAD_GATEWAY, SECOND, ""), Err(SendError::Transient(_))));
+    }
+
+    #[test]
+    fn slack_timestamps_and_form_values() {
+        use chrono::TimeZone;
+        let at = Utc.with_ymd_and_hms(2026, 2, 9, 0, 0, 0).unwrap() + chrono::Duration::microseconds(42);
+        assert_eq!(slack_ts(at), "1770595200.000042");
+        assert_eq!(form_encode("a b&c=d/é"), "a+b%26c%3Dd%2F%C3%A9");
     }
 
     #[test]

@@ -9,7 +9,8 @@
 //!
 //! Wiring, in `serve`: read [`Credentials::from_env`]; build one client with [`http::client`]; add
 //! every sink from [`sinks`] to the `Deliverer`; when both credentials are set, bind `slack.listen`
-//! and run [`serve`] with a [`SlackState`]. [`listen`] is the endpoint's accept loop: hyper's HTTP/1
+//! and run [`serve`] with a [`SlackState`]; with the bot token alone, run [`serve_health`] there
+//! (posts, no commands). [`listen`] is the endpoint's accept loop: hyper's HTTP/1
 //! server with a head timeout and a cap on open connections ([`EndpointLimits`]).
 
 pub mod api;
@@ -30,7 +31,7 @@ use crate::store::Platform;
 
 pub use api::SlackApi;
 pub use listen::EndpointLimits;
-pub use server::{SlackState, router, serve, serve_with};
+pub use server::{SlackState, router, serve, serve_health, serve_with};
 pub use webhook::SlackWebhooks;
 
 /// The environment variable holding the bot token (`xoxb-…`).
@@ -55,6 +56,12 @@ impl Credentials {
     }
 }
 
+/// The `chat.postMessage` sink for the bot token (shared, so that `serve` can ask it for the token's
+/// scopes at start-up: [`SlackApi::identity`]).
+pub fn api_sink(config: &SlackConfig, token: &Secret, http: &reqwest::Client) -> Arc<SlackApi> {
+    Arc::new(SlackApi::new(http.clone(), &config.api_base, token.clone()))
+}
+
 /// The delivery sinks Slack needs, ready for `Deliverer::with_sink`: [`Platform::Slack`] when there
 /// is a bot token, [`Platform::SlackWebhook`] when `slack.webhooks` lists any. Webhooks are resolved
 /// with `lookup`; one whose variable is unset is logged here (by label) and reported as gone when a
@@ -67,7 +74,7 @@ pub fn sinks(
 ) -> Vec<(Platform, Arc<dyn Sink>)> {
     let mut sinks: Vec<(Platform, Arc<dyn Sink>)> = Vec::new();
     if let Some(token) = token {
-        sinks.push((Platform::Slack, Arc::new(SlackApi::new(http.clone(), &config.api_base, token.clone()))));
+        sinks.push((Platform::Slack, api_sink(config, token, http)));
     }
     let webhooks = SlackWebhooks::from_config(http.clone(), &config.webhooks, lookup);
     for (label, why) in webhooks.unresolved() {

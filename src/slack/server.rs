@@ -1,4 +1,5 @@
-//! The Slack HTTP endpoint: `POST /slack/commands` for the `/digest` slash command, `GET /healthz`.
+//! The Slack HTTP endpoint: `POST /slack/commands` for the `/digest` slash command, `GET /healthz`
+//! (alone, [`serve_health`], when there is no signing secret).
 //!
 //! A slash command arrives as a signed, form-encoded POST. The handler reads the raw body (at most
 //! 64 KiB), verifies the signature against the bot's clock, and only then parses the form: any
@@ -110,6 +111,19 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     listen::run(listener, router(state, &limits), limits, shutdown).await
+}
+
+/// Serves only `GET /healthz` on `listener` (with the default [`EndpointLimits`]) until `shutdown`
+/// completes: `serve` with a bot token and no signing secret posts to Slack but takes no commands.
+pub async fn serve_health(
+    listener: tokio::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = EndpointLimits::default();
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout));
+    listen::run(listener, app, limits, shutdown).await
 }
 
 async fn healthz() -> Json<Value> {

@@ -6,6 +6,10 @@
 //! never logged, stored or put in an error: everything names the webhook by its label. A webhook
 //! whose variable is missing stays known by its label and fails as [`SendError::Gone`] with a message
 //! naming the variable, so a delivery reports it without retrying in a loop.
+//!
+//! Webhook deliveries are at-least-once: a webhook answers a plain `ok`, with no message `ts`, and
+//! cannot read its channel, so a part whose answer was lost cannot be looked for and is posted again
+//! (the default [`Sink::find_posted`]). Only `chat.postMessage` ([`super::api`]) is exactly-once.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -16,7 +20,7 @@ use serde_json::Value;
 use super::http::{REQUEST_TIMEOUT, describe, retry_after, snippet};
 use crate::clock::BoxFuture;
 use crate::config::{Secret, WebhookRef};
-use crate::deliver::{SendError, Sent, Sink};
+use crate::deliver::{PartKey, SendError, Sent, Sink};
 use crate::store::Target;
 
 /// Answers meaning the webhook is gone (removed, its channel archived or deleted, posting forbidden).
@@ -104,7 +108,7 @@ impl Sink for SlackWebhooks {
         &'a self,
         target: &'a Target,
         body: &'a Value,
-        _nonce: &'a str,
+        _part: PartKey<'a>,
     ) -> BoxFuture<'a, Result<Sent, SendError>> {
         Box::pin(self.post(&target.channel, body))
     }

@@ -84,10 +84,12 @@ async fn a_second_serve_on_the_same_state_exits_4_and_every_part_goes_out_once()
     let channels: Vec<String> = CHANNELS.iter().map(u64::to_string).collect();
     let config = format!(
         "digests_dir: digests\nstate_path: state/bot.sqlite3\ndiscord:\n  api_base: {}\n  channels: [{}]\n\
-         slack:\n  api_base: {}\n  channels: [C0TWICE]\n",
+         slack:\n  api_base: {}\n  listen: 127.0.0.1:{}\n  channels: [C0TWICE]\n",
         fake.base_url(),
         channels.join(", "),
-        slack.api_base()
+        slack.api_base(),
+        // Post-only Slack serves /healthz there: a free port, not the default one.
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
     );
     std::fs::write(dir.path().join("digestbot.yaml"), config).unwrap();
     // Relative to the config's folder, as the bot names it.

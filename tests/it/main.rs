@@ -12,5 +12,6 @@ mod properties;
 mod reload;
 mod serve;
 mod slack;
+mod slack_once;
 mod slack_process;
 mod support;

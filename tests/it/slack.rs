@@ -24,7 +24,7 @@ use digestbot::render::limits::check_slack_message;
 use digestbot::slack::{self, EndpointLimits, SlackState};
 use digestbot::store::{Platform, Store, Target};
 
-use crate::support::fake_slack::{Answer, Call, FakeSlack, Route};
+use crate::support::fake_slack::{Answer, Call, FakeSlack, Lost, Route};
 
 const SECRET: &str = "test-signing-secret";
 const TOKEN: &str = "xoxb-test";
@@ -192,13 +192,18 @@ impl App {
 
     /// A deliverer with the real Slack sinks against the fake, retrying in milliseconds.
     fn deliverer(&self, webhooks: Vec<(String, String)>) -> (Deliverer, watch::Sender<bool>) {
+        self.deliverer_trying(webhooks, 2)
+    }
+
+    /// [`App::deliverer`], giving up on a part after `attempts` temporary failures.
+    fn deliverer_trying(&self, webhooks: Vec<(String, String)>, attempts: u32) -> (Deliverer, watch::Sender<bool>) {
         let mut config = self.bot.config.slack.clone();
         config.webhooks = webhooks.iter().map(|(name, _)| WebhookRef::Env(name.clone())).collect();
         let lookup = |name: &str| webhooks.iter().find(|(n, _)| n == name).map(|(_, url)| url.clone());
         let (tx, rx) = watch::channel(false);
         let retry = RetryPolicy {
             // Every retry also waits for the channel's one-message-per-second window: keep them few.
-            attempts: 2,
+            attempts,
             base: Duration::from_millis(1),
             max: Duration::from_millis(5),
             rate_limit_retries: 3,
@@ -597,8 +602,18 @@ async fn delivers_the_digest_to_a_channel_once() {
     assert_eq!(call.body["channel"], "C0DELIVER");
     assert_valid(&call.body);
     assert_eq!(header_text(&call.body), SEED_TITLE);
-    // The ledger has it, with Slack's ts as the message id.
-    assert_eq!(app.bot.store.sent_parts(&target, "2026-02-09").unwrap(), [(0, Some("1770600000.000001".to_string()))]);
+    // The ledger has it, with Slack's ts as the message id, and the channel and ts it landed at.
+    let ts = app.fake.messages("C0DELIVER")[0]["ts"].as_str().unwrap().to_string();
+    assert_eq!(app.bot.store.sent_parts(&target, "2026-02-09").unwrap(), [(0, Some(ts.clone()))]);
+    let posted_at = &app.bot.store.posted(&target, "2026-02-09").unwrap()[0].1;
+    assert_eq!((posted_at.channel.as_deref(), posted_at.ts.as_deref()), (Some("C0DELIVER"), Some(ts.as_str())));
+    // The part carries its delivery key, and no secret.
+    let metadata = &call.body["metadata"];
+    assert_eq!(metadata["event_type"], "digestbot_part");
+    assert_eq!(metadata["event_payload"]["digest"], "2026-02-09");
+    assert_eq!(metadata["event_payload"]["part"], 0);
+    assert!(metadata["event_payload"]["key"].as_str().is_some_and(|k| k.len() >= 16));
+    assert!(!metadata.to_string().contains(TOKEN));
 
     // A second delivery of the same digest posts nothing.
     let again = deliverer.deliver(&digest, std::slice::from_ref(&target), &DeliverOptions::default()).await;
@@ -694,7 +709,9 @@ async fn an_unreachable_api_is_transient_and_the_token_is_not_shown() {
     let report =
         deliverer.deliver(&app.digest("2026-02-09"), std::slice::from_ref(&target), &DeliverOptions::default()).await;
     let TargetOutcome::Failed(message) = &report.outcomes[0].1 else { panic!("{report:?}") };
-    assert!(message.starts_with("chat.postMessage: "), "{message}");
+    // The post failed, then the look for it (was it accepted before the failure?) failed too.
+    assert!(message.starts_with("conversations.history: "), "{message}");
+    assert!(logs.text().contains("chat.postMessage: "), "{}", logs.text());
     assert!(!message.contains(TOKEN));
     assert!(!logs.text().contains(TOKEN));
     assert!(report.has_retryable());
@@ -954,4 +971,147 @@ async fn a_redirect_from_an_allowed_response_url_is_not_followed() {
     let text = logs.text();
     assert!(text.contains("HTTP 307") && text.contains("HTTP 302"), "{text}");
     assert!(!text.contains("redirected-secret"), "{text}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exactly once: a part whose answer was lost is looked for before it is posted again
+
+/// The history calls' arguments (a GET's query, as the fake records it).
+fn history_args(app: &App) -> Vec<Value> {
+    app.fake.calls_to(Route::History).into_iter().map(|c| c.body).collect()
+}
+
+#[tokio::test]
+async fn an_accepted_post_whose_answer_is_dropped_ends_with_exactly_one_message() {
+    let app = spawn_app().await;
+    app.fake.lose(Route::PostMessage, 1, Lost::Close);
+    let (deliverer, _stop) = app.deliverer(Vec::new());
+    let target = Target::new(Platform::Slack, "C0LOST");
+    let report =
+        deliverer.deliver(&app.digest("2026-02-09"), std::slice::from_ref(&target), &DeliverOptions::default()).await;
+    assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
+    let messages = app.fake.bot_messages("C0LOST");
+    assert_eq!(messages.len(), 1, "the part must be in the channel once: {messages:?}");
+    // One post (its answer lost), then a look that found it; no second post.
+    assert_eq!(app.fake.calls_to(Route::PostMessage).len(), 1);
+    let args = history_args(&app);
+    assert_eq!(args.len(), 1);
+    assert_eq!(args[0]["channel"], "C0LOST");
+    assert_eq!(args[0]["inclusive"], "true");
+    assert_eq!(args[0]["include_all_metadata"], "true");
+    assert_eq!(args[0]["limit"], "200");
+    // From a minute before the part was first written pending (the app's clock).
+    assert_eq!(args[0]["oldest"], format!("{}.000000", now().timestamp() - 60));
+    // The adopted message's ts is the part's.
+    let ts = messages[0]["ts"].as_str().unwrap();
+    assert_eq!(app.bot.store.sent_parts(&target, "2026-02-09").unwrap(), [(0, Some(ts.to_string()))]);
+    assert!(app.bot.store.delivered(&target, "2026-02-09").unwrap());
+}
+
+#[tokio::test]
+async fn only_the_part_whose_answer_was_lost_is_looked_for() {
+    // Three parts; the first's answer is lost to a reset: it is looked for and found, the others are
+    // posted without looking.
+    let app = spawn_app().await;
+    let (deliverer, _stop) = app.deliverer(Vec::new());
+    app.fake.lose(Route::PostMessage, 1, Lost::Close);
+    let target = Target::new(Platform::Slack, "C0FIRST");
+    let report =
+        deliverer.deliver(&app.digest("2026-02-02"), std::slice::from_ref(&target), &DeliverOptions::default()).await;
+    assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 3 });
+    assert_eq!(app.fake.bot_messages("C0FIRST").len(), 3);
+    assert_eq!(texts(&app.fake.posted()), ["(1/3)", "(2/3)", "(3/3)"].map(|p| format!("Synthetic 2026-02-02 {p}")));
+    assert_eq!(history_args(&app).len(), 1);
+    let keys: Vec<Value> =
+        app.fake.bot_messages("C0FIRST").iter().map(|m| m["metadata"]["event_payload"]["key"].clone()).collect();
+    assert!(keys[0] != keys[1] && keys[1] != keys[2], "{keys:?}");
+}
+
+#[tokio::test]
+async fn a_rate_limited_history_call_waits_for_retry_after_then_succeeds() {
+    let app = spawn_app().await;
+    app.fake.lose(Route::PostMessage, 1, Lost::Close);
+    app.fake.inject(Route::History, vec![Answer::rate_limited(1)]);
+    let (deliverer, _stop) = app.deliverer(Vec::new());
+    let started = Instant::now();
+    let report = deliverer
+        .deliver(&app.digest("2026-02-09"), &[Target::new(Platform::Slack, "C0HLIMIT")], &DeliverOptions::default())
+        .await;
+    assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
+    let statuses: Vec<u16> = app.fake.calls_to(Route::History).iter().map(|c| c.status).collect();
+    assert_eq!(statuses, [429, 200]);
+    assert!(started.elapsed() >= Duration::from_secs(1), "{:?}", started.elapsed());
+    assert_eq!(app.fake.bot_messages("C0HLIMIT").len(), 1);
+    assert_eq!(app.fake.calls_to(Route::PostMessage).len(), 1, "found, not posted again");
+}
+
+#[tokio::test]
+async fn a_busy_channel_is_searched_past_the_first_page() {
+    let app = spawn_app().await;
+    let target = Target::new(Platform::Slack, "C0BUSY");
+    let digest = app.digest("2026-02-09");
+    // The first run posts, loses the answer and gives up: the part stays pending.
+    app.fake.lose(Route::PostMessage, 1, Lost::Close);
+    app.fake.inject(Route::History, vec![Answer::server_error()]);
+    let (giving_up, _stop) = app.deliverer_trying(Vec::new(), 1);
+    let report = giving_up.deliver(&digest, std::slice::from_ref(&target), &DeliverOptions::default()).await;
+    assert!(matches!(report.outcomes[0].1, TargetOutcome::Failed(_)), "{report:?}");
+    assert_eq!(app.bot.store.pending_parts(&target, "2026-02-09").unwrap(), [0]);
+    // Then the channel gets busy: 450 messages after the part.
+    app.fake.chatter("C0BUSY", 450);
+    let (deliverer, _stop) = app.deliverer(Vec::new());
+    let report = deliverer.deliver(&digest, std::slice::from_ref(&target), &DeliverOptions::default()).await;
+    assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
+    assert_eq!(app.fake.bot_messages("C0BUSY").len(), 1);
+    assert_eq!(app.fake.calls_to(Route::PostMessage).len(), 1);
+    // Page 1 and 2 hold 400 other messages; the part is on page 3, reached by the cursor.
+    let args: Vec<Value> = history_args(&app).into_iter().filter(|a| a["channel"] == "C0BUSY").collect();
+    let ok_pages = app.fake.calls_to(Route::History).iter().filter(|c| c.status == 200).count();
+    assert_eq!(ok_pages, 3, "{args:?}");
+    assert!(args.last().unwrap()["cursor"].as_str().is_some_and(|c| !c.is_empty()));
+}
+
+#[tokio::test]
+async fn a_missing_history_scope_warns_once_and_still_delivers() {
+    let logs = Logs::default();
+    let _guard = logs.install();
+    let app = spawn_app().await;
+    app.fake.set_scopes(Some("chat:write,commands,channels:history"));
+    app.fake.lose(Route::PostMessage, 1, Lost::Close);
+    let (deliverer, _stop) = app.deliverer(Vec::new());
+    let targets = [Target::new(Platform::Slack, "C0SCOPE1"), Target::new(Platform::Slack, "C0SCOPE2")];
+    let report = deliverer.deliver(&app.digest("2026-02-02"), &targets, &DeliverOptions::default()).await;
+    assert_eq!(report.count(|o| *o == TargetOutcome::Delivered { parts: 3 }), 2, "{report:?}");
+    let text = logs.text();
+    let warnings: Vec<&str> = text.lines().filter(|l| l.contains("lacks groups:history")).collect();
+    assert_eq!(warnings.len(), 1, "{text}");
+    assert!(warnings[0].contains("may double a post"), "{text}");
+    assert!(!text.contains(TOKEN));
+    // Today's behaviour: no look at the history, the lost part is posted again.
+    assert!(app.fake.calls_to(Route::History).is_empty());
+    assert_eq!(app.fake.calls_to(Route::AuthTest).len(), 1, "auth.test is asked once");
+    let both = app.fake.bot_messages("C0SCOPE1").len() + app.fake.bot_messages("C0SCOPE2").len();
+    assert_eq!(both, 7, "six parts, one of them twice");
+}
+
+#[tokio::test]
+async fn another_bots_message_with_the_same_key_is_not_adopted() {
+    let app = spawn_app().await;
+    let target = Target::new(Platform::Slack, "C0FORGE");
+    let digest = app.digest("2026-02-09");
+    // A first run posts the part, loses the answer and gives up: the part stays pending.
+    app.fake.lose(Route::PostMessage, 1, Lost::Close);
+    app.fake.inject(Route::History, vec![Answer::server_error()]);
+    let (giving_up, _stop) = app.deliverer_trying(Vec::new(), 1);
+    giving_up.deliver(&digest, std::slice::from_ref(&target), &DeliverOptions::default()).await;
+    let real = app.fake.bot_messages("C0FORGE");
+    assert_eq!(real.len(), 1);
+    // The accepted post did not happen after all (say it was deleted); a stranger copies its key.
+    let key = real[0]["metadata"].clone();
+    app.fake.remove_messages("C0FORGE");
+    app.fake.add_message("C0FORGE", serde_json::json!({"type": "message", "bot_id": "B0OTHER", "metadata": key}));
+    let (deliverer, _stop) = app.deliverer(Vec::new());
+    let report = deliverer.deliver(&digest, std::slice::from_ref(&target), &DeliverOptions::default()).await;
+    assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
+    assert_eq!(app.fake.bot_messages("C0FORGE").len(), 1, "posted by this bot, not adopted from another");
 }

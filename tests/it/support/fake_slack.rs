@@ -1,13 +1,20 @@
-//! A fake Slack on loopback for integration tests: the Web API's `chat.postMessage`, incoming
-//! webhooks (`POST /services/...`) and `response_url`s (`POST /commands/...`), served by axum on
-//! `127.0.0.1:0`.
+//! A fake Slack on loopback for integration tests: the Web API's `auth.test`, `chat.postMessage` and
+//! `conversations.history`, incoming webhooks (`POST /services/...`) and `response_url`s
+//! (`POST /commands/...`), served by axum through hyper on `127.0.0.1:0`.
 //!
-//! Every request is recorded with its headers (Authorization included), its body and the status it
-//! got. `chat.postMessage` answers `{ok: true, channel, ts}` with increasing `ts`; webhooks and
+//! Every request is recorded with its headers (Authorization included), its body (or its query, for
+//! a GET) and the status it got. `auth.test` answers the bot's ids with an `x-oauth-scopes` header
+//! ([`FakeSlack::set_scopes`]). `chat.postMessage` stores the message in its channel (with its
+//! `metadata`) and answers `{ok: true, channel, ts, message}`, `ts` being the fake's clock in
+//! seconds and microseconds, increasing. `conversations.history` answers as Slack does: newest
+//! first, `oldest`/`latest` exclusive unless `inclusive`, `limit` (default 100, at most 999) and
+//! `cursor` paging with `has_more` and `response_metadata.next_cursor`, `metadata` only with
+//! `include_all_metadata`, and `missing_scope` when the scopes lack `channels:history`. Webhooks and
 //! response URLs answer `ok`. Failures are injected per route ([`FakeSlack::inject`]): Slack's
-//! `{ok: false, error}`, a 429 with `Retry-After`, a 5xx, or any status and text. Tests wait for
-//! requests with [`FakeSlack::wait_for`], woken by a `Notify` on every request, never by sleeping.
-//! Dropping the fake stops it.
+//! `{ok: false, error}`, a 429 with `Retry-After`, a 5xx, or any status and text; and
+//! [`FakeSlack::lose`] accepts a request (a post is stored) but never answers it: the connection is
+//! closed, or the answer hangs. Tests wait for requests with [`FakeSlack::wait_for`], woken by a
+//! `Notify` on every request, never by sleeping. Dropping the fake stops it.
 
 // Each test module uses a different part of this module.
 #![allow(dead_code)]
@@ -26,11 +33,15 @@ use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio::task::AbortHandle;
 
-/// The three kinds of endpoint the fake serves.
+/// The kinds of endpoint the fake serves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Route {
+    /// `POST /api/auth.test`.
+    AuthTest,
     /// `POST /api/chat.postMessage`.
     PostMessage,
+    /// `GET` or `POST /api/conversations.history`.
+    History,
     /// `POST /services/...`, an incoming webhook.
     Webhook,
     /// `POST /commands/...`, a slash command's `response_url`.
@@ -51,6 +62,8 @@ pub struct Call {
     pub status: u16,
     /// Whether an injected answer was given instead of the fake's own.
     pub injected: bool,
+    /// Whether the request was handled but its answer never sent ([`FakeSlack::lose`]).
+    pub lost: bool,
 }
 
 impl Call {
@@ -95,12 +108,64 @@ fn json_type() -> Vec<(String, String)> {
     vec![("content-type".into(), "application/json".into())]
 }
 
-#[derive(Default)]
+/// How an answer is lost ([`FakeSlack::lose`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lost {
+    /// The connection is closed without an answer, as a reset would.
+    Close,
+    /// The answer never comes: the client times out, or is killed while it waits.
+    Hang,
+}
+
+/// The bot's identity, as `auth.test` names it and its messages carry.
+pub const BOT_ID: &str = "B0DIGEST";
+pub const BOT_USER: &str = "U0DIGEST";
+pub const APP_ID: &str = "A0DIGEST";
+/// The scopes of a fully set-up app.
+pub const ALL_SCOPES: &str = "chat:write,commands,incoming-webhook,channels:history,groups:history";
+
 struct FakeState {
     calls: Vec<Call>,
     /// Answers to use before the fake's own, per route.
     injected: HashMap<Route, VecDeque<Answer>>,
-    next_ts: u64,
+    /// Requests whose answer is lost, per route, in order.
+    lost: HashMap<Route, VecDeque<Lost>>,
+    /// Only posts to this channel are lost (any channel when `None`).
+    lose_in: Option<String>,
+    /// Messages per channel, oldest first.
+    channels: HashMap<String, Vec<Value>>,
+    /// The `x-oauth-scopes` header of `auth.test`; `None` sends none.
+    scopes: Option<String>,
+    /// The fake's clock: `base` (Unix microseconds) at `since`.
+    base: u64,
+    since: std::time::Instant,
+    last_ts: u64,
+}
+
+impl Default for FakeState {
+    fn default() -> Self {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970");
+        FakeState {
+            calls: Vec::new(),
+            injected: HashMap::new(),
+            lost: HashMap::new(),
+            lose_in: None,
+            channels: HashMap::new(),
+            scopes: Some(ALL_SCOPES.to_string()),
+            base: now.as_micros() as u64,
+            since: std::time::Instant::now(),
+            last_ts: 0,
+        }
+    }
+}
+
+impl FakeState {
+    /// A fresh `ts`: the clock's microseconds, strictly increasing.
+    fn next_ts(&mut self) -> String {
+        let now = self.base + self.since.elapsed().as_micros() as u64;
+        self.last_ts = now.max(self.last_ts + 1);
+        format!("{}.{:06}", self.last_ts / 1_000_000, self.last_ts % 1_000_000)
+    }
 }
 
 struct Shared {
@@ -109,6 +174,10 @@ struct Shared {
     /// Signalled on every recorded request.
     changed: Notify,
 }
+
+/// Closes the connection its request came on (see [`Lost::Close`]).
+#[derive(Clone)]
+struct Kill(Arc<Notify>);
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, FakeState> {
@@ -140,7 +209,27 @@ impl FakeSlack {
         });
         let app = Router::new().fallback(handle).with_state(Arc::clone(&shared));
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            loop {
+                let Ok((stream, _)) = listener.accept().await else { continue };
+                let kill = Arc::new(Notify::new());
+                let app = app.clone();
+                let switch = Kill(Arc::clone(&kill));
+                let service = tower::service_fn(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                    request.extensions_mut().insert(switch.clone());
+                    tower::ServiceExt::oneshot(app.clone(), request.map(axum::body::Body::new))
+                });
+                tokio::spawn(async move {
+                    let connection = hyper::server::conn::http1::Builder::new().serve_connection(
+                        hyper_util::rt::TokioIo::new(stream),
+                        hyper_util::service::TowerToHyperService::new(service),
+                    );
+                    // Dropping the connection closes the socket, with no answer to the request.
+                    tokio::select! {
+                        _ = connection => {}
+                        _ = kill.notified() => {}
+                    }
+                });
+            }
         });
         FakeSlack { shared, task: task.abort_handle() }
     }
@@ -176,6 +265,61 @@ impl FakeSlack {
         self.shared.lock().injected.entry(route).or_default().extend(answers);
     }
 
+    /// Accepts the next `n` requests to `route` (a post is stored) and loses their answers.
+    pub fn lose(&self, route: Route, n: usize, how: Lost) {
+        self.shared.lock().lost.entry(route).or_default().extend(std::iter::repeat_n(how, n));
+    }
+
+    /// Loses answers only for posts to `channel` (see [`FakeSlack::lose`]).
+    pub fn lose_only_in(&self, channel: &str) {
+        self.shared.lock().lose_in = Some(channel.to_string());
+    }
+
+    /// The `x-oauth-scopes` header `auth.test` sends (comma-separated); `None` sends no header.
+    /// History calls answer `missing_scope` unless the scopes include `channels:history`.
+    pub fn set_scopes(&self, scopes: Option<&str>) {
+        self.shared.lock().scopes = scopes.map(str::to_string);
+    }
+
+    /// Sets the fake's clock (the `ts` of the next messages) to `at`, running on from there.
+    pub fn set_clock(&self, at: chrono::DateTime<chrono::Utc>) {
+        let mut state = self.shared.lock();
+        state.base = at.timestamp_micros() as u64;
+        state.since = std::time::Instant::now();
+    }
+
+    /// Adds `n` messages from someone else to `channel`, at the fake's clock, as a busy channel has.
+    pub fn chatter(&self, channel: &str, n: usize) {
+        let mut state = self.shared.lock();
+        for i in 0..n {
+            let ts = state.next_ts();
+            let message = json!({"type": "message", "user": "U0OTHER", "text": format!("chatter {i}"), "ts": ts});
+            state.channels.entry(channel.to_string()).or_default().push(message);
+        }
+    }
+
+    /// Adds one message (its `ts` set from the fake's clock) to `channel`.
+    pub fn add_message(&self, channel: &str, mut message: Value) {
+        let mut state = self.shared.lock();
+        message["ts"] = Value::String(state.next_ts());
+        state.channels.entry(channel.to_string()).or_default().push(message);
+    }
+
+    /// Deletes every message of `channel`.
+    pub fn remove_messages(&self, channel: &str) {
+        self.shared.lock().channels.remove(channel);
+    }
+
+    /// The messages in a channel, oldest first, with their metadata.
+    pub fn messages(&self, channel: &str) -> Vec<Value> {
+        self.shared.lock().channels.get(channel).cloned().unwrap_or_default()
+    }
+
+    /// The messages in a channel posted by the bot, oldest first.
+    pub fn bot_messages(&self, channel: &str) -> Vec<Value> {
+        self.messages(channel).into_iter().filter(|m| m["bot_id"] == BOT_ID).collect()
+    }
+
     /// Every request so far, in order of arrival.
     pub fn calls(&self) -> Vec<Call> {
         self.shared.lock().calls.clone()
@@ -186,7 +330,7 @@ impl FakeSlack {
         self.shared.lock().calls.iter().filter(|c| c.route == route).cloned().collect()
     }
 
-    /// The `chat.postMessage` requests that succeeded, in order.
+    /// The `chat.postMessage` requests that were accepted (answered or not), in order.
     pub fn posted(&self) -> Vec<Call> {
         self.calls_to(Route::PostMessage).into_iter().filter(|c| !c.injected && c.status == 200).collect()
     }
@@ -232,6 +376,7 @@ impl FakeSlack {
 
 async fn handle(
     State(shared): State<Arc<Shared>>,
+    kill: Option<axum::Extension<Kill>>,
     method: Method,
     uri: Uri,
     headers: HeaderMap,
@@ -239,7 +384,9 @@ async fn handle(
 ) -> Response {
     let path = uri.path().to_string();
     let route = match (method.as_str(), path.as_str()) {
+        ("POST", "/api/auth.test") => Route::AuthTest,
         ("POST", "/api/chat.postMessage") => Route::PostMessage,
+        ("GET" | "POST", "/api/conversations.history") => Route::History,
         ("POST", p) if p.starts_with("/services/") => Route::Webhook,
         ("POST", p) if p.starts_with("/commands/") => Route::ResponseUrl,
         _ => return (StatusCode::NOT_FOUND, "no such route in the fake Slack").into_response(),
@@ -248,16 +395,53 @@ async fn handle(
         .iter()
         .map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
         .collect();
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let answer = {
+    let form = |text: &str| -> Value {
+        let pairs = text.split('&').filter(|p| !p.is_empty()).map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), Value::String(decode(v)))
+        });
+        Value::Object(pairs.collect())
+    };
+    let body: Value = match (route, method.as_str()) {
+        (Route::History, "GET") => form(uri.query().unwrap_or("")),
+        _ => serde_json::from_slice(&body).unwrap_or_else(|_| {
+            if route == Route::History { form(&String::from_utf8_lossy(&body)) } else { Value::Null }
+        }),
+    };
+    let (answer, lost) = {
         let mut state = shared.lock();
         let injected = state.injected.get_mut(&route).and_then(VecDeque::pop_front);
         let was_injected = injected.is_some();
+        let channel_matches =
+            state.lose_in.as_deref().is_none_or(|c| body.get("channel").and_then(Value::as_str) == Some(c));
+        let lost = if was_injected || !channel_matches {
+            None
+        } else {
+            state.lost.get_mut(&route).and_then(VecDeque::pop_front)
+        };
         let answer = injected.unwrap_or_else(|| own_answer(&mut state, route, &body));
-        state.calls.push(Call { route, path, headers, body, status: answer.status, injected: was_injected });
-        answer
+        state.calls.push(Call {
+            route,
+            path,
+            headers,
+            body,
+            status: answer.status,
+            injected: was_injected,
+            lost: lost.is_some(),
+        });
+        (answer, lost)
     };
     shared.changed.notify_waiters();
+    match lost {
+        Some(Lost::Close) => {
+            if let Some(axum::Extension(Kill(kill))) = kill {
+                kill.notify_one();
+            }
+            std::future::pending::<()>().await;
+        }
+        Some(Lost::Hang) => std::future::pending::<()>().await,
+        None => {}
+    }
     let mut response = (StatusCode::from_u16(answer.status).expect("a valid status"), answer.body).into_response();
     for (name, value) in answer.headers {
         response.headers_mut().insert(
@@ -268,20 +452,122 @@ async fn handle(
     response
 }
 
+/// Percent-decoding of a form value (`+` is a space).
+fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < bytes.len() => {
+                let hex = |b: u8| (b as char).to_digit(16);
+                match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                    (Some(high), Some(low)) => {
+                        out.push((high * 16 + low) as u8);
+                        i += 2;
+                    }
+                    _ => out.push(b'%'),
+                }
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A Slack timestamp as microseconds, for comparing.
+fn micros(ts: &str) -> Option<u64> {
+    let (secs, frac) = ts.split_once('.').unwrap_or((ts, "0"));
+    let frac = format!("{frac:0<6}");
+    Some(secs.parse::<u64>().ok()? * 1_000_000 + frac.get(..6)?.parse::<u64>().ok()?)
+}
+
+fn ok(body: Value) -> Answer {
+    Answer { status: 200, body: body.to_string(), headers: json_type() }
+}
+
 fn own_answer(state: &mut FakeState, route: Route, body: &Value) -> Answer {
     match route {
+        Route::AuthTest => {
+            let mut answer = ok(json!({
+                "ok": true, "url": "https://fake.slack.com/", "team": "Fake", "user": "digestbot",
+                "team_id": "T0000", "user_id": BOT_USER, "bot_id": BOT_ID, "is_enterprise_install": false,
+            }));
+            if let Some(scopes) = &state.scopes {
+                answer.headers.push(("x-oauth-scopes".into(), scopes.clone()));
+            }
+            answer
+        }
         Route::PostMessage => {
             let Some(channel) = body.get("channel").and_then(Value::as_str) else {
                 return Answer::api_error("channel_not_found");
             };
-            state.next_ts += 1;
-            let ts = format!("1770600000.{:06}", state.next_ts);
-            Answer {
-                status: 200,
-                body: json!({"ok": true, "channel": channel, "ts": ts}).to_string(),
-                headers: json_type(),
+            let ts = state.next_ts();
+            let mut message = json!({
+                "type": "message", "user": BOT_USER, "bot_id": BOT_ID, "app_id": APP_ID, "ts": ts,
+                "text": body.get("text").cloned().unwrap_or_default(),
+            });
+            if let Some(blocks) = body.get("blocks") {
+                message["blocks"] = blocks.clone();
             }
+            if let Some(metadata) = body.get("metadata") {
+                message["metadata"] = metadata.clone();
+            }
+            state.channels.entry(channel.to_string()).or_default().push(message.clone());
+            ok(json!({"ok": true, "channel": channel, "ts": ts, "message": message}))
         }
+        Route::History => history(state, body),
         Route::Webhook | Route::ResponseUrl => Answer::text(200, "ok"),
     }
+}
+
+/// `conversations.history`, as Slack answers it.
+fn history(state: &FakeState, args: &Value) -> Answer {
+    let scopes = state.scopes.as_deref().unwrap_or(ALL_SCOPES);
+    if !scopes.split(',').any(|s| s.trim() == "channels:history") {
+        return ok(json!({"ok": false, "error": "missing_scope", "needed": "channels:history", "provided": scopes}));
+    }
+    let arg = |name: &str| args.get(name).and_then(|v| v.as_str().map(str::to_string).or_else(|| Some(v.to_string())));
+    let flag = |name: &str| arg(name).is_some_and(|v| v == "true" || v == "1");
+    let Some(channel) = arg("channel") else { return Answer::api_error("channel_not_found") };
+    let inclusive = flag("inclusive");
+    let oldest = arg("oldest").and_then(|t| micros(&t));
+    let latest = arg("latest").and_then(|t| micros(&t));
+    let limit = arg("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(100).clamp(1, 999);
+    let offset = match arg("cursor").filter(|c| !c.is_empty()) {
+        Some(cursor) => match cursor.strip_prefix("bmV4dF9").and_then(|n| n.parse::<usize>().ok()) {
+            Some(n) => n,
+            None => return Answer::api_error("invalid_cursor"),
+        },
+        None => 0,
+    };
+    let in_window = |m: &&Value| {
+        let Some(ts) = m["ts"].as_str().and_then(micros) else { return false };
+        let after = oldest.is_none_or(|o| if inclusive { ts >= o } else { ts > o });
+        let before = latest.is_none_or(|l| if inclusive { ts <= l } else { ts < l });
+        after && before
+    };
+    let mut messages: Vec<Value> =
+        state.channels.get(&channel).map(|all| all.iter().filter(in_window).cloned().collect()).unwrap_or_default();
+    messages.reverse();
+    let page: Vec<Value> = messages
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .cloned()
+        .map(|mut m| {
+            if !flag("include_all_metadata") {
+                m.as_object_mut().expect("a message").remove("metadata");
+            }
+            m
+        })
+        .collect();
+    let has_more = offset + page.len() < messages.len();
+    let next = if has_more { format!("bmV4dF9{}", offset + page.len()) } else { String::new() };
+    ok(json!({
+        "ok": true, "messages": page, "has_more": has_more, "pin_count": 0,
+        "response_metadata": {"next_cursor": next},
+    }))
 }
