@@ -91,14 +91,16 @@ fn is_digest_file(path: &Path) -> bool {
     !hidden && matches!(path.extension().and_then(|e| e.to_str()), Some("md" | "markdown"))
 }
 
-/// A path as shown in messages: control characters in a file name (a newline, an escape) are
+/// A path as shown in messages: control characters in a file name (a newline, an escape, a bidi
+/// override) are
 /// written as `\u{…}` escapes, so a name cannot forge a line of `check`'s report or colour a terminal.
 fn shown_path(path: &Path) -> String {
     let shown = path.display().to_string();
-    if !shown.chars().any(char::is_control) {
+    let hidden = |c: char| c.is_control() || crate::render::clean::is_unwanted(c);
+    if !shown.chars().any(hidden) {
         return shown;
     }
-    shown.chars().map(|c| if c.is_control() { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+    shown.chars().map(|c| if hidden(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect()
 }
 
 /// What kind of non-file an entry is, for the error.

@@ -326,17 +326,18 @@ fn check_front_matter_nesting(yaml: &str) -> Result<(), (usize, ParseErrorKind)>
             b'"' | b'\'' if token_start => {
                 // Skip to the closing quote: `\x` escapes in double quotes, `''` in single ones.
                 i += 1;
-                while i < bytes.len() && bytes[i] != b {
-                    if bytes[i] == b'\n' {
-                        line += 1;
-                    }
-                    if b == b'"' && bytes[i] == b'\\' {
-                        i += 1;
-                        if bytes.get(i) == Some(&b'\n') {
-                            line += 1;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'\n' => line += 1,
+                        b'\\' if b == b'"' => {
+                            i += 1;
+                            if bytes.get(i) == Some(&b'\n') {
+                                line += 1;
+                            }
                         }
-                    } else if b == b'\'' && bytes.get(i + 1) == Some(&b'\'') && bytes[i] == b'\'' {
-                        i += 1;
+                        b'\'' if b == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 1,
+                        c if c == b => break,
+                        _ => {}
                     }
                     i += 1;
                 }

@@ -7,7 +7,8 @@
 //! with [`doc`], so every string it emits comes from cleaned text or from the bot's own. What goes:
 //! U+0000–U+001F except newline and tab, DEL (U+007F) and U+0080–U+009F; the line and paragraph
 //! separators U+2028 and U+2029, which chat clients and JavaScript treat as line ends although Markdown
-//! does not, become spaces. [`super::limits`] checks a finished payload for the same characters.
+//! does not, become spaces. The bidirectional embedding, override and isolate controls and a stray
+//! U+FEFF go too. [`super::limits`] checks a finished payload for the same characters.
 
 use std::borrow::Cow;
 
@@ -18,6 +19,14 @@ use super::Doc;
 /// True for a character no payload may contain (see the module documentation).
 pub fn is_unwanted(c: char) -> bool {
     matches!(c, '\0'..='\u{8}' | '\u{b}'..='\u{1f}' | '\u{7f}'..='\u{9f}' | '\u{2028}' | '\u{2029}')
+        || is_bidi_control(c)
+}
+
+/// The bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069), which
+/// reorder what follows them (a title could show one URL and link another), and U+FEFF, a byte-order
+/// mark inside text. The marks LRM and RLM and the joiners ZWJ and ZWNJ stay: text needs them.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
 /// `text` without control characters; borrowed when it has none.
@@ -131,9 +140,13 @@ mod tests {
         check("del\u{7f} c1\u{85}\u{9b}\u{80}", "del c1");
         check("\u{2028}sep\u{2029}", " sep ");
         check("\u{a0}nbsp and \u{200b}zwsp stay", "\u{a0}nbsp and \u{200b}zwsp stay");
+        check("evil\u{202e}gnp.exe \u{2066}iso\u{2069} \u{feff}bom", "evilgnp.exe iso bom");
+        check("zwj 👩\u{200d}💻 and \u{200f}rlm stay", "zwj 👩\u{200d}💻 and \u{200f}rlm stay");
         assert!(matches!(text("clean"), Cow::Borrowed(_)));
         for c in (0..=0x10ffff).filter_map(char::from_u32) {
-            let expected = (c.is_control() && c != '\n' && c != '\t') || c == '\u{2028}' || c == '\u{2029}';
+            let bidi =
+                ('\u{202a}'..='\u{202e}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c) || c == '\u{feff}';
+            let expected = (c.is_control() && c != '\n' && c != '\t') || c == '\u{2028}' || c == '\u{2029}' || bidi;
             assert_eq!(is_unwanted(c), expected, "U+{:04X}", c as u32);
         }
     }

@@ -199,6 +199,13 @@ fn front_matter_size_and_nesting_are_checked_before_yaml() {
     let fine = "title: \"[[[[[[[[[[[[[[[[[[[[\"\ndescription: '{{{{{{{{{{{{{{{{{{{{{{{{''{{'\n# [[[[[[[[[[[[[[[[[[[[[[\nlinks: [[a], {b: [c]}]\ndate: 2026-02-09";
     let d = check(fine).unwrap();
     assert_eq!(d.title, "[[[[[[[[[[[[[[[[[[[[");
+    // An escaped quote does not end a quoted string early.
+    let escaped = "date: 2026-02-09\ntitle: 'it''s ['\nx: [[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]";
+    let err = check(escaped).unwrap_err();
+    assert!(matches!(err.kind, ParseErrorKind::FrontMatterTooDeep) && err.line == 4, "{err}");
+    let escaped = "date: 2026-02-09\ntitle: \"say \\\"[[[[[[[[[[\\\" ok\"\nx: [[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]";
+    let err = check(escaped).unwrap_err();
+    assert!(matches!(err.kind, ParseErrorKind::FrontMatterTooDeep) && err.line == 4, "{err}");
     // Quotes that hide closing brackets cannot hide depth from the bracket count.
     let hidden: String = (0..300).map(|_| "[ \"]\", ").collect();
     assert!(matches!(check(&format!("tags: {hidden}")).unwrap_err().kind, ParseErrorKind::FrontMatterTooManyBrackets));
