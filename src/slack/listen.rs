@@ -12,8 +12,10 @@
 //!   a request in progress is closed to make room. Refusing the newcomer instead (or not accepting it,
 //!   as a plain semaphore would) lets a few hundred idle sockets lock every good client out until
 //!   they time out; closing the oldest idle one costs an attacker its socket and a good client
-//!   nothing, since a request being answered is never closed. Only when every open connection is in
-//!   a request is the newcomer closed.
+//!   nothing, since a request being answered is never closed. A connection still sending its request
+//!   body counts as idle (a stalled body is the same attack as a stalled head); a request counts as
+//!   being answered once its body has arrived in full. Only when every open connection is being
+//!   answered is the newcomer closed.
 //!
 //! Keeping the cap well below the process's open-file limit (1,024 by default under systemd) means
 //! the loop never meets `EMFILE`, where it could neither accept nor close anything.
@@ -27,7 +29,7 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Incoming};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{oneshot, watch};
@@ -99,6 +101,44 @@ impl Drop for InRequest {
     fn drop(&mut self) {
         *self.0.idle_since.lock().unwrap_or_else(PoisonError::into_inner) = Instant::now();
         self.0.requests.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// A request body that marks its connection busy ([`InRequest`]) once it has been read to the end.
+struct Watched {
+    inner: Incoming,
+    /// Taken when the end is reached, so the connection is marked once.
+    activity: Option<Arc<Activity>>,
+    /// Shared with the request's service future, which drops the mark when the answer is ready.
+    busy: Arc<Mutex<Option<InRequest>>>,
+}
+
+impl hyper::body::Body for Watched {
+    type Data = hyper::body::Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        let this = self.get_mut();
+        let polled = std::pin::Pin::new(&mut this.inner).poll_frame(cx);
+        let ended = matches!(&polled, std::task::Poll::Ready(None)) || this.inner.is_end_stream();
+        if ended && let Some(activity) = this.activity.take() {
+            let mut busy = this.busy.lock().unwrap_or_else(PoisonError::into_inner);
+            if busy.is_none() {
+                *busy = Some(InRequest::enter(&activity));
+            }
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
     }
 }
 
@@ -248,11 +288,20 @@ impl Connection {
     async fn serve(self, limits: EndpointLimits, mut stop: watch::Receiver<bool>, _done: watch::Receiver<()>) {
         let Connection { id, stream, app, activity, mut close, connections } = self;
         let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-            let busy = InRequest::enter(&activity);
+            // The connection counts as in a request only once its body has arrived in full: one still
+            // sending its body (or stalling on it) may be closed to make room like an idle one, or
+            // a few hundred stalled bodies would lock good clients out until they time out.
+            let busy = Arc::new(Mutex::new(None));
+            let request = request.map(|body| {
+                if body.is_end_stream() {
+                    *busy.lock().unwrap_or_else(PoisonError::into_inner) = Some(InRequest::enter(&activity));
+                }
+                Body::new(Watched { inner: body, activity: Some(Arc::clone(&activity)), busy: Arc::clone(&busy) })
+            });
             let app = app.clone();
             async move {
-                let response = app.oneshot(request.map(Body::new)).await;
-                drop(busy);
+                let response = app.oneshot(request).await;
+                drop(busy.lock().unwrap_or_else(PoisonError::into_inner).take());
                 response
             }
         });

@@ -1115,3 +1115,34 @@ async fn another_bots_message_with_the_same_key_is_not_adopted() {
     assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
     assert_eq!(app.fake.bot_messages("C0FORGE").len(), 1, "posted by this bot, not adopted from another");
 }
+
+#[tokio::test]
+async fn stalled_bodies_at_the_connection_cap_do_not_lock_out_a_command() {
+    use tokio::io::AsyncWriteExt as _;
+    // The default 10 s timeouts: only the cap can make room within the test.
+    let limits = EndpointLimits { max_connections: 8, ..EndpointLimits::default() };
+    let app = spawn_app_limited(limits, |_| {}).await;
+    let body = form("C0009", "U0001", "subscribe", &app.fake.response_url("x"));
+    let mut stalled = Vec::new();
+    for _ in 0..8 {
+        let mut stream = raw(&app).await;
+        stream.write_all(&signed_head(&body)).await.unwrap();
+        stream.write_all(&body[..2]).await.unwrap();
+        stalled.push(stream);
+    }
+    // Chunked bodies that never finish are the same attack.
+    for _ in 0..4 {
+        let mut stream = raw(&app).await;
+        stream
+            .write_all(b"POST /slack/commands HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nab")
+            .await
+            .unwrap();
+        stalled.push(stream);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let answered = app.command("help").await;
+    assert_eq!(answered.status, 200, "{}", answered.text);
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(!app.subscribed("C0009"), "a stalled body was never a command");
+}
