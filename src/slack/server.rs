@@ -132,6 +132,12 @@ async fn healthz() -> Json<Value> {
 
 async fn commands(State(state): State<SlackState>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
+    // A body announced as too large is refused before any of it is read (or waited for).
+    let announced = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if announced.is_some_and(|length| length > MAX_BODY as u64) {
+        warn!("Slack request refused: its Content-Length is over {MAX_BODY} bytes");
+        return refused();
+    }
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(bytes) => bytes,
         Err(e) if is_timeout(&e) => {

@@ -1146,3 +1146,22 @@ async fn stalled_bodies_at_the_connection_cap_do_not_lock_out_a_command() {
     assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
     assert!(!app.subscribed("C0009"), "a stalled body was never a command");
 }
+
+#[tokio::test]
+async fn a_body_announced_too_large_is_refused_before_it_arrives() {
+    use tokio::io::AsyncWriteExt as _;
+    let app = spawn_app().await;
+    let mut stream = raw(&app).await;
+    stream
+        .write_all(b"POST /slack/commands HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999\r\n\r\nab")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = vec![0u8; 64];
+    let n = tokio::time::timeout(Duration::from_secs(2), tokio::io::AsyncReadExt::read(&mut stream, &mut answer))
+        .await
+        .expect("answered without waiting for the body")
+        .unwrap();
+    assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 401"), "{:?}", &answer[..n]);
+    assert!(started.elapsed() < Duration::from_secs(1));
+}
