@@ -178,6 +178,12 @@ async fn commands(State(state): State<SlackState>, request: Request) -> Response
         warn!(command = %untrusted(&form.command), "signed Slack request has no channel_id");
         return (StatusCode::BAD_REQUEST, "channel_id is missing").into_response();
     };
+    // Slack's ids are a letter and up to a few dozen upper-case letters and digits; anything else is
+    // never stored as a subscription.
+    if !is_slack_id(&channel) {
+        warn!(channel = %untrusted(&channel), "signed Slack request has a malformed channel_id");
+        return (StatusCode::BAD_REQUEST, "channel_id is malformed").into_response();
+    }
     info!(
         team = %untrusted(&form.team_id),
         channel = %untrusted(&channel),
@@ -255,6 +261,15 @@ fn is_timeout(error: &axum::Error) -> bool {
         cause = e.source();
     }
     false
+}
+
+/// Whether `id` looks like a Slack id (`C0123ABC`, `G…`, `D…`): one upper-case letter, then 1 to 39
+/// upper-case letters and digits.
+fn is_slack_id(id: &str) -> bool {
+    let bytes = id.as_bytes();
+    (2..=40).contains(&bytes.len())
+        && bytes[0].is_ascii_uppercase()
+        && bytes[1..].iter().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
 }
 
 fn refused() -> Response {

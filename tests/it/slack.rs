@@ -1165,3 +1165,14 @@ async fn a_body_announced_too_large_is_refused_before_it_arrives() {
     assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 401"), "{:?}", &answer[..n]);
     assert!(started.elapsed() < Duration::from_secs(1));
 }
+
+#[tokio::test]
+async fn a_malformed_channel_id_is_never_subscribed() {
+    let app = spawn_app().await;
+    for channel in ["C\n\u{1b}X", "c0001", "C0001; DROP", "C"] {
+        let answered = app.command_as(channel, "U0001", "subscribe").await;
+        assert_eq!(answered.status, 400, "{channel:?}: {}", answered.text);
+        assert!(!app.subscribed(channel), "{channel:?}");
+    }
+    assert_eq!(app.command_as("C0001", "U0001", "subscribe").await.status, 200);
+}
