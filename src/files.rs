@@ -60,6 +60,9 @@ struct Entry {
     /// `None` makes the next scan read the file again (it was changing while read).
     stamp: Option<Stamp>,
     parsed: Result<Digest, ParseError>,
+    /// The file read (device, inode) and whether the entry is a symlink to it: a symlink to another
+    /// digest of the folder is an alias, left out of the library rather than reported as a duplicate.
+    file: Option<((u64, u64), bool)>,
 }
 
 /// A digests folder and the last parse of each file in it.
@@ -156,10 +159,12 @@ impl DigestDir {
             seen.insert(path.clone());
             let shown = shown_path(&path);
             let problem = |line: usize, kind: ParseErrorKind| ParseError { path: shown.clone(), line, kind };
+            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
             let (stamp, looked_up) = match self.resolve(&root, &entry.path()) {
                 Ok((target, meta)) => (Some(Stamp::of(&meta)), Ok((target, meta))),
                 Err((stamp, kind)) => (stamp, Err(problem(1, kind))),
             };
+            let file = looked_up.as_ref().ok().map(|(_, meta)| ((meta.dev(), meta.ino()), is_link));
             let previous = self.cache.get(&path);
             if stamp.is_some() && previous.is_some_and(|e| e.stamp == stamp) {
                 continue;
@@ -189,7 +194,7 @@ impl DigestDir {
                     scan.new_problems.push(error.clone());
                 }
             }
-            self.cache.insert(path, Entry { stamp, parsed });
+            self.cache.insert(path, Entry { stamp, parsed, file });
         }
         let before = self.cache.len();
         self.cache.retain(|path, _| seen.contains(path));
@@ -258,10 +263,24 @@ impl DigestDir {
 
     /// The library of the files as last scanned.
     pub fn library(&self) -> Library {
-        let mut ordered: Vec<(&PathBuf, &Result<Digest, ParseError>)> =
-            self.cache.iter().map(|(p, entry)| (p, &entry.parsed)).collect();
+        let mut ordered: Vec<(&PathBuf, &Entry)> = self.cache.iter().collect();
         ordered.sort_by(|a, b| a.0.cmp(b.0));
-        Library::from_parsed(ordered.into_iter().map(|(_, parsed)| parsed.clone()))
+        // One entry per file: the real file over a symlink to it, else the first in path order.
+        let mut chosen: HashMap<(u64, u64), (&PathBuf, bool)> = HashMap::new();
+        for (path, entry) in &ordered {
+            if let Some((file, is_link)) = entry.file {
+                let keep = chosen.get(&file).is_none_or(|&(_, kept_link)| kept_link && !is_link);
+                if keep {
+                    chosen.insert(file, (path, is_link));
+                }
+            }
+        }
+        let aliases = ordered.iter().filter(|(path, entry)| {
+            entry.file.is_some_and(|(file, _)| chosen.get(&file).is_some_and(|(kept, _)| kept != path))
+        });
+        let aliases: HashSet<&PathBuf> = aliases.map(|(path, _)| *path).collect();
+        let parsed = ordered.into_iter().filter(|(path, _)| !aliases.contains(path)).map(|(_, e)| e.parsed.clone());
+        Library::from_parsed(parsed)
     }
 }
 
@@ -447,6 +466,13 @@ mod boundary_tests {
         let lib = load_library(&digests, Limits::default()).unwrap();
         let ids: Vec<String> = lib.all().iter().map(Digest::id).collect();
         assert_eq!(ids, ["2026-02-16", "2026-02-02"], "only the real file and the inside link are read");
+        // A second name for a digest of the folder is an alias, not a duplicate date.
+        symlink("2026-02-02.md", digests.join("0-alias.md")).unwrap();
+        let lib = load_library(&digests, Limits::default()).unwrap();
+        assert_eq!(lib.all().len(), 2);
+        assert!(lib.all().iter().any(|d| d.path.ends_with("/2026-02-02.md")), "the real file is kept");
+        assert!(!lib.errors().iter().any(|e| e.to_string().contains("already has")), "{:?}", lib.errors());
+        std::fs::remove_file(digests.join("0-alias.md")).unwrap();
         let mut found = problems(&digests);
         found.sort();
         let names: Vec<&str> = found.iter().map(|(n, _)| n.as_str()).collect();
