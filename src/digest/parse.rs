@@ -75,10 +75,8 @@ pub enum ParseErrorKind {
     FrontMatterTooDeep,
     #[error("the front matter holds more than {MAX_FRONT_MATTER_BRACKETS} `[` and `{{`")]
     FrontMatterTooManyBrackets,
-    #[error(
-        "the digest has {count} articles, over the limit of {limit} (limits.max_articles); this is the first one over"
-    )]
-    TooManyArticles { count: usize, limit: usize },
+    #[error("the digest has more than {limit} articles (limits.max_articles); this is the first one over")]
+    TooManyArticles { limit: usize },
     #[error(
         "the digest has more than {limit} `##` sections (limits.max_articles articles and {MAX_OTHER_SECTIONS} \
          others); this is the first one over"
@@ -144,9 +142,7 @@ pub fn parse_with(path: &str, bytes: &[u8], limits: &Limits) -> Result<Digest, P
 
     let max_sections = limits.max_articles.saturating_add(MAX_OTHER_SECTIONS);
     let mut doc = Sections::cut(body, body_line, max_sections);
-    if let Some(line) = doc.overflow {
-        return Err(err(line, ParseErrorKind::TooManySections { limit: max_sections }));
-    }
+    let overflow = doc.overflow.take();
     let (date, date_line) = match meta.date {
         Some(date) => date,
         None => (date_in_file_name(path).ok_or_else(|| err(1, ParseErrorKind::NoDate))?, 1),
@@ -166,15 +162,19 @@ pub fn parse_with(path: &str, bytes: &[u8], limits: &Limits) -> Result<Digest, P
         }
     }
 
+    // The sections were cut short past `max_sections`: name the cap that was met first.
+    if articles.len() > limits.max_articles {
+        let line = articles[limits.max_articles].line;
+        return Err(err(line, ParseErrorKind::TooManyArticles { limit: limits.max_articles }));
+    }
     if extras.len() > MAX_OTHER_SECTIONS {
         let line = extras[MAX_OTHER_SECTIONS].line;
         return Err(err(line, ParseErrorKind::TooManySections { limit: max_sections }));
     }
-    keywords.truncate(MAX_KEYWORDS);
-    if articles.len() > limits.max_articles {
-        let line = articles[limits.max_articles].line;
-        return Err(err(line, ParseErrorKind::TooManyArticles { count: articles.len(), limit: limits.max_articles }));
+    if let Some(line) = overflow {
+        return Err(err(line, ParseErrorKind::TooManySections { limit: max_sections }));
     }
+    keywords.truncate(MAX_KEYWORDS);
 
     Ok(Digest {
         path: path.to_string(),
