@@ -332,6 +332,28 @@ pub fn has_table_delimiter_outside_code(text: &str) -> bool {
     false
 }
 
+/// The strings of a Slack payload that are shown as prose: every string but those of a
+/// `rich_text_preformatted` element and of `code`-styled text, which Slack shows as code.
+pub fn prose_strings(value: &Value) -> Vec<&str> {
+    let mut out = Vec::new();
+    fn walk<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+        match v {
+            Value::String(s) => out.push(s),
+            Value::Array(items) => items.iter().for_each(|i| walk(i, out)),
+            Value::Object(map) => {
+                let code = map.get("type").and_then(Value::as_str) == Some("rich_text_preformatted")
+                    || v.pointer("/style/code").and_then(Value::as_bool) == Some(true);
+                if !code {
+                    map.values().for_each(|i| walk(i, out));
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(value, &mut out);
+    out
+}
+
 /// Every string in a JSON value, for whole-payload checks.
 pub fn strings(value: &Value) -> Vec<&str> {
     let mut out = Vec::new();

@@ -13,4 +13,5 @@ mod reload;
 mod serve;
 mod slack;
 mod slack_process;
+mod snapshots;
 mod support;

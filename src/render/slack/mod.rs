@@ -376,7 +376,7 @@ mod tests {
             let problems = check_slack_message(m);
             assert!(problems.is_empty(), "{problems:?}");
             assert!(m.get("channel").is_none());
-            for s in strings(m) {
+            for s in prose_strings(m) {
                 assert!(!has_table_delimiter_outside_code(s), "table delimiter in {s}");
             }
         }
@@ -665,7 +665,7 @@ mod tests {
         #[test]
         fn every_span_is_a_styled_element_with_its_text((body, spans) in article()) {
             let file = format!(
-                "---\ntitle: T\ndate: 2026-02-09\n---\n\n## 1. 출처 - \"제목\"\n\n**링크:** https://example.com/a\n\n{body}"
+                "---\ntitle: T\ndate: 2026-02-09\n---\n\n## 1. 출처 - \"제목\"\n\n**링크:** https://example.com/a\n\n{body}끝.\n"
             );
             let digest = parse("d/2026-02-09.md", file.as_bytes()).unwrap();
             let m = valid(messages(&digest_doc(&digest, Locale::Ko)));
