@@ -206,7 +206,7 @@ pub fn messages(doc: &Doc) -> Vec<Value> {
             .filter(|(label, value)| !label.trim().is_empty() || !value.trim().is_empty())
             .map(|(label, value)| {
                 let text = format!("{} {}", SlackMrkdwn.strong(&escape(label.trim())), escape(value.trim()));
-                mrkdwn_object(&resolve(&cut(&text, CONTEXT_TEXT, "…")).trim().to_string())
+                mrkdwn_object(resolve(&cut(&text, CONTEXT_TEXT, "…")).trim())
             })
             .collect();
         if !elements.is_empty() {

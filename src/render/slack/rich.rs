@@ -59,7 +59,7 @@ impl Piece {
     }
 
     /// Characters this piece puts in the payload (link URLs count too).
-    pub fn len(&self) -> usize {
+    pub fn size(&self) -> usize {
         match self {
             Piece::Text { text, .. } => text.chars().count(),
             Piece::Link { url, text, .. } => url.chars().count() + text.chars().count(),
@@ -109,8 +109,8 @@ pub enum Element {
 impl Element {
     fn len(&self) -> usize {
         match self {
-            Element::Section(pieces) | Element::Quote(pieces) => pieces.iter().map(Piece::len).sum(),
-            Element::List { items, .. } => items.iter().flatten().map(Piece::len).sum(),
+            Element::Section(pieces) | Element::Quote(pieces) => pieces.iter().map(Piece::size).sum(),
+            Element::List { items, .. } => items.iter().flatten().map(Piece::size).sum(),
             Element::Preformatted(text) => text.chars().count(),
         }
     }
@@ -477,7 +477,7 @@ fn trim(mut pieces: Vec<Piece>) -> Vec<Piece> {
     pieces
 }
 
-/// Characters of the elements, as [`Piece::len`] counts them.
+/// Characters of the elements, as [`Piece::size`] counts them.
 pub fn len(elements: &[Element]) -> usize {
     elements.iter().map(Element::len).sum()
 }
@@ -498,7 +498,7 @@ pub fn cut(elements: Vec<Element>, budget: usize, tail: Vec<Piece>) -> (Vec<Elem
     if !needs_cut {
         return (elements, false);
     }
-    let tail_len: usize = tail.iter().map(Piece::len).sum();
+    let tail_len: usize = tail.iter().map(Piece::size).sum();
     // The `…` itself, and a line break before the tail.
     let mut room = budget.saturating_sub(tail_len + 2);
     let max_elements = SLACK_RICH_TEXT_ELEMENTS - usize::from(!tail.is_empty());
@@ -561,7 +561,7 @@ fn cut_element(element: Element, room: usize) -> Option<Element> {
                 if kept.len() == SLACK_RICH_TEXT_ELEMENTS {
                     break;
                 }
-                let size: usize = item.iter().map(Piece::len).sum();
+                let size: usize = item.iter().map(Piece::size).sum();
                 if size <= room && item.len() < SLACK_RICH_TEXT_ELEMENTS {
                     room -= size;
                     kept.push(item);
@@ -585,7 +585,7 @@ fn cut_pieces(pieces: Vec<Piece>, mut room: usize) -> Vec<Piece> {
         if out.len() + 1 >= SLACK_RICH_TEXT_ELEMENTS {
             break;
         }
-        let size = piece.len();
+        let size = piece.size();
         if size <= room {
             room -= size;
             out.push(piece);
