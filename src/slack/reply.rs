@@ -66,7 +66,7 @@ fn truncation_note(locale: Locale, left_out: usize) -> Value {
     let text = locale.reply_truncated(left_out);
     json!({
         "text": text,
-        "blocks": [{"type": "context", "elements": [{"type": "mrkdwn", "text": render::slack::escape(&text)}]}],
+        "blocks": [render::slack::note(&text)],
     })
 }
 
@@ -183,7 +183,10 @@ mod tests {
             assert_eq!(followup["replace_original"], false);
         }
         assert_eq!(plan.followups[0]["text"], "card 0 (2/3)");
-        assert_eq!(plan.followups[1]["blocks"][0]["text"]["text"], "*card 50*");
+        assert_eq!(
+            plan.followups[1]["blocks"][0]["elements"][0]["elements"][0],
+            json!({"type": "text", "text": "card 50", "style": {"bold": true}})
+        );
     }
 
     #[test]
@@ -202,7 +205,10 @@ mod tests {
         assert_eq!(note["response_type"], "in_channel");
         assert_eq!(note["replace_original"], false);
         assert!(note["text"].as_str().unwrap().contains("나머지 메시지 4개"), "{note}");
-        assert!(note["blocks"][0]["elements"][0]["text"].as_str().unwrap().contains("&lt;검색어&gt;"));
+        // The code span is glued to a particle (`…`로): its backticks go rather than show.
+        let note_text = note["blocks"][0]["elements"][0]["text"].as_str().unwrap();
+        assert!(note_text.contains("/digest keyword &lt;검색어&gt;로"), "{note_text}");
+        assert!(!note_text.contains('`'), "{note_text}");
     }
 
     #[test]

@@ -14,4 +14,5 @@ mod serve;
 mod slack;
 mod slack_once;
 mod slack_process;
+mod snapshots;
 mod support;
