@@ -32,17 +32,6 @@ fn serve(dir: &std::path::Path, now: &str) -> Child {
         .expect("start digestbot serve")
 }
 
-async fn wait_until(mut done: impl FnMut() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + WAIT;
-    while !done() {
-        if std::time::Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    true
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_slot_serves_discord_and_slack_and_a_restart_posts_nothing_twice() {
     let discord = FakeDiscord::start(FakeOptions { token: Some("test-token".into()), ..FakeOptions::default() }).await;
@@ -71,7 +60,7 @@ async fn one_slot_serves_discord_and_slack_and_a_restart_posts_nothing_twice() {
             && slack.calls_to(Route::PostMessage).len() == 1
             && slack.calls_to(Route::Webhook).len() == 1
     };
-    assert!(wait_until(delivered).await, "the slot did not reach every target");
+    assert!(crate::support::wait_until_within(WAIT, delivered).await, "the slot did not reach every target");
     let posted = slack.calls_to(Route::PostMessage);
     assert_eq!(posted[0].body["channel"], "C0SLOT");
     assert_eq!(posted[0].header("authorization"), Some("Bearer xoxb-both"));

@@ -45,17 +45,6 @@ async fn exited(child: Child) -> Output {
     }
 }
 
-async fn wait_until(mut done: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + WAIT;
-    while !done() {
-        if Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    true
-}
-
 /// Discord and Slack messages per channel for the test digest.
 fn parts(text: &str) -> (usize, usize) {
     let digest = digestbot::digest::parse("2026-02-09.md", text.as_bytes()).unwrap();
@@ -106,7 +95,10 @@ async fn a_second_serve_on_the_same_state_exits_4_and_every_part_goes_out_once()
         fake.requests().into_iter().filter(|r| r.method == "POST" && r.path.ends_with(&path) && r.status == 200).count()
     };
     // The second starts once the first is delivering.
-    assert!(wait_until(|| CHANNELS.iter().any(|&c| posted(c) > 0)).await, "the first bot never delivered");
+    assert!(
+        crate::support::wait_until_within(WAIT, || CHANNELS.iter().any(|&c| posted(c) > 0)).await,
+        "the first bot never delivered"
+    );
     assert_eq!(std::fs::read_to_string(&lock).unwrap(), format!("{first_pid}\n"), "the lock file names its holder");
     let second = start().unwrap();
     let output = exited(second).await;
@@ -121,7 +113,7 @@ async fn a_second_serve_on_the_same_state_exits_4_and_every_part_goes_out_once()
 
     let all_done =
         || CHANNELS.iter().all(|&c| posted(c) >= parts) && slack.calls_to(Route::PostMessage).len() >= slack_parts;
-    assert!(wait_until(all_done).await, "the first bot did not finish the slot");
+    assert!(crate::support::wait_until_within(WAIT, all_done).await, "the first bot did not finish the slot");
     // Let anything duplicated arrive before counting.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(terminate(&mut first), Some(0));

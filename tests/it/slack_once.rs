@@ -31,17 +31,6 @@ fn serve(dir: &std::path::Path, now: &str) -> Child {
         .expect("start digestbot serve")
 }
 
-async fn wait_until(mut done: impl FnMut() -> bool) -> bool {
-    let deadline = std::time::Instant::now() + WAIT;
-    while !done() {
-        if std::time::Instant::now() > deadline {
-            return false;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    true
-}
-
 fn log_of(child: &mut Child) -> String {
     let mut log = String::new();
     std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut log).unwrap();
@@ -82,7 +71,7 @@ async fn killed_between_slack_accepting_a_part_and_the_ledger_every_part_is_post
         CHANNELS.iter().filter(|&&c| c != STUCK).all(|c| fake.bot_messages(c).len() == parts)
             && fake.bot_messages(STUCK).len() == 1
     };
-    assert!(wait_until(stuck_accepted).await, "the first run never got that far");
+    assert!(crate::support::wait_until_within(WAIT, stuck_accepted).await, "the first run never got that far");
     // Post-only: commands are off, the health check is up.
     let health = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await.unwrap();
     assert_eq!(health.status(), 200);
@@ -97,7 +86,10 @@ async fn killed_between_slack_accepting_a_part_and_the_ledger_every_part_is_post
     assert_eq!(fake.bot_messages(STUCK).len(), 1);
 
     let mut second = serve(dir.path(), "2026-02-09T09:03:00+09:00");
-    assert!(wait_until(|| fake.bot_messages(STUCK).len() >= parts).await, "the restart did not finish");
+    assert!(
+        crate::support::wait_until_within(WAIT, || fake.bot_messages(STUCK).len() >= parts).await,
+        "the restart did not finish"
+    );
     // Let anything duplicated arrive before counting.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(terminate(&mut second), Some(0));
@@ -129,7 +121,7 @@ async fn post_only_slack_with_a_missing_history_scope_warns_and_still_delivers()
     let (dir, parts) = setup(&fake, port);
     let mut bot = serve(dir.path(), "2026-02-09T09:01:00+09:00");
     let done = || CHANNELS.iter().all(|c| fake.bot_messages(c).len() == parts);
-    assert!(wait_until(done).await, "the slot did not reach every channel");
+    assert!(crate::support::wait_until_within(WAIT, done).await, "the slot did not reach every channel");
     assert_eq!(reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await.unwrap().status(), 200);
     assert_eq!(terminate(&mut bot), Some(0));
     let log = log_of(&mut bot);

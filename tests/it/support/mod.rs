@@ -71,3 +71,15 @@ pub fn terminate(child: &mut std::process::Child) -> Option<i32> {
     let _ = child.kill();
     panic!("digestbot did not stop within 10 s of SIGTERM");
 }
+
+/// Polls `done` every 25 ms until it holds or `within` has passed; says whether it held.
+pub async fn wait_until_within(within: std::time::Duration, mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + within;
+    while !done() {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    true
+}
