@@ -354,6 +354,21 @@ pub fn prose_strings(value: &Value) -> Vec<&str> {
     out
 }
 
+/// Every inline element (`text` or `link`) of a rich text block, in order, list items included.
+pub fn rich_text_inlines(block: &Value) -> Vec<&Value> {
+    fn walk<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+        for e in v["elements"].as_array().into_iter().flatten() {
+            match e["type"].as_str() {
+                Some("text" | "link") => out.push(e),
+                _ => walk(e, out),
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(block, &mut out);
+    out
+}
+
 /// Every string in a JSON value, for whole-payload checks.
 pub fn strings(value: &Value) -> Vec<&str> {
     let mut out = Vec::new();

@@ -13,7 +13,7 @@ use serde_json::Value;
 use digestbot::digest::{Block, Digest, Inline, parse};
 use digestbot::files::load_library;
 use digestbot::i18n::Locale;
-use digestbot::render::limits::check_slack_message;
+use digestbot::render::limits::{check_slack_message, rich_text_inlines};
 use digestbot::render::{digest_doc, slack};
 
 fn root() -> PathBuf {
@@ -42,21 +42,6 @@ fn assert_snapshot(name: &str, messages: &[Value]) {
             actual.lines().nth(line).unwrap_or(""),
         );
     }
-}
-
-/// Every inline element (`text` or `link`) of a rich text block, list items included.
-fn inlines(block: &Value) -> Vec<&Value> {
-    fn walk<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
-        for e in v["elements"].as_array().into_iter().flatten() {
-            match e["type"].as_str() {
-                Some("text" | "link") => out.push(e),
-                _ => walk(e, out),
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(block, &mut out);
-    out
 }
 
 /// A span the Markdown of an article asks for: its shown text, and the style key (or `link`).
@@ -104,7 +89,7 @@ fn check(name: &str, digest: &Digest) {
     }
     let blocks: Vec<&Value> = messages.iter().flat_map(|m| m["blocks"].as_array().unwrap()).collect();
     for block in blocks.iter().filter(|b| b["type"] == "rich_text") {
-        for e in inlines(block) {
+        for e in rich_text_inlines(block) {
             let text = e["text"].as_str().unwrap_or_default();
             assert!(!text.contains("**") && !text.contains("](http"), "{name}: markup left in {e}");
         }
@@ -113,9 +98,11 @@ fn check(name: &str, digest: &Digest) {
         let title = digestbot::render::article_title(article.number, &article.source, &article.title);
         let card = blocks
             .iter()
-            .find(|b| b["type"] == "rich_text" && inlines(b).first().is_some_and(|e| e["text"] == title.as_str()))
+            .find(|b| {
+                b["type"] == "rich_text" && rich_text_inlines(b).first().is_some_and(|e| e["text"] == title.as_str())
+            })
             .unwrap_or_else(|| panic!("{name}: no rich text block for {title}"));
-        let elements = inlines(card);
+        let elements = rich_text_inlines(card);
         // A card cut short ends with the link to the original; its later spans are gone.
         let cut = elements.last().is_some_and(|e| e["text"] == doc.more_label.as_str());
         let mut wanted = Vec::new();

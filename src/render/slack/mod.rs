@@ -383,21 +383,6 @@ mod tests {
         messages
     }
 
-    /// Every inline element of a rich text block, in order, lists' items included.
-    fn inlines(block: &Value) -> Vec<&Value> {
-        fn walk<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
-            for e in v["elements"].as_array().into_iter().flatten() {
-                match e["type"].as_str() {
-                    Some("text" | "link") => out.push(e),
-                    _ => walk(e, out),
-                }
-            }
-        }
-        let mut out = Vec::new();
-        walk(block, &mut out);
-        out
-    }
-
     fn text(v: &Value) -> &str {
         v["text"].as_str().unwrap_or_default()
     }
@@ -413,7 +398,7 @@ mod tests {
         assert_eq!(types.iter().filter(|&&t| t == "rich_text").count(), 1 + 5);
         assert_eq!(blocks[0]["text"]["text"], digest.title);
         assert_eq!(blocks[1]["elements"][0]["text"], "*날짜* 2026-02-09");
-        let first = inlines(&blocks[4]);
+        let first = rich_text_inlines(&blocks[4]);
         assert_eq!(
             *first[0],
             json!({"type": "link", "url": "https://toss.tech", "text": "1. 토스 — 레거시 인프라 작살내고 하이브리드 클라우드 만든 썰", "style": {"bold": true}})
@@ -428,14 +413,14 @@ mod tests {
             json!({"type": "text", "text": "OpenStack 기반 프라이빗 클라우드", "style": {"bold": true}})
         );
         assert!(text(first[6]).starts_with("를 직접 구축하고"), "{}", first[6]);
-        let second = inlines(&blocks[6]);
+        let second = rich_text_inlines(&blocks[6]);
         assert!(
             second.iter().any(|e| **e == json!({"type": "text", "text": "R&R → R&E (Responsibility & Expandability)", "style": {"bold": true}})),
             "{second:?}"
         );
         // No marker survives in rich text, and every styled run has a letter in it.
         for block in blocks.iter().filter(|b| b["type"] == "rich_text") {
-            for e in inlines(block) {
+            for e in rich_text_inlines(block) {
                 assert!(!text(e).contains('*') && !text(e).contains("**"), "{e}");
             }
         }
@@ -454,7 +439,7 @@ mod tests {
         let doc = Doc { cards: vec![card], more_label: "원문 보기".into(), ..Doc::default() };
         let m = valid(messages(&doc));
         let block = &m[0]["blocks"][0];
-        let all = inlines(block);
+        let all = rich_text_inlines(block);
         assert_eq!(**all.last().unwrap(), json!({"type": "link", "url": "https://example.com/x", "text": "원문 보기"}));
         assert!(text(all[all.len() - 2]).ends_with('…'), "{}", all[all.len() - 2]);
         assert!(block_text_len(block) <= SLACK_RICH_TEXT_BLOCK_TEXT);
@@ -473,7 +458,10 @@ mod tests {
         assert_eq!(m[0]["text"], "0 (1/2)");
         let first_of_second = &m[1]["blocks"][0];
         assert_eq!(first_of_second["type"], "rich_text");
-        assert_eq!(inlines(first_of_second), [&json!({"type": "text", "text": "25", "style": {"bold": true}})]);
+        assert_eq!(
+            rich_text_inlines(first_of_second),
+            [&json!({"type": "text", "text": "25", "style": {"bold": true}})]
+        );
     }
 
     #[test]
@@ -491,7 +479,7 @@ mod tests {
         let titles: Vec<&str> = m
             .iter()
             .flat_map(|m| m["blocks"].as_array().unwrap())
-            .filter_map(|b| inlines(b).first().map(|e| text(e)))
+            .filter_map(|b| rich_text_inlines(b).first().map(|e| text(e)))
             .collect();
         assert_eq!(titles, ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"]);
         assert_eq!(m[3]["text"], "0 (4/4)");
@@ -553,7 +541,7 @@ mod tests {
         let m = valid(messages(&doc));
         assert_eq!(m[0]["text"], "굵게를 &amp; 코드로");
         assert_eq!(
-            inlines(&m[0]["blocks"][0]),
+            rich_text_inlines(&m[0]["blocks"][0]),
             [
                 &json!({"type": "text", "text": "굵게", "style": {"bold": true}}),
                 &json!({"type": "text", "text": "를 & "}),
@@ -672,9 +660,9 @@ mod tests {
             let card = m
                 .iter()
                 .flat_map(|m| m["blocks"].as_array().unwrap())
-                .find(|b| b["type"] == "rich_text" && inlines(b).first().is_some_and(|e| text(e).starts_with("1. ")))
+                .find(|b| b["type"] == "rich_text" && rich_text_inlines(b).first().is_some_and(|e| text(e).starts_with("1. ")))
                 .unwrap();
-            let styled: Vec<&Value> = inlines(card).into_iter().skip(1).filter(|e| e.get("style").is_some() || e["type"] == "link").collect();
+            let styled: Vec<&Value> = rich_text_inlines(card).into_iter().skip(1).filter(|e| e.get("style").is_some() || e["type"] == "link").collect();
             let expected: Vec<Value> = spans
                 .iter()
                 .filter_map(|s| match s {
@@ -684,7 +672,7 @@ mod tests {
                 })
                 .collect();
             prop_assert_eq!(styled.into_iter().cloned().collect::<Vec<_>>(), expected, "{}", body);
-            for e in inlines(card) {
+            for e in rich_text_inlines(card) {
                 prop_assert!(!text(e).contains('*') && !text(e).contains('~') && !text(e).contains('`'), "{}", e);
             }
         }
