@@ -203,7 +203,8 @@ fn check(cli: &Cli) -> ExitCode {
         problems.extend(payload_problems(digest, &config).into_iter().map(|p| format!("{}:1: {p}", digest.path)));
     }
     for problem in &problems {
-        println!("{problem}");
+        // Problems quote digest text (a YAML value, a file name): nothing may reach the terminal raw.
+        println!("{}", crate::logging::terminal_safe(problem));
     }
     if problems.is_empty() {
         let newest = library.all().first().map(Digest::id).unwrap_or_else(|| "none".into());

@@ -98,12 +98,7 @@ fn is_digest_file(path: &Path) -> bool {
 /// override) are
 /// written as `\u{…}` escapes, so a name cannot forge a line of `check`'s report or colour a terminal.
 fn shown_path(path: &Path) -> String {
-    let shown = path.display().to_string();
-    let hidden = |c: char| c.is_control() || crate::render::clean::is_unwanted(c);
-    if !shown.chars().any(hidden) {
-        return shown;
-    }
-    shown.chars().map(|c| if hidden(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+    crate::logging::terminal_safe(&path.display().to_string()).into_owned()
 }
 
 /// What kind of non-file an entry is, for the error.

@@ -79,6 +79,17 @@ impl LogFormat {
     }
 }
 
+/// `text` for a terminal or a report line: control characters (a newline, an escape, a C1 code) and
+/// the characters payloads never carry (bidi overrides and marks) are written as `\u{…}` escapes;
+/// everything else, Korean included, is kept as it is. Borrowed when nothing needs escaping.
+pub fn terminal_safe(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| c.is_control() || crate::render::clean::is_unwanted(c);
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars().map(|c| if hidden(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect()
+}
+
 /// Modules kept quieter than the default level unless `RUST_LOG` says otherwise.
 pub const QUIET_BY_DEFAULT: &str = "serenity::gateway::ws=error";
 
@@ -112,6 +123,15 @@ mod tests {
         assert!(!shown.chars().any(|c| c.is_control()), "{shown}");
         // Format characters that reorder a terminal line are escaped too.
         assert_eq!(untrusted("a\u{202e}b\0").to_string(), r#""a\u{202e}b\0""#);
+    }
+
+    #[test]
+    fn terminal_safe_text_escapes_controls_and_bidi_only() {
+        assert!(matches!(terminal_safe("한글 ok: `x`"), std::borrow::Cow::Borrowed(_)));
+        assert_eq!(
+            terminal_safe("a\u{1b}]8;;x\u{7}\r\nfake.md:1: ok\u{202e}\u{200f}"),
+            "a\\u{1b}]8;;x\\u{7}\\u{d}\\u{a}fake.md:1: ok\\u{202e}\\u{200f}"
+        );
     }
 
     #[test]

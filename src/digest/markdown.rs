@@ -83,11 +83,26 @@ fn options() -> Options {
 
 /// Parses Markdown into top-level blocks. Never panics; any input gives some tree.
 pub fn parse_blocks(text: &str) -> Vec<Spanned> {
+    parse_blocks_bounded(text, usize::MAX).unwrap_or_default()
+}
+
+/// How many elements (text runs, breaks, code spans, emphasis, links, blocks, list items, table
+/// cells) one digest's Markdown may build. A real digest has a few thousand; the bound keeps the
+/// memory of one file (about 100 bytes an element) and the work of rendering it small, whatever the
+/// shape of its megabyte.
+pub const MAX_MARKDOWN_NODES: usize = 100_000;
+
+/// [`parse_blocks`], stopping once more than `max_nodes` elements are built: then `Err` with the
+/// byte offset where that happened, and the rest of the text is not looked at.
+pub fn parse_blocks_bounded(text: &str, max_nodes: usize) -> Result<Vec<Spanned>, usize> {
     let mut builder = Builder::default();
     for (event, range) in Parser::new_ext(text, options()).into_offset_iter() {
         builder.event(event, range.start);
+        if builder.nodes > max_nodes {
+            return Err(range.start);
+        }
     }
-    builder.finish()
+    Ok(builder.finish())
 }
 
 /// How many container markers (`>`, `-`, `*`, `+`, `1.`, `1)`) a line may open with before the rest
@@ -343,6 +358,8 @@ struct Builder {
     inline_depth: usize,
     /// Inline containers past the limit, ignored with their matching ends.
     flattened_inlines: usize,
+    /// Elements built so far (what [`MAX_MARKDOWN_NODES`] bounds).
+    nodes: usize,
 }
 
 impl Default for Builder {
@@ -359,6 +376,7 @@ impl Default for Builder {
             flattened_blocks: 0,
             inline_depth: 0,
             flattened_inlines: 0,
+            nodes: 0,
         }
     }
 }
@@ -552,7 +570,10 @@ impl Builder {
                                     _ => last.push(Inline::Text(text)),
                                 }
                             }
-                            _ => row.push(content),
+                            _ => {
+                                self.nodes += 1;
+                                row.push(content)
+                            }
                         }
                     }
                 } else if let Some(frame) = self.inlines.pop() {
@@ -727,6 +748,7 @@ impl Builder {
             prev.push_str(new);
             return;
         }
+        self.nodes += 1;
         self.inline_buf.push(inline);
     }
 
@@ -749,6 +771,7 @@ impl Builder {
     }
 
     fn push_block(&mut self, block: Block) {
+        self.nodes += 1;
         match self.blocks.last_mut() {
             Some(BlockFrame::Root) | None => self.top.push(Spanned { offset: self.top_offset, block }),
             Some(BlockFrame::Quote { .. } | BlockFrame::Other { .. } | BlockFrame::Item { .. }) => {

@@ -20,7 +20,8 @@ use unicode_normalization::char::canonical_combining_class;
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use super::markdown::{
-    Block, Inline, Spanned, inlines_plain_text, inlines_to_string, limit_container_prefixes, parse_blocks,
+    Block, Inline, MAX_MARKDOWN_NODES, Spanned, inlines_plain_text, inlines_to_string, limit_container_prefixes,
+    parse_blocks_bounded,
 };
 use super::{Article, Digest, KeywordEntry, Limits, Section};
 
@@ -82,6 +83,11 @@ pub enum ParseErrorKind {
          others); this is the first one over"
     )]
     TooManySections { limit: usize },
+    #[error(
+        "the digest has more than {MAX_MARKDOWN_NODES} Markdown elements (text runs, links, emphasis, list \
+         items, table cells); a digest needs a few thousand"
+    )]
+    TooComplex,
     #[error("not a regular file ({0}): only regular files and symlinks to them inside the digests folder are read")]
     NotAFile(&'static str),
     #[error("a symlink that leads outside the digests folder, to {0}; it is not read")]
@@ -142,6 +148,9 @@ pub fn parse_with(path: &str, bytes: &[u8], limits: &Limits) -> Result<Digest, P
 
     let max_sections = limits.max_articles.saturating_add(MAX_OTHER_SECTIONS);
     let mut doc = Sections::cut(body, body_line, max_sections);
+    if let Some(line) = doc.too_complex {
+        return Err(err(line, ParseErrorKind::TooComplex));
+    }
     let overflow = doc.overflow.take();
     let (date, date_line) = match meta.date {
         Some(date) => date,
@@ -357,6 +366,13 @@ fn check_front_matter_nesting(yaml: &str) -> Result<(), (usize, ParseErrorKind)>
     Ok(())
 }
 
+/// A value from the file, quoted for an error message: escaped like `{:?}` and cut to 60 characters.
+fn quoted(value: &str) -> String {
+    let cut: String = value.chars().take(60).collect();
+    let more = if cut.len() < value.len() { "…" } else { "" };
+    format!("{cut:?}{more}")
+}
+
 /// The front matter fields digestbot reads; other keys are ignored.
 #[derive(Default)]
 struct FrontMatter {
@@ -399,7 +415,7 @@ impl FrontMatter {
             None => None,
             Some(s) => Some((
                 parse_date(&s)
-                    .ok_or_else(|| field_err("date", format!("expected a date as YYYY-MM-DD, found `{s}`")))?,
+                    .ok_or_else(|| field_err("date", format!("expected a date as YYYY-MM-DD, found {}", quoted(&s))))?,
                 key_line(yaml, "date"),
             )),
         };
@@ -496,6 +512,8 @@ struct Sections {
     footer: Option<String>,
     /// The line of the first `##` section past the cap, when there is one (nothing after it is cut).
     overflow: Option<usize>,
+    /// The line where the Markdown went past [`MAX_MARKDOWN_NODES`] (nothing was cut then).
+    too_complex: Option<usize>,
 }
 
 impl Sections {
@@ -506,7 +524,13 @@ impl Sections {
         let mut heading = None;
         let mut intro = Vec::new();
         let mut sections: Vec<Section> = Vec::new();
-        let blocks = parse_blocks(body);
+        let blocks = match parse_blocks_bounded(body, MAX_MARKDOWN_NODES) {
+            Ok(blocks) => blocks,
+            Err(offset) => {
+                let line = lines.line_at(offset);
+                return Sections { heading, intro, sections, footer: None, overflow: None, too_complex: Some(line) };
+            }
+        };
         // How many blocks follow each `##` heading, so every section body is allocated once.
         let mut sizes = blocks
             .split(|b| matches!(b.block, Block::Heading { level: 2, .. }))
@@ -518,7 +542,14 @@ impl Sections {
             match block {
                 Block::Heading { level: 2, .. } if sections.len() == max_sections => {
                     let line = lines.line_at(offset);
-                    return Sections { heading, intro, sections, footer: None, overflow: Some(line) };
+                    return Sections {
+                        heading,
+                        intro,
+                        sections,
+                        footer: None,
+                        overflow: Some(line),
+                        too_complex: None,
+                    };
                 }
                 Block::Heading { level: 2, content } => sections.push(Section {
                     title: inlines_into_string(content),
@@ -544,7 +575,7 @@ impl Sections {
         for section in &mut sections {
             trim_rules(&mut section.body);
         }
-        Sections { heading, intro, sections, footer, overflow: None }
+        Sections { heading, intro, sections, footer, overflow: None, too_complex: None }
     }
 }
 

@@ -24,9 +24,10 @@ pub fn is_unwanted(c: char) -> bool {
 
 /// The bidirectional embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069), which
 /// reorder what follows them (a title could show one URL and link another), and U+FEFF, a byte-order
-/// mark inside text. The marks LRM and RLM and the joiners ZWJ and ZWNJ stay: text needs them.
+/// mark inside text; also the marks LRM, RLM and ALM (U+200E, U+200F, U+061C), which reorder the
+/// neutral characters around them. Digests are Korean and English; the joiners ZWJ and ZWNJ stay.
 fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}' | '\u{feff}')
 }
 
 /// `text` without control characters; borrowed when it has none.
@@ -141,11 +142,15 @@ mod tests {
         check("\u{2028}sep\u{2029}", " sep ");
         check("\u{a0}nbsp and \u{200b}zwsp stay", "\u{a0}nbsp and \u{200b}zwsp stay");
         check("evil\u{202e}gnp.exe \u{2066}iso\u{2069} \u{feff}bom", "evilgnp.exe iso bom");
-        check("zwj 👩\u{200d}💻 and \u{200f}rlm stay", "zwj 👩\u{200d}💻 and \u{200f}rlm stay");
+        check(
+            "zwj 👩\u{200d}💻 stays, \u{200f}rlm \u{200e}lrm \u{61c}alm go",
+            "zwj 👩\u{200d}💻 stays, rlm lrm alm go",
+        );
         assert!(matches!(text("clean"), Cow::Borrowed(_)));
         for c in (0..=0x10ffff).filter_map(char::from_u32) {
-            let bidi =
-                ('\u{202a}'..='\u{202e}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c) || c == '\u{feff}';
+            let bidi = ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+                || matches!(c, '\u{200e}' | '\u{200f}' | '\u{61c}' | '\u{feff}');
             let expected = (c.is_control() && c != '\n' && c != '\t') || c == '\u{2028}' || c == '\u{2029}' || bidi;
             assert_eq!(is_unwanted(c), expected, "U+{:04X}", c as u32);
         }

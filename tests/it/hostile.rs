@@ -118,9 +118,12 @@ fn shapes(levels: usize) -> Vec<(&'static str, String)> {
 fn a_million_levels_of_nesting_fit_a_worker_stack() {
     on_worker_stack(|| {
         for (name, body) in shapes(1_000_000) {
-            let digest = parse_with("d/2026-02-09.md", article(&body).as_bytes(), &LOOSE)
-                .unwrap_or_else(|e| panic!("{name}: {e}"));
-            use_everything(digest);
+            // Either the digest loads (flattened) or it is refused as too complex: never an overflow.
+            match parse_with("d/2026-02-09.md", article(&body).as_bytes(), &LOOSE) {
+                Ok(digest) => use_everything(digest),
+                Err(e) if matches!(e.kind, ParseErrorKind::TooComplex) => {}
+                Err(e) => panic!("{name}: {e}"),
+            }
         }
     });
 }
@@ -150,6 +153,22 @@ fn nesting_at_and_just_past_the_limits_keeps_the_text() {
         let d = parse("d/2026-02-09.md", article("- a\n  - b\n    - c\n").as_bytes()).unwrap();
         assert_eq!(block_depth(&d.articles[0].body), 3);
     });
+}
+
+#[test]
+fn too_many_markdown_elements_is_refused_at_its_line() {
+    let body = "a *b* [c](https://e.com) `d`\n".repeat(30_000);
+    let err = parse("d/2026-02-09.md", article(&body).as_bytes()).unwrap_err();
+    assert!(matches!(err.kind, ParseErrorKind::TooComplex), "{err}");
+    assert!(err.line > 5 && err.line < 30_000, "{err}");
+    // A long but ordinary digest is far below the bound.
+    let fifty: String = (1..=50)
+        .map(|n| format!("## {n}. S - \"T{n}\"\n\n{}\n\n", "본문 **강조** [링크](https://e.com) `c` ".repeat(40)))
+        .collect();
+    assert_eq!(
+        parse("d/2026-02-09.md", format!("---\ndate: 2026-02-09\n---\n{fifty}").as_bytes()).unwrap().articles.len(),
+        50
+    );
 }
 
 #[test]
