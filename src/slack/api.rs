@@ -47,7 +47,13 @@ pub const PART_EVENT: &str = "digestbot_part";
 pub const HISTORY_SCOPES: [&str; 2] = ["channels:history", "groups:history"];
 /// How far before a part's pending time the history is read: clock skew between this host and
 /// Slack, and the time between the row and the request.
-pub const RECONCILE_MARGIN: Duration = Duration::from_secs(60);
+pub const RECONCILE_MARGIN: Duration = Duration::from_secs(600);
+/// How long after a recent attempt a part that was not found is looked for once more: Slack's
+/// history can lag a message it has just accepted by a second or two.
+pub const HISTORY_SETTLE: Duration = Duration::from_secs(3);
+/// How many times one look waits out a rate limit on a page after the first (the first page's is the
+/// delivery engine's to wait out, as for a post); the scan then resumes at the same cursor.
+const HISTORY_RATE_LIMIT_WAITS: u32 = 5;
 /// Messages per `conversations.history` page (Slack allows up to 999 and recommends at most 200).
 pub const HISTORY_PAGE: u32 = 200;
 /// Pages read per look, at most: with [`HISTORY_PAGE`], the newest 2,000 messages since the pending
@@ -293,9 +299,20 @@ impl SlackApi {
         let bot_id = identity.and_then(|i| i.bot_id.as_deref());
         let oldest = slack_ts(since - chrono::Duration::from_std(RECONCILE_MARGIN).unwrap_or_default());
         let mut cursor: Option<String> = None;
-        for _ in 0..HISTORY_PAGES {
+        let mut waits = 0;
+        let mut pages = 0;
+        while pages < HISTORY_PAGES {
             let page = match self.history(channel, &oldest, cursor.as_deref()).await {
                 Ok(page) => page,
+                // Past the first page, a rate limit is waited out here, so the scan resumes where it
+                // was instead of starting over (which, under a strict limit, would never end).
+                Err(SendError::RateLimited { retry_after, .. })
+                    if cursor.is_some() && waits < HISTORY_RATE_LIMIT_WAITS =>
+                {
+                    waits += 1;
+                    tokio::time::sleep(retry_after.min(Duration::from_secs(60))).await;
+                    continue;
+                }
                 Err(e @ (SendError::RateLimited { .. } | SendError::Transient(_))) => return Err(e),
                 Err(e) => {
                     warn!(
@@ -313,9 +330,10 @@ impl SlackApi {
                     ..Sent::default()
                 }));
             }
+            pages += 1;
             match page.next_cursor() {
                 Some(next) => cursor = Some(next.to_string()),
-                None => return Ok(None),
+                None => return self.settled_look(channel, key, bot_id, &oldest).await,
             }
         }
         warn!(
@@ -324,6 +342,25 @@ impl SlackApi {
             "the Slack channel has more messages since the part was first tried than digestbot reads back; posting it (it may appear twice)"
         );
         Ok(None)
+    }
+
+    /// After a scan that did not find the part: waits [`HISTORY_SETTLE`] and reads the newest page
+    /// once more, since Slack's history may not show a just-accepted message yet. Looks happen only
+    /// after a failed or interrupted post, so the wait is rare.
+    async fn settled_look(
+        &self,
+        channel: &str,
+        key: &str,
+        bot_id: Option<&str>,
+        oldest: &str,
+    ) -> Result<Option<Sent>, SendError> {
+        tokio::time::sleep(HISTORY_SETTLE).await;
+        let page = self.history(channel, oldest, None).await?;
+        Ok(page.messages.iter().find(|m| m.is_part(key, bot_id)).map(|found| Sent {
+            message_id: found.ts.clone(),
+            channel: Some(channel.to_string()),
+            ..Sent::default()
+        }))
     }
 
     /// One page of `conversations.history`: a GET, as Slack documents it; a 404 or 405 (a proxy

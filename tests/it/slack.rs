@@ -1004,8 +1004,8 @@ async fn an_accepted_post_whose_answer_is_dropped_ends_with_exactly_one_message(
     assert_eq!(args[0]["inclusive"], "true");
     assert_eq!(args[0]["include_all_metadata"], "true");
     assert_eq!(args[0]["limit"], "200");
-    // From a minute before the part was first written pending (the app's clock).
-    assert_eq!(args[0]["oldest"], format!("{}.000000", now().timestamp() - 60));
+    // From ten minutes before the part was first written pending (the app's clock).
+    assert_eq!(args[0]["oldest"], format!("{}.000000", now().timestamp() - 600));
     // The adopted message's ts is the part's.
     let ts = messages[0]["ts"].as_str().unwrap();
     assert_eq!(app.bot.store.sent_parts(&target, "2026-02-09").unwrap(), [(0, Some(ts.to_string()))]);
@@ -1179,4 +1179,53 @@ async fn a_malformed_channel_id_is_never_subscribed() {
         assert!(!app.subscribed(channel), "{channel:?}");
     }
     assert_eq!(app.command_as("C0001", "U0001", "subscribe").await.status, 200);
+}
+
+#[tokio::test]
+async fn a_part_that_history_shows_late_is_found_on_the_second_look() {
+    let app = spawn_app().await;
+    app.fake.lose(Route::PostMessage, 1, Lost::Close);
+    // Slack accepted the post but its history does not show it yet at the first look.
+    let lagging = json!({"ok": true, "messages": [], "has_more": false}).to_string();
+    let json_type = vec![("content-type".to_string(), "application/json".to_string())];
+    app.fake.inject(Route::History, vec![Answer { status: 200, body: lagging, headers: json_type }]);
+    let (deliverer, _stop) = app.deliverer(Vec::new());
+    let started = Instant::now();
+    let report = deliverer
+        .deliver(&app.digest("2026-02-09"), &[Target::new(Platform::Slack, "C0LAG")], &DeliverOptions::default())
+        .await;
+    assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
+    assert_eq!(app.fake.bot_messages("C0LAG").len(), 1, "posted once, found on the second look");
+    assert_eq!(app.fake.calls_to(Route::PostMessage).len(), 1);
+    assert_eq!(app.fake.calls_to(Route::History).len(), 2);
+    assert!(started.elapsed() >= slack::api::HISTORY_SETTLE, "{:?}", started.elapsed());
+}
+
+#[tokio::test]
+async fn a_rate_limit_past_the_first_page_resumes_the_scan_where_it_was() {
+    let app = spawn_app().await;
+    let target = Target::new(Platform::Slack, "C0RESUME");
+    let digest = app.digest("2026-02-09");
+    app.fake.lose(Route::PostMessage, 1, Lost::Close);
+    app.fake.inject(Route::History, vec![Answer::server_error()]);
+    let (giving_up, _stop) = app.deliverer_trying(Vec::new(), 1);
+    let report = giving_up.deliver(&digest, std::slice::from_ref(&target), &DeliverOptions::default()).await;
+    assert!(matches!(report.outcomes[0].1, TargetOutcome::Failed(_)), "{report:?}");
+    app.fake.chatter("C0RESUME", 450);
+    // Page 1 as the fake would give it (the newest 200, not the part), then a rate limit on page 2.
+    let first =
+        json!({"ok": true, "messages": [], "has_more": true, "response_metadata": {"next_cursor": "bmV4dF9200"}});
+    let json_type = vec![("content-type".to_string(), "application/json".to_string())];
+    app.fake.inject(
+        Route::History,
+        vec![Answer { status: 200, body: first.to_string(), headers: json_type }, Answer::rate_limited(1)],
+    );
+    let (deliverer, _stop) = app.deliverer(Vec::new());
+    let report = deliverer.deliver(&digest, std::slice::from_ref(&target), &DeliverOptions::default()).await;
+    assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
+    assert_eq!(app.fake.bot_messages("C0RESUME").len(), 1);
+    let args: Vec<Value> = history_args(&app).into_iter().filter(|a| a["channel"] == "C0RESUME").collect();
+    let cursors: Vec<Option<&str>> = args.iter().map(|a| a["cursor"].as_str()).collect();
+    // The failed first run's look, then page 1, page 2 (limited), page 2 again, page 3.
+    assert_eq!(cursors[1..4], [None, Some("bmV4dF9200"), Some("bmV4dF9200")], "{cursors:?}");
 }
