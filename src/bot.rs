@@ -58,6 +58,9 @@ impl Bot {
     /// Runs a command and returns the reply. Never fails: a store error is logged and the caller gets
     /// a polite private apology.
     pub fn run(&self, command: &Command, caller: &Caller) -> Reply {
+        // A reply holds a copy of a digest: bound how many are built at once, so a burst of
+        // `/digest latest` cannot add up to more memory than a few digests.
+        let _permit = ReplyPermit::acquire();
         let locale = self.config.locale;
         let library = self.library.current();
         let schedule = self.config.schedule.slot.to_string();
@@ -147,6 +150,36 @@ impl Bot {
                 (label, d.id())
             })
             .collect()
+    }
+}
+
+/// How many replies are built at once, across both platforms; others wait (on their blocking
+/// thread, never on an async worker). Each costs at most about one digest's worth of memory.
+pub const MAX_CONCURRENT_REPLIES: usize = 4;
+
+/// One of the [`MAX_CONCURRENT_REPLIES`] places, released on drop.
+struct ReplyPermit;
+
+static REPLY_PLACES: (std::sync::Mutex<usize>, std::sync::Condvar) =
+    (std::sync::Mutex::new(0), std::sync::Condvar::new());
+
+impl ReplyPermit {
+    fn acquire() -> ReplyPermit {
+        let (taken, freed) = &REPLY_PLACES;
+        let mut taken = taken.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        while *taken >= MAX_CONCURRENT_REPLIES {
+            taken = freed.wait(taken).unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+        *taken += 1;
+        ReplyPermit
+    }
+}
+
+impl Drop for ReplyPermit {
+    fn drop(&mut self) {
+        let (taken, freed) = &REPLY_PLACES;
+        *taken.lock().unwrap_or_else(std::sync::PoisonError::into_inner) -= 1;
+        freed.notify_one();
     }
 }
 

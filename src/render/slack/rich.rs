@@ -401,8 +401,10 @@ fn push_inlines(inlines: &[Inline], style: Style, out: &mut Vec<Piece>) {
                     push(out, Piece::link(url.as_str(), text, Style { code: false, ..style }));
                 }
             }
-            Inline::Break => push_text(out, "\n", Style::default()),
-            Inline::SoftBreak => push_text(out, " ", Style::default()),
+            // A break inside emphasis keeps its style, so a bold run over two lines stays one element
+            // (code does not carry over a break: a code span never spans one).
+            Inline::Break => push_text(out, "\n", Style { code: false, ..style }),
+            Inline::SoftBreak => push_text(out, " ", Style { code: false, ..style }),
         }
     }
 }
@@ -638,6 +640,18 @@ mod tests {
                 {"type": "text", "text": "토스가 "},
                 {"type": "text", "text": "OpenStack 기반 프라이빗 클라우드", "style": {"bold": true}},
                 {"type": "text", "text": "를 직접 구축하고"},
+            ])
+        );
+    }
+
+    #[test]
+    fn emphasis_over_a_line_break_stays_one_element() {
+        let block = rich("**첫 줄\n둘째 줄**을 보라");
+        assert_eq!(
+            block["elements"][0]["elements"],
+            json!([
+                {"type": "text", "text": "첫 줄 둘째 줄", "style": {"bold": true}},
+                {"type": "text", "text": "을 보라"},
             ])
         );
     }
