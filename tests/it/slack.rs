@@ -3,16 +3,15 @@
 //! Slack (`support::fake_slack`). Each test gets its own app: a temp folder of digests, a SQLite file,
 //! a clock stopped at Monday 2026-02-09 10:00 KST, and the endpoint on 127.0.0.1:0.
 
-use std::io::Write;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use tokio::sync::{Notify, oneshot, watch};
+use tokio::sync::{oneshot, watch};
 
 use digestbot::bot::Bot;
 use digestbot::clock::ManualClock;
@@ -25,6 +24,7 @@ use digestbot::slack::{self, EndpointLimits, SlackState};
 use digestbot::store::{Platform, Store, Target};
 
 use crate::support::fake_slack::{Answer, Call, FakeSlack, Lost, Route};
+use crate::support::logs::Logs;
 
 const SECRET: &str = "test-signing-secret";
 const TOKEN: &str = "xoxb-test";
@@ -226,60 +226,6 @@ fn assert_valid(body: &Value) {
     let problems = check_slack_message(body);
     assert!(problems.is_empty(), "{problems:?} in {body}");
     assert!(body["blocks"].as_array().is_some_and(|b| !b.is_empty()), "{body}");
-}
-
-/// Captures log lines written while it is installed on this thread (the tests' runtime is
-/// single-threaded, so spawned tasks log here too).
-#[derive(Clone, Default)]
-struct Logs(Arc<(Mutex<Vec<u8>>, Notify)>);
-
-impl Logs {
-    fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(self.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::DEBUG)
-            .finish();
-        tracing::subscriber::set_default(subscriber)
-    }
-
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.0.lock().unwrap()).into_owned()
-    }
-
-    /// Waits until the logs contain `needle`; false on timeout.
-    async fn wait_for(&self, needle: &str, timeout: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let written = self.0.1.notified();
-            tokio::pin!(written);
-            written.as_mut().enable();
-            if self.text().contains(needle) {
-                return true;
-            }
-            if tokio::time::timeout_at(deadline, written).await.is_err() {
-                return self.text().contains(needle);
-            }
-        }
-    }
-}
-
-impl Write for Logs {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let written = self.0.0.lock().unwrap().write(buf);
-        self.0.1.notify_waiters();
-        written
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Logs {
-    type Writer = Logs;
-    fn make_writer(&'a self) -> Logs {
-        self.clone()
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -560,7 +506,7 @@ async fn a_reply_too_long_for_five_follow_ups_ends_with_a_note() {
 #[tokio::test]
 async fn a_failed_follow_up_is_retried_and_the_url_never_logged() {
     let logs = Logs::default();
-    let _guard = logs.install();
+    let _guard = logs.install_at(tracing::Level::DEBUG);
     let app = spawn_app().await;
     // The first follow-up fails once (500) and is retried; the second is refused (used up), which
     // ends the reply.
@@ -683,7 +629,7 @@ async fn a_server_error_is_retried() {
 #[tokio::test]
 async fn a_refused_token_stops_slack_and_is_never_shown() {
     let logs = Logs::default();
-    let _guard = logs.install();
+    let _guard = logs.install_at(tracing::Level::DEBUG);
     let app = spawn_app().await;
     app.fake.inject(Route::PostMessage, vec![Answer::api_error("invalid_auth")]);
     let (deliverer, _stop) = app.deliverer(Vec::new());
@@ -704,7 +650,7 @@ async fn a_refused_token_stops_slack_and_is_never_shown() {
 #[tokio::test]
 async fn an_unreachable_api_is_transient_and_the_token_is_not_shown() {
     let logs = Logs::default();
-    let _guard = logs.install();
+    let _guard = logs.install_at(tracing::Level::DEBUG);
     // Nothing listens on a port that was just free.
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let app = spawn_app_with(|c| c.slack.api_base = format!("http://127.0.0.1:{port}/api")).await;
@@ -724,7 +670,7 @@ async fn an_unreachable_api_is_transient_and_the_token_is_not_shown() {
 #[tokio::test]
 async fn webhooks_deliver_and_a_removed_one_is_gone() {
     let logs = Logs::default();
-    let _guard = logs.install();
+    let _guard = logs.install_at(tracing::Level::DEBUG);
     let app = spawn_app().await;
     let good = app.fake.webhook_url("good-hook-secret");
     let removed = app.fake.webhook_url("removed-hook-secret");
@@ -762,7 +708,7 @@ async fn webhooks_deliver_and_a_removed_one_is_gone() {
 #[tokio::test]
 async fn an_unreachable_webhook_is_transient_and_its_url_is_not_shown() {
     let logs = Logs::default();
-    let _guard = logs.install();
+    let _guard = logs.install_at(tracing::Level::DEBUG);
     let app = spawn_app().await;
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}/services/T0/B0/unreachable-hook-secret");
@@ -911,7 +857,7 @@ async fn a_trickled_body_is_cut_off() {
 #[tokio::test]
 async fn a_response_url_off_the_allow_list_gets_nothing() {
     let logs = Logs::default();
-    let _guard = logs.install();
+    let _guard = logs.install_at(tracing::Level::DEBUG);
     let evil = FakeSlack::start().await;
     let app = spawn_app_with(|_| {}).await;
     let base = app.fake.base_url();
@@ -946,7 +892,7 @@ async fn a_response_url_off_the_allow_list_gets_nothing() {
 #[tokio::test]
 async fn a_redirect_from_an_allowed_response_url_is_not_followed() {
     let logs = Logs::default();
-    let _guard = logs.install();
+    let _guard = logs.install_at(tracing::Level::DEBUG);
     let evil = FakeSlack::start().await;
     let app = spawn_app().await;
     for status in [307, 302] {
@@ -1049,18 +995,24 @@ async fn a_rate_limited_history_call_waits_for_retry_after_then_succeeds() {
     assert_eq!(app.fake.calls_to(Route::PostMessage).len(), 1, "found, not posted again");
 }
 
+/// Posts the digest's part to `target`, loses Slack's answer and gives up after one failed look at
+/// the history: the part is in the channel, and pending in the ledger.
+async fn leave_pending(app: &App, target: &Target, digest: &Digest) {
+    app.fake.lose(Route::PostMessage, 1, Lost::Close);
+    app.fake.inject(Route::History, vec![Answer::server_error()]);
+    let (giving_up, _stop) = app.deliverer_trying(Vec::new(), 1);
+    let report = giving_up.deliver(digest, std::slice::from_ref(target), &DeliverOptions::default()).await;
+    assert!(matches!(report.outcomes[0].1, TargetOutcome::Failed(_)), "{report:?}");
+    assert_eq!(app.bot.store.pending_parts(target, &digest.id()).unwrap(), [0]);
+}
+
 #[tokio::test]
 async fn a_busy_channel_is_searched_past_the_first_page() {
     let app = spawn_app().await;
     let target = Target::new(Platform::Slack, "C0BUSY");
     let digest = app.digest("2026-02-09");
     // The first run posts, loses the answer and gives up: the part stays pending.
-    app.fake.lose(Route::PostMessage, 1, Lost::Close);
-    app.fake.inject(Route::History, vec![Answer::server_error()]);
-    let (giving_up, _stop) = app.deliverer_trying(Vec::new(), 1);
-    let report = giving_up.deliver(&digest, std::slice::from_ref(&target), &DeliverOptions::default()).await;
-    assert!(matches!(report.outcomes[0].1, TargetOutcome::Failed(_)), "{report:?}");
-    assert_eq!(app.bot.store.pending_parts(&target, "2026-02-09").unwrap(), [0]);
+    leave_pending(&app, &target, &digest).await;
     // Then the channel gets busy: 450 messages after the part.
     app.fake.chatter("C0BUSY", 450);
     let (deliverer, _stop) = app.deliverer(Vec::new());
@@ -1078,7 +1030,7 @@ async fn a_busy_channel_is_searched_past_the_first_page() {
 #[tokio::test]
 async fn a_missing_history_scope_warns_once_and_still_delivers() {
     let logs = Logs::default();
-    let _guard = logs.install();
+    let _guard = logs.install_at(tracing::Level::DEBUG);
     let app = spawn_app().await;
     app.fake.set_scopes(Some("chat:write,commands,channels:history"));
     app.fake.lose(Route::PostMessage, 1, Lost::Close);
@@ -1206,11 +1158,7 @@ async fn a_rate_limit_past_the_first_page_resumes_the_scan_where_it_was() {
     let app = spawn_app().await;
     let target = Target::new(Platform::Slack, "C0RESUME");
     let digest = app.digest("2026-02-09");
-    app.fake.lose(Route::PostMessage, 1, Lost::Close);
-    app.fake.inject(Route::History, vec![Answer::server_error()]);
-    let (giving_up, _stop) = app.deliverer_trying(Vec::new(), 1);
-    let report = giving_up.deliver(&digest, std::slice::from_ref(&target), &DeliverOptions::default()).await;
-    assert!(matches!(report.outcomes[0].1, TargetOutcome::Failed(_)), "{report:?}");
+    leave_pending(&app, &target, &digest).await;
     app.fake.chatter("C0RESUME", 450);
     // Page 1 as the fake would give it (the newest 200, not the part), then a rate limit on page 2.
     let first =

@@ -13,13 +13,15 @@ use tokio::sync::Notify;
 pub struct Logs(Arc<(Mutex<Vec<u8>>, Notify)>);
 
 impl Logs {
-    /// Starts capturing on this thread until the guard is dropped.
+    /// Starts capturing INFO and above on this thread until the guard is dropped.
     pub fn install(&self) -> tracing::subscriber::DefaultGuard {
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(self.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .finish();
+        self.install_at(tracing::Level::INFO)
+    }
+
+    /// Starts capturing `level` and above on this thread until the guard is dropped.
+    pub fn install_at(&self, level: tracing::Level) -> tracing::subscriber::DefaultGuard {
+        let subscriber =
+            tracing_subscriber::fmt().with_writer(self.clone()).with_ansi(false).with_max_level(level).finish();
         tracing::subscriber::set_default(subscriber)
     }
 
@@ -38,16 +40,25 @@ impl Logs {
 
     /// Waits until a WARN line contains every one of `needles`; false on timeout.
     pub async fn wait_warning(&self, needles: &[&str], timeout: Duration) -> bool {
+        self.wait_until(timeout, |logs| !logs.warnings(needles).is_empty()).await
+    }
+
+    /// Waits until the logs contain `needle`; false on timeout.
+    pub async fn wait_for(&self, needle: &str, timeout: Duration) -> bool {
+        self.wait_until(timeout, |logs| logs.text().contains(needle)).await
+    }
+
+    async fn wait_until(&self, timeout: Duration, done: impl Fn(&Logs) -> bool) -> bool {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let written = self.0.1.notified();
             tokio::pin!(written);
             written.as_mut().enable();
-            if !self.warnings(needles).is_empty() {
+            if done(self) {
                 return true;
             }
             if tokio::time::timeout_at(deadline, written).await.is_err() {
-                return !self.warnings(needles).is_empty();
+                return done(self);
             }
         }
     }
