@@ -339,7 +339,8 @@ fn read_holder(file: &mut File) -> Option<u32> {
         std::thread::sleep(std::time::Duration::from_millis(20));
         let mut text = String::new();
         if file.rewind().is_ok()
-            && file.read_to_string(&mut text).is_ok()
+            // A pid is a few digits: read no more than that, whatever else the file holds.
+            && std::io::Read::take(&mut *file, 32).read_to_string(&mut text).is_ok()
             && let Ok(pid) = text.trim().parse()
         {
             return Some(pid);

@@ -13,10 +13,6 @@ use crate::support::{SEED, TempDir};
 const WAIT: Duration = Duration::from_secs(20);
 const SIGNING_SECRET: &str = "both-signing-secret";
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 fn serve(dir: &std::path::Path, now: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_digestbot"))
         .current_dir(dir)
@@ -39,7 +35,7 @@ async fn one_slot_serves_discord_and_slack_and_a_restart_posts_nothing_twice() {
     let dir = TempDir::new("both");
     std::fs::create_dir_all(dir.path().join("digests")).unwrap();
     std::fs::write(dir.path().join("digests/2026-02-09-weekly.md"), SEED).unwrap();
-    let port = free_port();
+    let port = crate::support::free_port();
     let config = format!(
         "digests_dir: digests\nstate_path: state/bot.sqlite3\n\
          discord:\n  api_base: {}\n  channels: [101]\n  webhooks: [\"{}\"]\n\
@@ -77,16 +73,7 @@ async fn one_slot_serves_discord_and_slack_and_a_restart_posts_nothing_twice() {
     let body = crate::slack::form("C0SLOT", "U1", "keyword ADR", &slack.response_url("r1"));
     // The process reads time from `--now` onwards; Slack's timestamp must be fresh on that clock.
     let pretend = chrono::DateTime::parse_from_rfc3339("2026-02-09T09:01:00+09:00").unwrap().timestamp();
-    let timestamp = (pretend + started.elapsed().as_secs() as i64).to_string();
-    let answer = client
-        .post(format!("http://127.0.0.1:{port}/slack/commands"))
-        .header("X-Slack-Request-Timestamp", &timestamp)
-        .header("X-Slack-Signature", crate::slack::signature(SIGNING_SECRET, &timestamp, &body))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let answer = crate::support::signed_slack_command(&client, port, SIGNING_SECRET, pretend, started, body).await;
     assert_eq!(answer.status(), 200);
     let answer: serde_json::Value = answer.json().await.unwrap();
     assert_eq!(answer["response_type"], "in_channel");

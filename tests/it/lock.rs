@@ -14,10 +14,6 @@ const WAIT: Duration = Duration::from_secs(20);
 const CHANNELS: [u64; 4] = [201, 202, 203, 204];
 const SIGNING_SECRET: &str = "lock-signing-secret";
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 fn bot(dir: &Path, now: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_digestbot"));
     command
@@ -136,7 +132,7 @@ async fn a_state_file_deleted_under_serve_stops_it_at_the_next_subscription() {
     let dir = TempDir::new("lock-deleted");
     std::fs::create_dir_all(dir.path().join("digests")).unwrap();
     std::fs::write(dir.path().join("digests/2026-02-09-weekly.md"), SEED).unwrap();
-    let port = free_port();
+    let port = crate::support::free_port();
     let config = format!(
         "digests_dir: digests\nstate_path: state/bot.sqlite3\nslack:\n  api_base: {}\n  listen: 127.0.0.1:{port}\n",
         slack.api_base()
@@ -167,16 +163,7 @@ async fn a_state_file_deleted_under_serve_stops_it_at_the_next_subscription() {
     std::fs::remove_file(&state).unwrap();
     let body = crate::slack::form("C0NEW", "U1", "subscribe", &slack.response_url("r1"));
     let pretend = chrono::DateTime::parse_from_rfc3339(now).unwrap().timestamp();
-    let timestamp = (pretend + started.elapsed().as_secs() as i64).to_string();
-    let answer = client
-        .post(format!("http://127.0.0.1:{port}/slack/commands"))
-        .header("X-Slack-Request-Timestamp", &timestamp)
-        .header("X-Slack-Signature", crate::slack::signature(SIGNING_SECRET, &timestamp, &body))
-        .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let answer = crate::support::signed_slack_command(&client, port, SIGNING_SECRET, pretend, started, body).await;
     // The caller gets an answer (an apology), not a subscription that would silently vanish.
     assert_eq!(answer.status(), 200);
     let answer: serde_json::Value = answer.json().await.unwrap();

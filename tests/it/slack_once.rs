@@ -13,10 +13,6 @@ const CHANNELS: [&str; 4] = ["C0ONE", "C0TWO", "C0STUCK", "C0FOUR"];
 /// The channel whose first part is accepted and never answered.
 const STUCK: &str = "C0STUCK";
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 fn serve(dir: &std::path::Path, now: &str) -> Child {
     Command::new(env!("CARGO_BIN_EXE_digestbot"))
         .current_dir(dir)
@@ -59,7 +55,7 @@ fn setup(fake: &FakeSlack, port: u16) -> (TempDir, usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killed_between_slack_accepting_a_part_and_the_ledger_every_part_is_posted_once() {
     let fake = FakeSlack::start().await;
-    let port = free_port();
+    let port = crate::support::free_port();
     let (dir, parts) = setup(&fake, port);
     assert!(parts >= 2, "the test digest must span several messages, got {parts}");
     fake.lose_only_in(STUCK);
@@ -117,7 +113,7 @@ async fn killed_between_slack_accepting_a_part_and_the_ledger_every_part_is_post
 async fn post_only_slack_with_a_missing_history_scope_warns_and_still_delivers() {
     let fake = FakeSlack::start().await;
     fake.set_scopes(Some("chat:write,channels:history"));
-    let port = free_port();
+    let port = crate::support::free_port();
     let (dir, parts) = setup(&fake, port);
     let mut bot = serve(dir.path(), "2026-02-09T09:01:00+09:00");
     let done = || CHANNELS.iter().all(|c| fake.bot_messages(c).len() == parts);

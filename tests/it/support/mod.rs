@@ -83,3 +83,30 @@ pub async fn wait_until_within(within: std::time::Duration, mut done: impl FnMut
     }
     true
 }
+
+/// A port that was free a moment ago, for a process that binds it itself.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Posts a signed `/digest` form to the Slack endpoint of a `digestbot serve` on `port`, timestamped
+/// on the process's clock: `pretend` (its `--now`, as Unix seconds) plus the time since it `started`.
+pub async fn signed_slack_command(
+    client: &reqwest::Client,
+    port: u16,
+    secret: &str,
+    pretend: i64,
+    started: std::time::Instant,
+    body: Vec<u8>,
+) -> reqwest::Response {
+    let timestamp = (pretend + started.elapsed().as_secs() as i64).to_string();
+    client
+        .post(format!("http://127.0.0.1:{port}/slack/commands"))
+        .header("X-Slack-Request-Timestamp", &timestamp)
+        .header("X-Slack-Signature", crate::slack::signature(secret, &timestamp, &body))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
