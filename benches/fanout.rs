@@ -17,7 +17,8 @@ use digestbot::config::Secret;
 use digestbot::deliver::{DeliverOptions, Deliverer, TargetOutcome};
 use digestbot::discord::{Rest, rest::ChannelSink};
 use digestbot::i18n::Locale;
-use digestbot::store::{Platform, Store, Target};
+use digestbot::store::Store;
+use digestbot::target::{Platform, Target};
 use fake_discord::{FakeDiscord, FakeOptions};
 
 const GLOBAL_PER_SEC: u32 = 50;

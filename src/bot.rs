@@ -13,11 +13,12 @@ use chrono_tz::Tz;
 use tracing::error;
 
 use crate::clock::Clock;
-use crate::command::{self, ChannelStatus, Command, Context, Denied, Reply, UnsubscribeOutcome};
+use crate::command::{self, ChannelStatus, Command, Context, Denied, Reply, SubscribeOutcome, UnsubscribeOutcome};
 use crate::config::Config;
 use crate::files::LibraryHandle;
 use crate::logging::untrusted;
-use crate::store::{Platform, Store, StoreError, Target};
+use crate::store::{Store, StoreError};
+use crate::target::{Platform, Target};
 
 /// The shared state of a running bot.
 #[derive(Clone)]
@@ -78,16 +79,18 @@ impl Bot {
             Command::Subscribe | Command::Unsubscribe if caller.may_manage.is_err() => {
                 Ok(command::denied(caller.may_manage.expect_err("checked above"), locale))
             }
-            Command::Subscribe => self
-                .store
-                .subscribe(&caller.target, self.now())
-                .map(|outcome| command::subscribed(outcome, &ctx.next_delivery, locale)),
+            Command::Subscribe => self.store.subscribe(&caller.target, self.now()).map(|new| {
+                let outcome = if new { SubscribeOutcome::Subscribed } else { SubscribeOutcome::AlreadySubscribed };
+                command::subscribed(outcome, &ctx.next_delivery, locale)
+            }),
             Command::Unsubscribe if self.is_pinned(&caller.target) => {
                 Ok(command::unsubscribed(UnsubscribeOutcome::PinnedByConfig, locale))
             }
-            Command::Unsubscribe => {
-                self.store.unsubscribe(&caller.target).map(|outcome| command::unsubscribed(outcome, locale))
-            }
+            Command::Unsubscribe => self.store.unsubscribe(&caller.target).map(|removed| {
+                let outcome =
+                    if removed { UnsubscribeOutcome::Unsubscribed } else { UnsubscribeOutcome::NotSubscribed };
+                command::unsubscribed(outcome, locale)
+            }),
             _ => self.channel_status(&caller.target).map(|status| command::status(&status, &ctx.next_delivery, locale)),
         };
         result.unwrap_or_else(|e| {
@@ -187,7 +190,7 @@ impl Drop for ReplyPermit {
 mod tests {
     use super::*;
     use crate::clock::ManualClock;
-    use crate::command::{SubscribeOutcome, Visibility};
+    use crate::command::Visibility;
     use crate::digest::parse::plain_text;
     use chrono::TimeZone;
 
@@ -243,10 +246,7 @@ mod tests {
         assert_eq!(lead(&first), "이 채널을 구독했습니다. 다음 발송: 2026-02-16 09:00 KST\n");
         let again = f.bot.run(&Command::Subscribe, &caller("1", true));
         assert!(lead(&again).starts_with("이 채널은 이미 구독 중입니다."));
-        assert_eq!(
-            f.bot.store.subscribe(&caller("1", true).target, f.bot.now()).unwrap(),
-            SubscribeOutcome::AlreadySubscribed
-        );
+        assert_eq!(f.bot.store.subscribe(&caller("1", true).target, f.bot.now()).unwrap(), false);
     }
 
     #[test]

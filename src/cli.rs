@@ -29,7 +29,8 @@ use crate::files::{LibraryHandle, load_library};
 use crate::logging::untrusted;
 use crate::render::{self, limits};
 use crate::serve;
-use crate::store::{Platform, Store, Target};
+use crate::store::Store;
+use crate::target::{Platform, Target};
 
 /// The default config path, relative to the current directory.
 pub const DEFAULT_CONFIG: &str = "config/digestbot.yaml";
@@ -317,7 +318,11 @@ async fn post(
         let doc = render::digest_doc(digest, config.locale);
         for target in &targets {
             let parts = Deliverer::payloads(target.platform, &doc).len();
-            let state = if store.delivered(target, &digest.id())? { "already delivered" } else { "not delivered yet" };
+            let state = if Deliverer::already_delivered(&store, target, &digest.id())? {
+                "already delivered"
+            } else {
+                "not delivered yet"
+            };
             let action = if force || state == "not delivered yet" { "would post" } else { "would skip" };
             println!("{target}: {action} {} ({parts} messages; {state})", digest.id());
         }

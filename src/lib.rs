@@ -10,9 +10,12 @@
 //! - [`schedule`]: the weekly slot and the next delivery instant, daylight saving time included.
 //! - [`config`]: the typed configuration, parsed from `config/digestbot.yaml` (its `load` is the one
 //!   function here that reads a file).
+//! - [`target`]: where a post goes (a platform and a channel): the vocabulary the store, delivery
+//!   and both platforms share. Plain data.
 //!
 //! The edges, each thin and tested against a real SQLite file or a fake platform on loopback:
-//! - [`store`]: subscriptions, the delivery ledger, failures and slots in SQLite.
+//! - [`store`]: subscriptions, the delivery ledger, failures and slots in SQLite. It returns plain
+//!   facts (rows, `bool`s); `bot` turns them into command outcomes.
 //! - [`files`]: the digests folder, re-read when files change.
 //! - [`deliver`]: one digest to many targets, exactly once, within rate limits, with retries.
 //! - [`scheduler`]: the weekly slot, catch-up after downtime, and retries of failed targets.
@@ -42,3 +45,4 @@ pub mod scheduler;
 pub mod serve;
 pub mod slack;
 pub mod store;
+pub mod target;

@@ -15,9 +15,9 @@ use tokio::sync::watch;
 use tracing::{info, warn};
 
 use crate::bot::Bot;
-use crate::deliver::{DeliverOptions, Deliverer, Report};
+use crate::deliver::{DeliverOptions, Deliverer, Report, TargetOutcome};
 use crate::logging::untrusted;
-use crate::store::{Platform, StoreError};
+use crate::store::StoreError;
 
 /// How long after a partly failed slot run to try the failed targets again.
 pub const RETRY_EVERY: Duration = Duration::from_secs(10 * 60);
@@ -31,7 +31,7 @@ pub enum SlotRun {
     NoDigest { slot: DateTime<Utc> },
     /// Every target already had the slot's digest: nothing was posted.
     NothingNew { slot: DateTime<Utc>, digest: String },
-    /// A delivery ran.
+    /// A delivery ran; the report lists the targets that did not have the digest yet.
     Delivered { slot: DateTime<Utc>, report: Report },
 }
 
@@ -92,25 +92,20 @@ impl Scheduler {
         };
         let id = digest.id();
         let targets = self.bot.targets(slot)?;
-        let mut pending = Vec::new();
-        for target in targets {
-            if !store.delivered(&target, &id)? {
-                pending.push(target);
-            }
-        }
         store.slot_started(slot, Some(&id), self.bot.now())?;
-        if pending.is_empty() {
+        // The deliverer alone decides which targets already have the digest (from the ledger).
+        let mut report = self.deliverer.deliver(digest, &targets, &DeliverOptions::default()).await;
+        report.outcomes.retain(|(_, outcome)| *outcome != TargetOutcome::AlreadyDelivered);
+        if report.outcomes.is_empty() {
             info!(%slot, digest = %id, "no new digest since the last delivery; nothing posted");
             store.slot_finished(slot, self.bot.now())?;
             return Ok(SlotRun::NothingNew { slot, digest: id });
         }
-        info!(%slot, digest = %id, targets = pending.len(), "delivering the weekly digest");
-        let report = self.deliverer.deliver(digest, &pending, &DeliverOptions::default()).await;
         if let Some(lost) = report.state_lost() {
             return Err(StoreError::Lost(lost.clone()).into());
         }
         if let Some((platform, message)) = report.unauthorized().into_iter().next() {
-            return Err(SchedulerError::Unauthorized { platform: platform_name(platform), message });
+            return Err(SchedulerError::Unauthorized { platform: platform.service(), message });
         }
         if !report.has_retryable() {
             store.slot_finished(slot, self.bot.now())?;
@@ -142,12 +137,5 @@ impl Scheduler {
                 _ = shutdown.changed() => return Ok(()),
             }
         }
-    }
-}
-
-fn platform_name(platform: Platform) -> &'static str {
-    match platform {
-        Platform::Discord | Platform::DiscordWebhook => "Discord",
-        Platform::Slack | Platform::SlackWebhook => "Slack",
     }
 }

@@ -28,7 +28,8 @@ use crate::files::LibraryHandle;
 use crate::logging::untrusted;
 use crate::scheduler::{Scheduler, SchedulerError};
 use crate::slack;
-use crate::store::{Platform, StateLost, Store, StoreError};
+use crate::store::{StateLost, Store, StoreError};
+use crate::target::Platform;
 
 /// How often the digests folder is checked for new or changed files.
 pub const RELOAD_EVERY: Duration = Duration::from_secs(30);

@@ -25,56 +25,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use tokio::sync::watch;
 
-use crate::command::{SubscribeOutcome, UnsubscribeOutcome};
-
-/// Where a post goes: a platform and a channel on it (for webhooks, the webhook's label).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Target {
-    pub platform: Platform,
-    pub channel: String,
-}
-
-/// The four ways a post leaves the bot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Platform {
-    /// A Discord channel, through the bot's Create Message.
-    Discord,
-    /// A Discord webhook (Execute Webhook), no bot needed.
-    DiscordWebhook,
-    /// A Slack channel, through chat.postMessage.
-    Slack,
-    /// A Slack incoming webhook.
-    SlackWebhook,
-}
-
-impl Platform {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Platform::Discord => "discord",
-            Platform::DiscordWebhook => "discord-webhook",
-            Platform::Slack => "slack",
-            Platform::SlackWebhook => "slack-webhook",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Platform> {
-        [Platform::Discord, Platform::DiscordWebhook, Platform::Slack, Platform::SlackWebhook]
-            .into_iter()
-            .find(|p| p.as_str() == s)
-    }
-}
-
-impl Target {
-    pub fn new(platform: Platform, channel: impl Into<String>) -> Target {
-        Target { platform, channel: channel.into() }
-    }
-}
-
-impl std::fmt::Display for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}", self.platform.as_str(), self.channel)
-    }
-}
+use crate::target::{Platform, Target};
 
 /// A subscription row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -486,8 +437,9 @@ impl Store {
         Ok(self.conn().query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize)
     }
 
-    /// Subscribes a channel; subscribing again is harmless and clears a recorded failure.
-    pub fn subscribe(&self, target: &Target, at: DateTime<Utc>) -> Result<SubscribeOutcome, StoreError> {
+    /// Subscribes a channel: `true` when it was not subscribed before. Subscribing again is harmless
+    /// and clears a recorded failure.
+    pub fn subscribe(&self, target: &Target, at: DateTime<Utc>) -> Result<bool, StoreError> {
         self.write(|conn| {
             let existing: Option<Option<String>> = conn
                 .query_row(
@@ -504,28 +456,28 @@ impl Store {
                             params![target.platform.as_str(), target.channel],
                         )?;
                     }
-                    Ok(SubscribeOutcome::AlreadySubscribed)
+                    Ok(false)
                 }
                 None => {
                     conn.execute(
                         "INSERT INTO subscriptions (platform, channel, subscribed_at) VALUES (?1, ?2, ?3)",
                         params![target.platform.as_str(), target.channel, ts(at)],
                     )?;
-                    Ok(SubscribeOutcome::Subscribed)
+                    Ok(true)
                 }
             }
         })
     }
 
-    /// Removes a subscription made with `/digest subscribe`.
-    pub fn unsubscribe(&self, target: &Target) -> Result<UnsubscribeOutcome, StoreError> {
+    /// Removes a subscription made with `/digest subscribe`: `true` when there was one.
+    pub fn unsubscribe(&self, target: &Target) -> Result<bool, StoreError> {
         let removed = self.write(|conn| {
             conn.execute(
                 "DELETE FROM subscriptions WHERE platform = ?1 AND channel = ?2",
                 params![target.platform.as_str(), target.channel],
             )
         })?;
-        Ok(if removed > 0 { UnsubscribeOutcome::Unsubscribed } else { UnsubscribeOutcome::NotSubscribed })
+        Ok(removed > 0)
     }
 
     pub fn subscription(&self, target: &Target) -> Result<Option<Subscription>, StoreError> {
@@ -840,16 +792,16 @@ mod tests {
         let dir = TempDir::new("subscribe");
         let store = Store::open(&dir.0.join("s.db")).unwrap();
         let ch = discord("42");
-        assert_eq!(store.subscribe(&ch, t(1)).unwrap(), SubscribeOutcome::Subscribed);
-        assert_eq!(store.subscribe(&ch, t(2)).unwrap(), SubscribeOutcome::AlreadySubscribed);
+        assert_eq!(store.subscribe(&ch, t(1)).unwrap(), true);
+        assert_eq!(store.subscribe(&ch, t(2)).unwrap(), false);
         assert_eq!(store.subscription(&ch).unwrap().unwrap().subscribed_at, t(1));
         store.record_failure(&ch, Some("2026-02-09"), "Missing Access (403)", true, t(3)).unwrap();
         assert_eq!(store.subscription(&ch).unwrap().unwrap().failed_at, Some(t(3)));
         assert_eq!(store.last_failure(&ch).unwrap().unwrap().message, "Missing Access (403)");
         store.subscribe(&ch, t(4)).unwrap();
         assert_eq!(store.subscription(&ch).unwrap().unwrap().failed_at, None);
-        assert_eq!(store.unsubscribe(&ch).unwrap(), UnsubscribeOutcome::Unsubscribed);
-        assert_eq!(store.unsubscribe(&ch).unwrap(), UnsubscribeOutcome::NotSubscribed);
+        assert_eq!(store.unsubscribe(&ch).unwrap(), true);
+        assert_eq!(store.unsubscribe(&ch).unwrap(), false);
         assert!(store.subscription(&ch).unwrap().is_none());
     }
 

@@ -27,14 +27,15 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use tokio::sync::{Semaphore, watch};
-use tracing::{error, info, warn};
+use tracing::{debug, error, info, warn};
 
 use crate::clock::{BoxFuture, Clock};
 use crate::digest::Digest;
 use crate::i18n::Locale;
 use crate::logging::untrusted;
 use crate::render::{self, Doc};
-use crate::store::{Platform, Posted, StateLost, Store, StoreError, Target};
+use crate::store::{Posted, StateLost, Store, StoreError};
+use crate::target::{Platform, Target};
 use limiter::{Keyed, Window};
 
 /// How a send failed, split by what the engine does next.
@@ -291,6 +292,12 @@ impl Deliverer {
         self.lanes.contains_key(&platform)
     }
 
+    /// Whether the target already has every part of the digest: the one rule [`Deliverer::deliver`]
+    /// skips a target by (unless forced), for callers that only want to know (`post --dry-run`).
+    pub fn already_delivered(store: &Store, target: &Target, digest: &str) -> Result<bool, StoreError> {
+        store.delivered(target, digest)
+    }
+
     /// The message bodies a target of `platform` receives for `doc`.
     pub fn payloads(platform: Platform, doc: &Doc) -> Vec<Value> {
         match platform {
@@ -350,6 +357,10 @@ impl Deliverer {
 fn log_report(report: &Report) {
     let delivered = report.count(|o| matches!(o, TargetOutcome::Delivered { .. }));
     let already = report.count(|o| matches!(o, TargetOutcome::AlreadyDelivered));
+    if already == report.outcomes.len() {
+        debug!(digest = %report.digest, already, "every target already had the digest");
+        return;
+    }
     info!(
         digest = %report.digest,
         delivered,
@@ -422,12 +433,16 @@ impl Job {
 
     async fn run_inner(&self, target: &Target) -> Result<TargetOutcome, StoreError> {
         let total = self.parts.len();
+        if total == 0 || (!self.force && Deliverer::already_delivered(&self.store, target, &self.digest)?) {
+            return Ok(TargetOutcome::AlreadyDelivered);
+        }
+        // A delivery cut short resumes after the parts the ledger has as sent.
         let done: Vec<usize> = if self.force {
             Vec::new()
         } else {
             self.store.sent_parts(target, &self.digest)?.into_iter().map(|(p, _)| p).collect()
         };
-        if total == 0 || done.len() >= total {
+        if done.len() >= total {
             return Ok(TargetOutcome::AlreadyDelivered);
         }
         let mut posted = 0;

@@ -29,7 +29,7 @@ use crate::bot::Bot;
 use crate::bot::Caller;
 use crate::command::{self, Command, CommandError, Denied, OptionValue, Reply, Visibility};
 use crate::i18n::Locale;
-use crate::store::{Platform, Target};
+use crate::target::{Platform, Target};
 
 use super::commands::{self as registration, NAME};
 

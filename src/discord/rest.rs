@@ -16,7 +16,7 @@ use tracing::warn;
 use crate::clock::BoxFuture;
 use crate::config::{Secret, WebhookRef};
 use crate::deliver::{PartKey, SendError, Sent, Sink};
-use crate::store::Target;
+use crate::target::Target;
 
 use super::{DEFAULT_API_BASE, Rest};
 

@@ -39,7 +39,7 @@ use crate::clock::BoxFuture;
 use crate::config::Secret;
 use crate::deliver::{PartKey, SendError, Sent, Sink};
 use crate::logging::untrusted;
-use crate::store::Target;
+use crate::target::Target;
 
 /// The `event_type` of the metadata on every part this app posts.
 pub const PART_EVENT: &str = "digestbot_part";

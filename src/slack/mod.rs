@@ -27,7 +27,7 @@ use tracing::warn;
 
 use crate::config::{Secret, SlackConfig};
 use crate::deliver::Sink;
-use crate::store::Platform;
+use crate::target::Platform;
 
 pub use api::SlackApi;
 pub use listen::EndpointLimits;

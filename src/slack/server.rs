@@ -36,7 +36,7 @@ use crate::bot::{Bot, Caller};
 use crate::command::{self, Denied};
 use crate::config::{Secret, SlackConfig};
 use crate::logging::untrusted;
-use crate::store::{Platform, Target};
+use crate::target::{Platform, Target};
 
 /// Waits before retrying a follow-up that failed for a temporary reason; one entry per retry.
 const FOLLOWUP_BACKOFF: [Duration; 2] = [Duration::from_millis(250), Duration::from_secs(1)];

@@ -21,7 +21,7 @@ use super::http::{REQUEST_TIMEOUT, describe, retry_after, snippet};
 use crate::clock::BoxFuture;
 use crate::config::{Secret, WebhookRef};
 use crate::deliver::{PartKey, SendError, Sent, Sink};
-use crate::store::Target;
+use crate::target::Target;
 
 /// Answers meaning the webhook is gone (removed, its channel archived or deleted, posting forbidden).
 const GONE: &[&str] = &[

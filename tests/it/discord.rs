@@ -16,7 +16,8 @@ use digestbot::discord::{self, Gateway, Rest};
 use digestbot::files::LibraryHandle;
 use digestbot::render::limits::check_discord_message;
 use digestbot::scheduler::{Scheduler, SchedulerError, SlotRun};
-use digestbot::store::{Platform, Store, Target};
+use digestbot::store::Store;
+use digestbot::target::{Platform, Target};
 
 use crate::support::fake_discord::{
     FakeDiscord, FakeOptions, Injected, LostResponse, autocomplete_interaction, command_interaction,

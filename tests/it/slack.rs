@@ -21,7 +21,8 @@ use digestbot::digest::Digest;
 use digestbot::files::LibraryHandle;
 use digestbot::render::limits::check_slack_message;
 use digestbot::slack::{self, EndpointLimits, SlackState};
-use digestbot::store::{Platform, Store, Target};
+use digestbot::store::Store;
+use digestbot::target::{Platform, Target};
 
 use crate::support::fake_slack::{Answer, Call, FakeSlack, Lost, Route};
 use crate::support::logs::Logs;

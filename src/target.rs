@@ -1,0 +1,63 @@
+//! Where a post goes: the delivery vocabulary that the store, the deliverer, the scheduler and both
+//! platforms share.
+//!
+//! A [`Target`] is a [`Platform`] (one of the four ways a post leaves the bot) and a channel on it.
+//! It is plain data with no I/O: the SQLite store keys its rows by it, the deliverer picks a sink by
+//! its platform, and the platform modules parse their channel ids from it.
+
+/// Where a post goes: a platform and a channel on it (for webhooks, the webhook's label).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Target {
+    pub platform: Platform,
+    pub channel: String,
+}
+
+/// The four ways a post leaves the bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Platform {
+    /// A Discord channel, through the bot's Create Message.
+    Discord,
+    /// A Discord webhook (Execute Webhook), no bot needed.
+    DiscordWebhook,
+    /// A Slack channel, through chat.postMessage.
+    Slack,
+    /// A Slack incoming webhook.
+    SlackWebhook,
+}
+
+impl Platform {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Discord => "discord",
+            Platform::DiscordWebhook => "discord-webhook",
+            Platform::Slack => "slack",
+            Platform::SlackWebhook => "slack-webhook",
+        }
+    }
+
+    /// The service behind the platform, as people name it: `Discord` or `Slack`.
+    pub fn service(self) -> &'static str {
+        match self {
+            Platform::Discord | Platform::DiscordWebhook => "Discord",
+            Platform::Slack | Platform::SlackWebhook => "Slack",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Platform> {
+        [Platform::Discord, Platform::DiscordWebhook, Platform::Slack, Platform::SlackWebhook]
+            .into_iter()
+            .find(|p| p.as_str() == s)
+    }
+}
+
+impl Target {
+    pub fn new(platform: Platform, channel: impl Into<String>) -> Target {
+        Target { platform, channel: channel.into() }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.platform.as_str(), self.channel)
+    }
+}
