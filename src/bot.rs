@@ -246,7 +246,7 @@ mod tests {
         assert_eq!(lead(&first), "이 채널을 구독했습니다. 다음 발송: 2026-02-16 09:00 KST\n");
         let again = f.bot.run(&Command::Subscribe, &caller("1", true));
         assert!(lead(&again).starts_with("이 채널은 이미 구독 중입니다."));
-        assert_eq!(f.bot.store.subscribe(&caller("1", true).target, f.bot.now()).unwrap(), false);
+        assert!(!f.bot.store.subscribe(&caller("1", true).target, f.bot.now()).unwrap());
     }
 
     #[test]

@@ -792,16 +792,16 @@ mod tests {
         let dir = TempDir::new("subscribe");
         let store = Store::open(&dir.0.join("s.db")).unwrap();
         let ch = discord("42");
-        assert_eq!(store.subscribe(&ch, t(1)).unwrap(), true);
-        assert_eq!(store.subscribe(&ch, t(2)).unwrap(), false);
+        assert!(store.subscribe(&ch, t(1)).unwrap());
+        assert!(!store.subscribe(&ch, t(2)).unwrap());
         assert_eq!(store.subscription(&ch).unwrap().unwrap().subscribed_at, t(1));
         store.record_failure(&ch, Some("2026-02-09"), "Missing Access (403)", true, t(3)).unwrap();
         assert_eq!(store.subscription(&ch).unwrap().unwrap().failed_at, Some(t(3)));
         assert_eq!(store.last_failure(&ch).unwrap().unwrap().message, "Missing Access (403)");
         store.subscribe(&ch, t(4)).unwrap();
         assert_eq!(store.subscription(&ch).unwrap().unwrap().failed_at, None);
-        assert_eq!(store.unsubscribe(&ch).unwrap(), true);
-        assert_eq!(store.unsubscribe(&ch).unwrap(), false);
+        assert!(store.unsubscribe(&ch).unwrap());
+        assert!(!store.unsubscribe(&ch).unwrap());
         assert!(store.subscription(&ch).unwrap().is_none());
     }
 
