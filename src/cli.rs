@@ -19,6 +19,7 @@ use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::Value;
 
+use crate::app::{self, Credentials};
 use crate::bot::Bot;
 use crate::clock::{Clock, OffsetClock, SystemClock};
 use crate::command;
@@ -28,7 +29,6 @@ use crate::digest::{Digest, Library};
 use crate::files::{LibraryHandle, load_library};
 use crate::logging::untrusted;
 use crate::render::{self, limits};
-use crate::serve;
 use crate::store::Store;
 use crate::target::{Platform, Target};
 
@@ -118,7 +118,11 @@ pub async fn run(cli: Cli) -> ExitCode {
             post(&cli, digest.as_deref(), channels, *dry_run, *force).await
         }
         Cmd::Serve => match load_config(&cli) {
-            Ok(config) => return serve::run(config, clock(&cli)).await,
+            Ok(config) => {
+                // The one place the environment is read: the app gets the credentials passed in.
+                let credentials = Credentials::from_env(&config);
+                return app::serve(config, credentials, clock(&cli)).await;
+            }
             Err(e) => Err(e),
         },
     };
@@ -126,7 +130,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            serve::exit_code(&e)
+            app::exit_code(&e)
         }
     }
 }
@@ -329,7 +333,13 @@ async fn post(
         return Ok(ExitCode::SUCCESS);
     }
     let (_shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
-    let deliverer = serve::deliverer(&config, store.clone(), clock.clone(), shutdown_rx)?;
+    let credentials = Credentials::from_env(&config);
+    let rest = match &credentials.discord {
+        Some(token) => Some(crate::discord::Rest::new(token, &config.discord.api_base)?),
+        None => None,
+    };
+    let (deliverer, _) =
+        app::deliverer(&config, &credentials, rest.as_ref(), store.clone(), clock.clone(), shutdown_rx)?;
     for target in &targets {
         if !deliverer.has_platform(target.platform) {
             bail!(
@@ -357,7 +367,7 @@ async fn post(
     }
     if let Some(lost) = report.state_lost() {
         eprintln!("error: {lost}");
-        return Ok(ExitCode::from(serve::EXIT_STATE_LOST));
+        return Ok(ExitCode::from(app::EXIT_STATE_LOST));
     }
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

@@ -24,10 +24,13 @@
 //!   `chat.postMessage` and incoming-webhook sinks.
 //! - [`bot`]: what both platforms share when running a command.
 //! - [`clock`]: the injected wall clock (system, shifted by `--now`, or moved by hand in tests).
-//! - [`cli`] and [`serve`]: the command line and the wiring of `digestbot serve`.
+//! - [`app`]: the one assembly of `digestbot serve` ([`app::App::build`], [`app::App::run`]), which the
+//!   integration tests start too.
+//! - [`cli`]: the command line; it reads the environment (once) and the config, and runs a command.
 //! - [`logging`]: the log subscriber (text or JSON, colours only on a terminal) and [`logging::untrusted`],
 //!   which quotes, escapes and cuts text from users and files in log lines.
 
+pub mod app;
 pub mod bot;
 pub mod cli;
 pub mod clock;
@@ -42,7 +45,6 @@ pub mod logging;
 pub mod render;
 pub mod schedule;
 pub mod scheduler;
-pub mod serve;
 pub mod slack;
 pub mod store;
 pub mod target;

@@ -47,6 +47,7 @@ pub enum SchedulerError {
     Store(#[from] StoreError),
 }
 
+#[derive(Clone)]
 pub struct Scheduler {
     bot: Bot,
     deliverer: Arc<Deliverer>,

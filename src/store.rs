@@ -922,7 +922,7 @@ mod tests {
         );
         let message = error.to_string();
         assert!(message.contains(&path.display().to_string()) && message.contains(&format!("pid {pid}")), "{message}");
-        assert_eq!(crate::serve::exit_code(&error.into()), std::process::ExitCode::from(crate::serve::EXIT_LOCKED));
+        assert_eq!(crate::app::exit_code(&error.into()), std::process::ExitCode::from(crate::app::EXIT_LOCKED));
         // Readers take no lock (post --dry-run).
         assert!(Store::open(&path).unwrap().subscriptions().unwrap().is_empty());
         // Released with the store; the lock file stays, harmlessly.
@@ -953,7 +953,7 @@ mod tests {
         // Every later write fails the same way, whatever it writes.
         assert_eq!(store.mark_pending(&discord("1"), "2026-02-09", 0, 1, t(2)).unwrap_err().lost(), Some(&expected));
         assert_eq!(store.slot_finished(t(0), t(2)).unwrap_err().lost(), Some(&expected));
-        assert_eq!(crate::serve::exit_code(&error.into()), std::process::ExitCode::from(crate::serve::EXIT_STATE_LOST));
+        assert_eq!(crate::app::exit_code(&error.into()), std::process::ExitCode::from(crate::app::EXIT_STATE_LOST));
     }
 
     #[test]

@@ -240,7 +240,9 @@ struct Lane {
     dead: AtomicBool,
 }
 
-/// Delivers digests. Cheap to share: everything inside is behind `Arc`s.
+/// Delivers digests. Cheap to share and to clone: everything inside is behind `Arc`s, so clones
+/// share the sinks and their rate limiters.
+#[derive(Clone)]
 pub struct Deliverer {
     store: Arc<Store>,
     clock: Arc<dyn Clock>,

@@ -20,7 +20,9 @@ use std::time::Duration;
 use serenity::all::{GatewayIntents, HttpBuilder, ShardManager};
 
 use crate::bot::Bot;
-use crate::config::Secret;
+use crate::config::{DiscordConfig, Secret};
+use crate::deliver::Sink;
+use crate::target::Platform;
 
 /// Discord's default API base; any other value is used as serenity's proxy.
 pub const DEFAULT_API_BASE: &str = "https://discord.com";
@@ -37,10 +39,17 @@ pub struct Rest {
 }
 
 impl Rest {
+    /// A REST client of its own, for a process without a gateway (`digestbot post`); `serve` uses
+    /// [`Gateway::rest`].
     pub fn new(token: &Secret, api_base: &str) -> anyhow::Result<Rest> {
-        let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?;
+        let client = rest_client()?;
         Ok(Rest { http: Arc::new(build_http(token, api_base, client.clone())), client })
     }
+}
+
+/// The HTTP client under Discord's REST calls: a timeout on every request.
+pub fn rest_client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?)
 }
 
 /// serenity's `Http` pointed at `api_base`, with its ratelimiter off (see the module doc).
@@ -67,6 +76,8 @@ pub enum GatewayEnd {
 /// The running gateway client.
 pub struct Gateway {
     shard_manager: Arc<ShardManager>,
+    /// The gateway client's own REST client, for the sinks.
+    pub rest: Rest,
     /// Resolves when the client stops (on its own, or after `shutdown`).
     pub stopped: tokio::sync::oneshot::Receiver<GatewayEnd>,
 }
@@ -82,22 +93,24 @@ impl Gateway {
 }
 
 /// Connects to the gateway and answers interactions until shut down. Only the unprivileged `GUILDS`
-/// intent is asked for: slash commands arrive without any intent.
-pub async fn start(bot: Bot, token: &Secret, rest: &Rest) -> anyhow::Result<Gateway> {
+/// intent is asked for: slash commands arrive without any intent. The client's `Http` is the
+/// process's one Discord REST client: [`Gateway::rest`] hands it to the delivery sinks.
+pub async fn start(bot: Bot, token: &Secret, client: reqwest::Client) -> anyhow::Result<Gateway> {
     let api_base = bot.config.discord.api_base.clone();
     let guild = bot.config.discord.guild_id;
     let raw = handler::RawEvents::new(bot.config.locale);
     let handler = handler::Handler::new(bot, guild);
-    let http = build_http(token, &api_base, rest.client.clone());
-    let mut client = serenity::all::ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
+    let http = build_http(token, &api_base, client.clone());
+    let mut gateway = serenity::all::ClientBuilder::new_with_http(http, GatewayIntents::GUILDS)
         .event_handler(handler)
         .raw_event_handler(raw)
         .await
         .map_err(|e| anyhow::anyhow!("cannot build the Discord client: {}", handler::describe(&e)))?;
-    let shard_manager = client.shard_manager.clone();
+    let rest = Rest { http: gateway.http.clone(), client };
+    let shard_manager = gateway.shard_manager.clone();
     let (tx, stopped) = tokio::sync::oneshot::channel();
     tokio::spawn(async move {
-        let end = match client.start().await {
+        let end = match gateway.start().await {
             Ok(()) => GatewayEnd::Closed,
             Err(serenity::Error::Gateway(serenity::gateway::GatewayError::InvalidAuthentication)) => {
                 GatewayEnd::Unauthorized
@@ -106,5 +119,27 @@ pub async fn start(bot: Bot, token: &Secret, rest: &Rest) -> anyhow::Result<Gate
         };
         let _ = tx.send(end);
     });
-    Ok(Gateway { shard_manager, stopped })
+    Ok(Gateway { shard_manager, rest, stopped })
+}
+
+/// The delivery sinks Discord needs, ready for `Deliverer::with_sink`, mirroring `slack::sinks`:
+/// [`Platform::Discord`] when there is a REST client (the gateway's, or one built for `post`), and
+/// [`Platform::DiscordWebhook`] when `discord.webhooks` lists any. Webhooks are resolved with
+/// `lookup`; one whose variable is unset is logged (by label) and reported as gone when a delivery
+/// reaches it.
+pub fn sinks(
+    config: &DiscordConfig,
+    rest: Option<&Rest>,
+    http: &reqwest::Client,
+    lookup: impl Fn(&str) -> Option<String>,
+) -> Vec<(Platform, Arc<dyn Sink>)> {
+    let mut sinks: Vec<(Platform, Arc<dyn Sink>)> = Vec::new();
+    if let Some(rest) = rest {
+        sinks.push((Platform::Discord, Arc::new(rest::ChannelSink::new(rest.clone()))));
+    }
+    if !config.webhooks.is_empty() {
+        let webhooks = rest::WebhookSink::from_config(http.clone(), &config.api_base, &config.webhooks, lookup);
+        sinks.push((Platform::DiscordWebhook, Arc::new(webhooks)));
+    }
+    sinks
 }

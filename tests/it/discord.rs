@@ -6,24 +6,22 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::{Value, json};
-use tokio::sync::watch;
 
+use digestbot::app::Credentials;
 use digestbot::bot::Bot;
 use digestbot::clock::ManualClock;
 use digestbot::config::{Config, Secret, WebhookRef};
-use digestbot::deliver::{Deliverer, RetryPolicy, TargetOutcome};
-use digestbot::discord::{self, Gateway, Rest};
-use digestbot::files::LibraryHandle;
+use digestbot::deliver::{RetryPolicy, TargetOutcome};
 use digestbot::render::limits::check_discord_message;
 use digestbot::scheduler::{Scheduler, SchedulerError, SlotRun};
-use digestbot::store::Store;
 use digestbot::target::{Platform, Target};
 
+use crate::support::app::Running;
 use crate::support::fake_discord::{
     FakeDiscord, FakeOptions, Injected, LostResponse, autocomplete_interaction, command_interaction,
 };
 use crate::support::logs::Logs;
-use crate::support::{TempDir, digests_dir, synthetic_digest};
+use crate::support::{self, TempDir, digests_dir, synthetic_digest};
 
 const TOKEN: &str = "test-token";
 /// Manage Channels.
@@ -39,10 +37,16 @@ struct App {
     fake: FakeDiscord,
     bot: Bot,
     clock: Arc<ManualClock>,
-    rest: Rest,
+    running: Running,
     _dir: TempDir,
 }
 
+/// Retries in milliseconds.
+const RETRY: RetryPolicy =
+    RetryPolicy { attempts: 3, base: Duration::from_millis(5), max: Duration::from_millis(20), rate_limit_retries: 5 };
+
+/// The app as `serve` builds it, with the Discord token, against a fresh fake; the slots are stepped
+/// by the tests.
 async fn spawn_app(options: FakeOptions, configure: impl FnOnce(&mut Config, &FakeDiscord)) -> App {
     let fake = FakeDiscord::start(FakeOptions { token: Some(TOKEN.into()), ..options }).await;
     let dir = TempDir::new("discord");
@@ -55,35 +59,25 @@ async fn spawn_app(options: FakeOptions, configure: impl FnOnce(&mut Config, &Fa
     configure(&mut config, &fake);
     // 07:00 KST on the seed's Monday: the seed is published, and no slot is due yet.
     let clock = Arc::new(ManualClock::new(slot() - chrono::Duration::hours(2)));
-    let bot = Bot {
-        config: Arc::new(config),
-        library: LibraryHandle::open(&dir.path().join("digests"), Default::default()).unwrap(),
-        store: Arc::new(Store::open(&dir.path().join("state/digestbot.sqlite3")).unwrap()),
-        clock: clock.clone(),
-    };
-    let rest = Rest::new(&Secret::new(TOKEN), &bot.config.discord.api_base).unwrap();
-    App { fake, bot, clock, rest, _dir: dir }
+    let credentials = Credentials { discord: Some(Secret::new(TOKEN)), ..Credentials::default() };
+    let running =
+        support::app::spawn_app(config, credentials, clock.clone(), |app| app.stepped().with_retry(RETRY)).await;
+    App { fake, bot: running.bot.clone(), clock, running, _dir: dir }
 }
 
 impl App {
-    async fn connect(&self) -> Gateway {
-        let gateway = discord::start(self.bot.clone(), &Secret::new(TOKEN), &self.rest).await.unwrap();
+    /// Waits until the app's gateway client has identified.
+    async fn connect(&self) {
         assert!(self.fake.wait_ready(WAIT).await, "the bot never identified");
-        gateway
     }
 
-    fn scheduler(&self) -> (Scheduler, watch::Sender<bool>) {
-        let (tx, rx) = watch::channel(false);
-        let retry = RetryPolicy {
-            attempts: 3,
-            base: Duration::from_millis(5),
-            max: Duration::from_millis(20),
-            rate_limit_retries: 5,
-        };
-        let deliverer = Deliverer::new(self.bot.store.clone(), self.bot.clock.clone(), self.bot.config.locale, rx)
-            .with_sink(Platform::Discord, Arc::new(discord::rest::ChannelSink::new(self.rest.clone())))
-            .with_retry(retry);
-        (Scheduler::new(self.bot.clone(), Arc::new(deliverer)), tx)
+    /// Stops the app as `serve` does on a signal; the gateway closes.
+    async fn stop(&self) {
+        self.running.stop().await.expect("a clean stop");
+    }
+
+    fn scheduler(&self) -> Scheduler {
+        self.running.scheduler.clone()
     }
 
     /// Sends an interaction and returns the interaction response (the callback body).
@@ -108,7 +102,7 @@ fn assert_valid(message: &Value) {
 #[tokio::test]
 async fn registers_the_command_globally_or_in_the_guild() {
     let app = spawn_app(FakeOptions::default(), |_, _| {}).await;
-    let gateway = app.connect().await;
+    app.connect().await;
     assert!(app.fake.wait_for(|r| r.iter().any(|r| r.method == "PUT"), WAIT).await);
     let commands = app.fake.commands(None).expect("global commands");
     let command = &commands.as_array().unwrap()[0];
@@ -118,21 +112,21 @@ async fn registers_the_command_globally_or_in_the_guild() {
     assert_eq!(subs, ["latest", "keyword", "issue", "list", "subscribe", "unsubscribe", "status", "help"]);
     assert_eq!(app.fake.identify().unwrap()["token"], "Bot test-token");
     assert_eq!(app.fake.identify().unwrap()["intents"], 1, "only the GUILDS intent");
-    gateway.shutdown().await;
+    app.stop().await;
     assert!(app.fake.wait_gateway_closed(WAIT).await);
 
     let app = spawn_app(FakeOptions::default(), |c, _| c.discord.guild_id = Some(4242)).await;
-    let gateway = app.connect().await;
+    app.connect().await;
     assert!(app.fake.wait_for(|r| r.iter().any(|r| r.method == "PUT"), WAIT).await);
     assert!(app.fake.commands(Some(4242)).is_some());
     assert!(app.fake.commands(None).is_none());
-    gateway.shutdown().await;
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn latest_keyword_and_list_are_answered_in_the_channel() {
     let app = spawn_app(FakeOptions::default(), |_, _| {}).await;
-    let gateway = app.connect().await;
+    app.connect().await;
 
     let response = app.interact(command_interaction(app.spec("latest", vec![]))).await;
     assert_eq!(response["type"], 4);
@@ -149,7 +143,7 @@ async fn latest_keyword_and_list_are_answered_in_the_channel() {
 
     let response = app.interact(command_interaction(app.spec("list", vec![("page", json!(1))]))).await;
     assert!(response["data"]["content"].as_str().unwrap().contains("2026-02-09"));
-    gateway.shutdown().await;
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -158,7 +152,7 @@ async fn issue_with_autocomplete() {
     let app = spawn_app(FakeOptions::default(), |_, _| {}).await;
     std::fs::write(app.bot.config.digests_dir.join("2026-02-02.md"), older).unwrap();
     app.bot.library.reload().await.unwrap();
-    let gateway = app.connect().await;
+    app.connect().await;
 
     let auto = autocomplete_interaction(app.spec("issue", vec![("date", json!("2026-02"))]), "date");
     let response = app.interact(auto).await;
@@ -173,7 +167,7 @@ async fn issue_with_autocomplete() {
     assert_eq!(response["data"]["embeds"][0]["title"], "Synthetic 2026-02-02");
     let response = app.interact(command_interaction(app.spec("issue", vec![("date", json!("2026-02-03"))]))).await;
     assert!(response["data"]["content"].as_str().unwrap().contains("2026-02-02"), "nearest issues are offered");
-    gateway.shutdown().await;
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -183,7 +177,7 @@ async fn long_replies_continue_in_follow_ups() {
     std::fs::write(app.bot.config.digests_dir.join("2026-02-10.md"), big).unwrap();
     app.bot.library.reload().await.unwrap();
     app.clock.set(Utc.with_ymd_and_hms(2026, 2, 10, 1, 0, 0).unwrap());
-    let gateway = app.connect().await;
+    app.connect().await;
     let library = app.bot.library.current();
     let expected =
         digestbot::render::discord::messages(&digestbot::render::digest_doc(&library.all()[0], app.bot.config.locale));
@@ -201,13 +195,13 @@ async fn long_replies_continue_in_follow_ups() {
         std::iter::once(&response["data"]).chain(&followups).map(|m| m["embeds"].as_array().unwrap().len()).sum();
     assert_eq!(embeds, 14, "the header and 13 articles");
     followups.iter().for_each(assert_valid);
-    gateway.shutdown().await;
+    app.stop().await;
 }
 
 #[tokio::test]
 async fn subscribe_needs_manage_channels_and_replies_privately() {
     let app = spawn_app(FakeOptions::default(), |_, _| {}).await;
-    let gateway = app.connect().await;
+    app.connect().await;
 
     let spec = app.spec("subscribe", vec![]);
     let channel = spec.channel_id.to_string();
@@ -235,7 +229,7 @@ async fn subscribe_needs_manage_channels_and_replies_privately() {
     let fields = status["data"]["embeds"][0]["fields"].as_array().unwrap();
     assert_eq!(fields[0]["value"], "구독 중");
     assert_eq!(fields[1]["value"], "2026-02-09 09:00 KST");
-    gateway.shutdown().await;
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -244,7 +238,7 @@ async fn a_scheduled_slot_posts_once_to_every_subscriber() {
     let before = slot() - chrono::Duration::days(1);
     app.bot.store.subscribe(&Target::new(Platform::Discord, "222"), before).unwrap();
     app.bot.store.subscribe(&Target::new(Platform::Discord, "333"), slot() + chrono::Duration::minutes(5)).unwrap();
-    let (scheduler, _tx) = app.scheduler();
+    let scheduler = app.scheduler();
 
     // An hour before the slot nothing is due; at the slot, it is.
     app.clock.set(slot() - chrono::Duration::hours(1));
@@ -262,7 +256,7 @@ async fn a_scheduled_slot_posts_once_to_every_subscriber() {
     assert!(app.fake.messages(333).is_empty(), "subscribed after the slot");
     // The slot is done: running again, or after a restart, posts nothing.
     assert_eq!(scheduler.run_due().await.unwrap(), SlotRun::NotDue);
-    let (restarted, _tx2) = app.scheduler();
+    let restarted = app.scheduler();
     assert_eq!(
         restarted.run_slot(slot()).await.unwrap(),
         SlotRun::NothingNew { slot: slot(), digest: "2026-02-09".into() }
@@ -282,11 +276,11 @@ async fn a_scheduled_slot_posts_once_to_every_subscriber() {
 #[tokio::test]
 async fn catch_up_after_downtime_only_within_the_window() {
     let app = spawn_app(FakeOptions::default(), |c, _| c.discord.channels = vec![111]).await;
-    let (scheduler, _tx) = app.scheduler();
+    let scheduler = app.scheduler();
     app.clock.set(slot() + chrono::Duration::hours(13));
     assert_eq!(scheduler.run_due().await.unwrap(), SlotRun::NotDue, "13 h late is past the 12 h catch-up");
     let app = spawn_app(FakeOptions::default(), |c, _| c.discord.channels = vec![111]).await;
-    let (scheduler, _tx) = app.scheduler();
+    let scheduler = app.scheduler();
     app.clock.set(slot() + chrono::Duration::hours(11));
     assert!(matches!(scheduler.run_due().await.unwrap(), SlotRun::Delivered { .. }));
     assert_eq!(app.fake.messages(111).len(), 1);
@@ -301,7 +295,7 @@ async fn rate_limits_and_server_errors_are_retried() {
         vec![Injected::rate_limited(0.05, true), Injected::server_error()],
     );
     app.fake.inject("POST", "/channels/222/messages", vec![Injected::rate_limited(0.05, false)]);
-    let (scheduler, _tx) = app.scheduler();
+    let scheduler = app.scheduler();
     app.clock.set(slot());
     let SlotRun::Delivered { report, .. } = scheduler.run_due().await.unwrap() else { panic!() };
     assert_eq!(report.count(|o| matches!(o, TargetOutcome::Delivered { .. })), 2);
@@ -317,7 +311,7 @@ async fn forbidden_channels_are_marked_failed_without_holding_up_others() {
         app.bot.store.subscribe(&Target::new(Platform::Discord, channel), slot() - chrono::Duration::days(1)).unwrap();
     }
     app.fake.inject("POST", "/channels/111/messages", vec![Injected::forbidden()]);
-    let (scheduler, _tx) = app.scheduler();
+    let scheduler = app.scheduler();
     app.clock.set(slot());
     let SlotRun::Delivered { report, .. } = scheduler.run_due().await.unwrap() else { panic!() };
     let failed = Target::new(Platform::Discord, "111");
@@ -335,7 +329,7 @@ async fn forbidden_channels_are_marked_failed_without_holding_up_others() {
 async fn an_unauthorized_token_stops_the_scheduler() {
     let app = spawn_app(FakeOptions::default(), |c, _| c.discord.channels = vec![111, 222]).await;
     app.fake.inject("POST", "/channels/", vec![Injected::unauthorized(), Injected::unauthorized()]);
-    let (scheduler, _tx) = app.scheduler();
+    let scheduler = app.scheduler();
     app.clock.set(slot());
     let error = scheduler.run_due().await.unwrap_err();
     assert!(matches!(error, SchedulerError::Unauthorized { platform: "Discord", .. }), "{error}");
@@ -346,7 +340,7 @@ async fn an_unauthorized_token_stops_the_scheduler() {
 async fn a_lost_response_is_retried_with_the_same_nonce_and_posts_once() {
     let app = spawn_app(FakeOptions::default(), |c, _| c.discord.channels = vec![111]).await;
     app.fake.inject_lost_response("POST", "/channels/111/messages", 1, LostResponse::Close);
-    let (scheduler, _tx) = app.scheduler();
+    let scheduler = app.scheduler();
     app.clock.set(slot());
     let SlotRun::Delivered { report, .. } = scheduler.run_due().await.unwrap() else { panic!() };
     assert_eq!(report.outcomes[0].1, TargetOutcome::Delivered { parts: 1 });
@@ -362,10 +356,7 @@ async fn webhooks_receive_the_post_through_the_same_ledger() {
         c.discord.webhooks = vec![WebhookRef::Url(Secret::new(fake.webhook_url(555, "hook-token")))];
     })
     .await;
-    let (tx, rx) = watch::channel(false);
-    let config = app.bot.config.clone();
-    let deliverer = digestbot::serve::deliverer(&config, app.bot.store.clone(), app.bot.clock.clone(), rx).unwrap();
-    let scheduler = Scheduler::new(app.bot.clone(), Arc::new(deliverer));
+    let scheduler = app.scheduler();
     app.clock.set(slot());
     assert!(matches!(scheduler.run_due().await.unwrap(), SlotRun::Delivered { .. }));
     let posted = app.fake.webhook_messages(555);
@@ -374,13 +365,12 @@ async fn webhooks_receive_the_post_through_the_same_ledger() {
     assert!(posted[0].get("nonce").is_none());
     assert!(matches!(scheduler.run_slot(slot()).await.unwrap(), SlotRun::NothingNew { .. }));
     assert_eq!(app.fake.webhook_messages(555).len(), 1);
-    drop(tx);
 }
 
 #[tokio::test]
 async fn a_new_digest_file_is_picked_up_without_a_restart() {
     let app = spawn_app(FakeOptions::default(), |c, _| c.discord.channels = vec![111]).await;
-    let (scheduler, _tx) = app.scheduler();
+    let scheduler = app.scheduler();
     app.clock.set(slot());
     assert!(matches!(scheduler.run_due().await.unwrap(), SlotRun::Delivered { .. }));
     // During the week a new issue and a broken file appear; nobody restarts the bot.
@@ -397,7 +387,7 @@ async fn a_new_digest_file_is_picked_up_without_a_restart() {
 #[tokio::test]
 async fn slow_work_is_deferred_then_completed() {
     let app = spawn_app(FakeOptions::default(), |_, _| {}).await;
-    let gateway = app.connect().await;
+    app.connect().await;
     // Another process is writing to the state database: `subscribe` waits for it longer than
     // Discord allows an answer to take.
     let blocker = rusqlite::Connection::open(&app.bot.config.state_path).unwrap();
@@ -413,7 +403,7 @@ async fn slow_work_is_deferred_then_completed() {
     assert!(app.fake.wait_for(|r| r.iter().any(|r| r.method == "PATCH" && r.path.ends_with(&edited)), WAIT).await);
     let edit = &app.fake.original_edits(&token)[0];
     assert!(edit["content"].as_str().unwrap().starts_with("이 채널을 구독했습니다."), "{edit}");
-    gateway.shutdown().await;
+    app.stop().await;
 }
 
 /// The interaction's response must be an ephemeral message with some text, within the limits.
@@ -435,7 +425,7 @@ async fn options_outside_the_registration_get_an_ephemeral_error_and_one_warning
     let logs = Logs::default();
     let _guard = logs.install();
     let app = spawn_app(FakeOptions::default(), |c, _| c.locale = digestbot::i18n::Locale::En).await;
-    let gateway = app.connect().await;
+    app.connect().await;
     let long_query = "가".repeat(10_000);
 
     // (what, the interaction, a word of the reply, what the warning says of its shape)
@@ -518,7 +508,7 @@ async fn options_outside_the_registration_get_an_ephemeral_error_and_one_warning
     assert!(!text.contains("interaction-token-"), "a token in the log:\n{text}");
     assert!(!text.contains(&"가".repeat(20)), "the long query in the log");
     assert!(!text.contains("not-a-date"), "an option value in the log");
-    gateway.shutdown().await;
+    app.stop().await;
 }
 
 #[tokio::test]
@@ -526,7 +516,7 @@ async fn unreadable_frames_are_logged_with_their_event_type_and_interactions_sti
     let logs = Logs::default();
     let _guard = logs.install();
     let app = spawn_app(FakeOptions::default(), |_, _| {}).await;
-    let gateway = app.connect().await;
+    app.connect().await;
 
     // Each of these makes serenity's Interaction fail to deserialize: it becomes an unknown event.
     let page_as_text =
@@ -574,5 +564,5 @@ async fn unreadable_frames_are_logged_with_their_event_type_and_interactions_sti
 
     let text = logs.text();
     assert!(!text.contains("interaction-token-"), "a token in the log:\n{text}");
-    gateway.shutdown().await;
+    app.stop().await;
 }

@@ -11,19 +11,20 @@ use chrono::{TimeZone, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use tokio::sync::{oneshot, watch};
+use tokio::sync::watch;
 
+use digestbot::app::{self, Credentials};
 use digestbot::bot::Bot;
 use digestbot::clock::ManualClock;
 use digestbot::config::{Config, Secret, WebhookRef};
 use digestbot::deliver::{DeliverOptions, Deliverer, RetryPolicy, TargetOutcome};
 use digestbot::digest::Digest;
-use digestbot::files::LibraryHandle;
 use digestbot::render::limits::check_slack_message;
-use digestbot::slack::{self, EndpointLimits, SlackState};
-use digestbot::store::Store;
+use digestbot::slack::{self, EndpointLimits};
 use digestbot::target::{Platform, Target};
 
+use crate::support;
+use crate::support::app::Running;
 use crate::support::fake_slack::{Answer, Call, FakeSlack, Lost, Route};
 use crate::support::logs::Logs;
 
@@ -63,9 +64,9 @@ struct App {
     bot: Bot,
     fake: FakeSlack,
     client: reqwest::Client,
+    /// Stops the app when dropped.
+    _running: Running,
     _dir: TempDir,
-    /// Dropping it stops the server.
-    _stop: oneshot::Sender<()>,
 }
 
 async fn spawn_app() -> App {
@@ -76,6 +77,14 @@ async fn spawn_app_with(configure: impl FnOnce(&mut Config)) -> App {
     spawn_app_limited(EndpointLimits::default(), configure).await
 }
 
+/// The credentials of a Slack app with both the bot token and the signing secret.
+fn credentials() -> Credentials {
+    let slack = slack::Credentials { token: Some(Secret::new(TOKEN)), signing_secret: Some(Secret::new(SECRET)) };
+    Credentials { slack, ..Credentials::default() }
+}
+
+/// The app as `serve` builds it, with both Slack credentials, the endpoint on 127.0.0.1:0 and the
+/// clock stopped at [`now`]; the slots are stepped by the tests.
 async fn spawn_app_limited(limits: EndpointLimits, configure: impl FnOnce(&mut Config)) -> App {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!(
@@ -93,27 +102,23 @@ async fn spawn_app_limited(limits: EndpointLimits, configure: impl FnOnce(&mut C
     std::fs::write(digests.join("2026-01-26.md"), synthetic("2026-01-26", 210)).unwrap();
 
     let fake = FakeSlack::start().await;
-    let mut config = Config::default();
+    let mut config = Config { digests_dir: digests, state_path: dir.join("state.db"), ..Config::default() };
     // The 210-article digest is over the default cap of 50 on purpose: it needs many messages.
     config.limits.max_articles = 250;
     config.slack.api_base = fake.api_base();
     config.slack.response_url_prefixes = vec![fake.response_url_prefix()];
     configure(&mut config);
-    let digest_limits = config.limits;
-    let bot = Bot {
-        config: Arc::new(config),
-        library: LibraryHandle::open(&digests, digest_limits).unwrap(),
-        store: Arc::new(Store::open(&dir.join("state.db")).unwrap()),
-        clock: Arc::new(ManualClock::new(now())),
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = oneshot::channel::<()>();
-    let state = SlackState::new(bot.clone(), Secret::new(SECRET)).unwrap();
-    tokio::spawn(slack::serve_with(listener, state, limits, async move {
-        let _ = stopped.await;
-    }));
-    App { url, bot, fake, client: reqwest::Client::new(), _dir: TempDir(dir), _stop: stop }
+    let clock = Arc::new(ManualClock::new(now()));
+    let running =
+        support::app::spawn_app(config, credentials(), clock, |app| app.stepped().with_endpoint_limits(limits)).await;
+    App {
+        url: running.url(),
+        bot: running.bot.clone(),
+        fake,
+        client: reqwest::Client::new(),
+        _running: running,
+        _dir: TempDir(dir),
+    }
 }
 
 /// `v0=` + hex HMAC-SHA256 of `v0:{timestamp}:{body}`, computed here, not by the code under test.
@@ -196,11 +201,13 @@ impl App {
         self.deliverer_trying(webhooks, 2)
     }
 
-    /// [`App::deliverer`], giving up on a part after `attempts` temporary failures.
+    /// [`App::deliverer`], giving up on a part after `attempts` temporary failures: the app's own
+    /// assembly of sinks, with `webhooks` (variable name, URL) configured and set.
     fn deliverer_trying(&self, webhooks: Vec<(String, String)>, attempts: u32) -> (Deliverer, watch::Sender<bool>) {
-        let mut config = self.bot.config.slack.clone();
-        config.webhooks = webhooks.iter().map(|(name, _)| WebhookRef::Env(name.clone())).collect();
-        let lookup = |name: &str| webhooks.iter().find(|(n, _)| n == name).map(|(_, url)| url.clone());
+        let mut config = (*self.bot.config).clone();
+        config.slack.webhooks = webhooks.iter().map(|(name, _)| WebhookRef::Env(name.clone())).collect();
+        let mut credentials = credentials();
+        credentials.webhooks = webhooks.into_iter().map(|(name, url)| (name, Secret::new(url))).collect();
         let (tx, rx) = watch::channel(false);
         let retry = RetryPolicy {
             // Every retry also waits for the channel's one-message-per-second window: keep them few.
@@ -209,13 +216,9 @@ impl App {
             max: Duration::from_millis(5),
             rate_limit_retries: 3,
         };
-        let mut deliverer = Deliverer::new(self.bot.store.clone(), self.bot.clock.clone(), self.bot.config.locale, rx)
-            .with_retry(retry);
-        let http = slack::http::client().unwrap();
-        for (platform, sink) in slack::sinks(&config, Some(&Secret::new(TOKEN)), &http, lookup) {
-            deliverer = deliverer.with_sink(platform, sink);
-        }
-        (deliverer, tx)
+        let (deliverer, _) =
+            app::deliverer(&config, &credentials, None, self.bot.store.clone(), self.bot.clock.clone(), rx).unwrap();
+        (deliverer.with_retry(retry), tx)
     }
 }
 

@@ -1,5 +1,6 @@
 //! Fakes and helpers shared by the integration tests.
 
+pub mod app;
 pub mod fake_discord;
 pub mod fake_slack;
 pub mod logs;

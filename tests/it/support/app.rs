@@ -1,0 +1,63 @@
+//! `spawn_app`: the integration tests' one way to start the bot in process. It builds the same
+//! [`App`] that `digestbot serve` runs, with the credentials given (never the environment), runs it
+//! on a task, and stops it gracefully when the handle says so or is dropped.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use digestbot::app::{App, Credentials, Listener};
+use digestbot::bot::Bot;
+use digestbot::clock::Clock;
+use digestbot::config::Config;
+use digestbot::scheduler::Scheduler;
+
+/// The running app.
+pub struct Running {
+    /// The app's bot: its config, digests, state and clock.
+    pub bot: Bot,
+    /// The Slack endpoint's address, when Slack commands or `/healthz` are served.
+    pub addr: Option<SocketAddr>,
+    /// A scheduler over the app's sinks, for tests that step through slots ([`App::stepped`]).
+    pub scheduler: Scheduler,
+    stop: Mutex<Option<oneshot::Sender<()>>>,
+    task: tokio::sync::Mutex<Option<JoinHandle<anyhow::Result<()>>>>,
+}
+
+/// Builds the app on `127.0.0.1:0` with `tune` applied (retry bounds, endpoint limits, stepped
+/// slots), and runs it.
+pub async fn spawn_app(
+    config: Config,
+    credentials: Credentials,
+    clock: Arc<dyn Clock>,
+    tune: impl FnOnce(App) -> App,
+) -> Running {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
+    let app = tune(App::build(config, credentials, clock, Listener::Bound(listener)).await.expect("the app builds"));
+    let (bot, addr, scheduler) = (app.bot().clone(), app.local_addr(), app.scheduler());
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(app.run(async {
+        let _ = stopped.await;
+    }));
+    Running { bot, addr, scheduler, stop: Mutex::new(Some(stop)), task: tokio::sync::Mutex::new(Some(task)) }
+}
+
+impl Running {
+    /// `http://127.0.0.1:PORT` of the Slack endpoint.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr.expect("the app serves HTTP"))
+    }
+
+    /// Stops the app as a signal would, and returns how its run ended.
+    pub async fn stop(&self) -> anyhow::Result<()> {
+        if let Some(stop) = self.stop.lock().unwrap().take() {
+            let _ = stop.send(());
+        }
+        match self.task.lock().await.take() {
+            Some(task) => task.await.expect("the app's task did not panic"),
+            None => Ok(()),
+        }
+    }
+}
