@@ -6,7 +6,7 @@
 //!
 //! Run: `cargo bench --bench fanout` (about 75 s: three runs of ~20 s, one of ~10 s).
 
-#[path = "../tests/it/support/fake_discord.rs"]
+#[path = "../tests/it/support/fake_discord/mod.rs"]
 mod fake_discord;
 
 use std::sync::Arc;
