@@ -1,6 +1,7 @@
 //! Integration tests, built as one binary: the real binary and the real platform clients, talking to
 //! fake platforms on loopback. No internet is needed.
 
+mod app;
 mod both;
 mod cli;
 mod discord;
