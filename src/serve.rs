@@ -83,9 +83,9 @@ fn deliverer_and_slack(
 ) -> anyhow::Result<(Deliverer, Option<Arc<slack::SlackApi>>)> {
     let credentials = Credentials::from_env();
     let mut deliverer = Deliverer::new(store, clock, config.locale, shutdown);
-    let client = slack::http::client()?;
+    let client = crate::http::client()?;
     if let Some(token) = &credentials.discord {
-        let rest = discord::Rest::new(token, &config.discord.api_base)?;
+        let rest = discord::Rest::new(token, &config.discord.api_base, client.clone());
         deliverer = deliverer.with_sink(Platform::Discord, Arc::new(discord::rest::ChannelSink::new(rest)));
     }
     if !config.discord.webhooks.is_empty() {
@@ -195,7 +195,7 @@ async fn serve(config: Config, clock: Arc<dyn Clock>, credentials: Credentials) 
 
     let gateway = match &credentials.discord {
         Some(token) => {
-            let rest = discord::Rest::new(token, &config.discord.api_base)?;
+            let rest = discord::Rest::new(token, &config.discord.api_base, crate::http::client()?);
             Some(discord::start(bot.clone(), token, &rest).await?)
         }
         None => None,

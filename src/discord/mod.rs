@@ -25,9 +25,6 @@ use crate::config::Secret;
 /// Discord's default API base; any other value is used as serenity's proxy.
 pub const DEFAULT_API_BASE: &str = "https://discord.com";
 
-/// Timeout of each REST request (serenity's default client has none).
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
-
 /// serenity's `Http` and the reqwest client inside it (shared by the sinks for raw requests, whose
 /// answers they need whole: status, rate-limit headers and body).
 #[derive(Clone)]
@@ -37,9 +34,10 @@ pub struct Rest {
 }
 
 impl Rest {
-    pub fn new(token: &Secret, api_base: &str) -> anyhow::Result<Rest> {
-        let client = reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?;
-        Ok(Rest { http: Arc::new(build_http(token, api_base, client.clone())), client })
+    /// `client` is the bot's one HTTP client ([`crate::http::client`]: its timeouts; serenity's
+    /// default client has none).
+    pub fn new(token: &Secret, api_base: &str, client: reqwest::Client) -> Rest {
+        Rest { http: Arc::new(build_http(token, api_base, client.clone())), client }
     }
 }
 

@@ -34,12 +34,18 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use tracing::{info, warn};
 
-use super::http::{REQUEST_TIMEOUT, describe, error_code, retry_after, snippet};
-use crate::clock::BoxFuture;
 use crate::config::Secret;
-use crate::deliver::{PartKey, SendError, Sent, Sink};
+use crate::deliver::{FindFuture, PartKey, RateLimits, SendError, SendFuture, Sent, Sink};
+use crate::http::{REQUEST_TIMEOUT, describe, retry_after, snippet};
 use crate::logging::untrusted;
 use crate::target::Target;
+
+/// Slack allows about one message per second per channel, with short bursts. No global limit:
+/// chat.postMessage is limited per channel, and Slack publishes no workspace-wide number for it
+/// ("several hundred messages a minute"), far above a weekly digest to a team's channels. A guess
+/// would only slow delivery down; should Slack still say 429, the engine waits the `Retry-After`
+/// it gives.
+pub const LIMITS: RateLimits = RateLimits { per_channel: (1, Duration::from_secs(1)), global: None };
 
 /// The `event_type` of the metadata on every part this app posts.
 pub const PART_EVENT: &str = "digestbot_part";
@@ -220,13 +226,13 @@ impl SlackApi {
             .json(&payload)
             .send()
             .await
-            .map_err(|e| SendError::Transient(format!("chat.postMessage: {}", describe(e))))?;
+            .map_err(|e| SendError::Transient(format!("chat.postMessage: {}", describe(&e))))?;
         let status = response.status();
         let wait = retry_after(response.headers());
         let text = response
             .text()
             .await
-            .map_err(|e| SendError::Transient(format!("chat.postMessage: reading the answer: {}", describe(e))))?;
+            .map_err(|e| SendError::Transient(format!("chat.postMessage: reading the answer: {}", describe(&e))))?;
         let mut sent = classify(status, wait, &text)?;
         sent.channel.get_or_insert_with(|| channel.to_string());
         Ok(sent)
@@ -254,7 +260,7 @@ impl SlackApi {
             .timeout(REQUEST_TIMEOUT)
             .send()
             .await
-            .map_err(|e| SendError::Transient(format!("auth.test: {}", describe(e))))?;
+            .map_err(|e| SendError::Transient(format!("auth.test: {}", describe(&e))))?;
         let status = response.status();
         let scopes = response
             .headers()
@@ -263,7 +269,7 @@ impl SlackApi {
         let text = response
             .text()
             .await
-            .map_err(|e| SendError::Transient(format!("auth.test: reading the answer: {}", describe(e))))?;
+            .map_err(|e| SendError::Transient(format!("auth.test: reading the answer: {}", describe(&e))))?;
         let answer: AuthAnswer = serde_json::from_str(&text)
             .map_err(|_| SendError::Transient(format!("auth.test: HTTP {}: {}", status.as_u16(), snippet(&text))))?;
         if !answer.ok {
@@ -395,10 +401,10 @@ impl SlackApi {
 
     async fn call(&self, request: reqwest::RequestBuilder) -> Result<(StatusCode, Duration, String), String> {
         let response =
-            request.bearer_auth(self.token.expose()).timeout(REQUEST_TIMEOUT).send().await.map_err(describe)?;
+            request.bearer_auth(self.token.expose()).timeout(REQUEST_TIMEOUT).send().await.map_err(|e| describe(&e))?;
         let status = response.status();
         let wait = retry_after(response.headers());
-        let text = response.text().await.map_err(|e| format!("reading the answer: {}", describe(e)))?;
+        let text = response.text().await.map_err(|e| format!("reading the answer: {}", describe(&e)))?;
         Ok((status, wait, text))
     }
 }
@@ -420,35 +426,28 @@ fn form_encode(value: &str) -> String {
 }
 
 impl Sink for SlackApi {
-    fn send<'a>(
-        &'a self,
-        target: &'a Target,
-        body: &'a Value,
-        part: PartKey<'a>,
-    ) -> BoxFuture<'a, Result<Sent, SendError>> {
+    fn send<'a>(&'a self, target: &'a Target, body: &'a Value, part: PartKey<'a>) -> SendFuture<'a> {
         Box::pin(self.post_with(&target.channel, body, Some(part_metadata(part))))
     }
 
-    fn find_posted<'a>(
-        &'a self,
-        target: &'a Target,
-        part: PartKey<'a>,
-        since: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<Sent>, SendError>> {
+    fn find_posted<'a>(&'a self, target: &'a Target, part: PartKey<'a>, since: DateTime<Utc>) -> FindFuture<'a> {
         Box::pin(self.find_part(&target.channel, part.nonce, since))
     }
 
-    /// Slack allows about one message per second per channel, with short bursts.
-    fn channel_rate(&self) -> (u32, Duration) {
-        (1, Duration::from_secs(1))
+    fn limits(&self) -> RateLimits {
+        LIMITS
     }
+}
 
-    /// None: chat.postMessage is limited per channel, and Slack publishes no workspace-wide number
-    /// for it ("several hundred messages a minute"), far above a weekly digest to a team's channels.
-    /// A guess would only slow delivery down; should Slack still say 429, the engine waits the
-    /// `Retry-After` it gives.
-    fn global_rate(&self) -> Option<(u32, Duration)> {
-        None
+/// An error code Slack returned (`channel_not_found`), as it may be stored and logged: as is when it
+/// looks like one (ASCII letters, digits, `_`, `-`, `.`, at most 64), else quoted, escaped and cut
+/// by [`untrusted`].
+pub fn error_code(code: &str) -> String {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    if !code.is_empty() && code.len() <= 64 && code.bytes().all(plain) {
+        code.to_string()
+    } else {
+        untrusted(code).to_string()
     }
 }
 
@@ -549,6 +548,15 @@ mod tests {
             check(200, &error(code), Err(SendError::Rejected(code.into())));
         }
         check(200, r#"{"ok": false}"#, Err(SendError::Rejected("unknown_error".into())));
+    }
+
+    #[test]
+    fn odd_error_codes_are_escaped() {
+        assert_eq!(error_code("channel_not_found"), "channel_not_found");
+        assert_eq!(error_code("bad\nERROR forged"), r#""bad\nERROR forged""#);
+        assert_eq!(error_code("\x1b[31m"), r#""\u{1b}[31m""#);
+        assert_eq!(error_code(""), r#""""#);
+        assert!(error_code(&"x".repeat(500)).chars().count() < 210);
     }
 
     #[test]

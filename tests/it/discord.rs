@@ -61,7 +61,7 @@ async fn spawn_app(options: FakeOptions, configure: impl FnOnce(&mut Config, &Fa
         store: Arc::new(Store::open(&dir.path().join("state/digestbot.sqlite3")).unwrap()),
         clock: clock.clone(),
     };
-    let rest = Rest::new(&Secret::new(TOKEN), &bot.config.discord.api_base).unwrap();
+    let rest = Rest::new(&Secret::new(TOKEN), &bot.config.discord.api_base, digestbot::http::client().unwrap());
     App { fake, bot, clock, rest, _dir: dir }
 }
 

@@ -211,7 +211,7 @@ impl App {
         };
         let mut deliverer = Deliverer::new(self.bot.store.clone(), self.bot.clock.clone(), self.bot.config.locale, rx)
             .with_retry(retry);
-        let http = slack::http::client().unwrap();
+        let http = digestbot::http::client().unwrap();
         for (platform, sink) in slack::sinks(&config, Some(&Secret::new(TOKEN)), &http, lookup) {
             deliverer = deliverer.with_sink(platform, sink);
         }
