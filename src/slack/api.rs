@@ -218,22 +218,9 @@ impl SlackApi {
         if let Some(metadata) = metadata {
             payload.insert("metadata".into(), metadata);
         }
-        let response = self
-            .http
-            .post(self.url("chat.postMessage"))
-            .bearer_auth(self.token.expose())
-            .timeout(REQUEST_TIMEOUT)
-            .json(&payload)
-            .send()
-            .await
-            .map_err(|e| SendError::Transient(format!("chat.postMessage: {}", describe(&e))))?;
-        let status = response.status();
-        let wait = retry_after(response.headers());
-        let text = response
-            .text()
-            .await
-            .map_err(|e| SendError::Transient(format!("chat.postMessage: reading the answer: {}", describe(&e))))?;
-        let mut sent = classify(status, wait, &text)?;
+        let request = self.http.post(self.url("chat.postMessage")).json(&payload);
+        let answer = self.call("chat.postMessage", request).await?;
+        let mut sent = classify(answer.status, retry_after(&answer.headers), &answer.text)?;
         sent.channel.get_or_insert_with(|| channel.to_string());
         Ok(sent)
     }
@@ -253,23 +240,10 @@ impl SlackApi {
     }
 
     async fn auth_test(&self) -> Result<Identity, SendError> {
-        let response = self
-            .http
-            .post(self.url("auth.test"))
-            .bearer_auth(self.token.expose())
-            .timeout(REQUEST_TIMEOUT)
-            .send()
-            .await
-            .map_err(|e| SendError::Transient(format!("auth.test: {}", describe(&e))))?;
-        let status = response.status();
-        let scopes = response
-            .headers()
+        let Exchange { status, headers, text } = self.call("auth.test", self.http.post(self.url("auth.test"))).await?;
+        let scopes = headers
             .get("x-oauth-scopes")
             .map(|v| v.to_str().unwrap_or("").split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>());
-        let text = response
-            .text()
-            .await
-            .map_err(|e| SendError::Transient(format!("auth.test: reading the answer: {}", describe(&e))))?;
         let answer: AuthAnswer = serde_json::from_str(&text)
             .map_err(|_| SendError::Transient(format!("auth.test: HTTP {}: {}", status.as_u16(), snippet(&text))))?;
         if !answer.ok {
@@ -384,9 +358,8 @@ impl SlackApi {
             args.push(("cursor", cursor));
         }
         let url = self.url("conversations.history");
-        let (mut status, mut wait, mut text) =
-            self.call(self.http.get(&url).query(&args)).await.map_err(history_error)?;
-        if matches!(status, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED) {
+        let mut answer = self.call("conversations.history", self.http.get(&url).query(&args)).await?;
+        if matches!(answer.status, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED) {
             let form: String =
                 args.iter().map(|(k, v)| format!("{k}={}", form_encode(v))).collect::<Vec<_>>().join("&");
             let request = self
@@ -394,23 +367,32 @@ impl SlackApi {
                 .post(&url)
                 .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(form);
-            (status, wait, text) = self.call(request).await.map_err(history_error)?;
+            answer = self.call("conversations.history", request).await?;
         }
-        classify_history(status, wait, &text)
+        classify_history(answer.status, retry_after(&answer.headers), &answer.text)
     }
 
-    async fn call(&self, request: reqwest::RequestBuilder) -> Result<(StatusCode, Duration, String), String> {
-        let response =
-            request.bearer_auth(self.token.expose()).timeout(REQUEST_TIMEOUT).send().await.map_err(|e| describe(&e))?;
-        let status = response.status();
-        let wait = retry_after(response.headers());
-        let text = response.text().await.map_err(|e| format!("reading the answer: {}", describe(&e)))?;
-        Ok((status, wait, text))
+    /// Sends one Web API request with the bot token and reads the answer whole. A request that got
+    /// no answer, or whose answer could not be read, is temporary, named by the `method` it called.
+    async fn call(&self, method: &str, request: reqwest::RequestBuilder) -> Result<Exchange, SendError> {
+        let failed = |what: String| SendError::Transient(format!("{method}: {what}"));
+        let response = request
+            .bearer_auth(self.token.expose())
+            .timeout(REQUEST_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| failed(describe(&e)))?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let text = response.text().await.map_err(|e| failed(format!("reading the answer: {}", describe(&e))))?;
+        Ok(Exchange { status, headers, text })
     }
 }
 
-fn history_error(e: String) -> SendError {
-    SendError::Transient(format!("conversations.history: {e}"))
+/// A Web API answer, read whole.
+struct Exchange {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    text: String,
 }
 
 /// `application/x-www-form-urlencoded` encoding of one value.
