@@ -82,7 +82,7 @@ async fn fan_out(digest: &digestbot::digest::Digest, channels: u64, parts: usize
     let dir = std::env::temp_dir().join(format!("digestbot-bench-fanout-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let store = Arc::new(Store::open(&dir.join("state.sqlite3")).expect("store"));
-    let rest = Rest::new(&Secret::new("bench-token"), &fake.base_url()).expect("rest");
+    let rest = Rest::new(&Secret::new("bench-token"), &fake.base_url(), digestbot::http::client().expect("client"));
     let (_tx, rx) = tokio::sync::watch::channel(false);
     let deliverer = Deliverer::new(store, Arc::new(SystemClock), Locale::Ko, rx)
         .with_sink(Platform::Discord, Arc::new(ChannelSink::new(rest)));

@@ -31,6 +31,7 @@ use crate::config::{Config, Secret, WebhookRef};
 use crate::deliver::{Deliverer, RetryPolicy, Sink};
 use crate::discord;
 use crate::files::LibraryHandle;
+use crate::http;
 use crate::logging::untrusted;
 use crate::scheduler::{Scheduler, SchedulerError};
 use crate::slack::{self, EndpointLimits, SlackApi, SlackState};
@@ -105,29 +106,30 @@ impl Credentials {
 }
 
 /// The sinks for every platform the credentials and config allow, and the Slack Web API client when
-/// there is a bot token (the app asks it for the token's scopes at start-up). `discord` is the
-/// process's Discord REST client, when it has a token.
+/// there is a bot token (the app asks it for the token's scopes at start-up). `client` is the
+/// process's one HTTP client ([`crate::http::client`]); `discord` its Discord REST client, when it has
+/// a token.
 pub fn deliverer(
     config: &Config,
     credentials: &Credentials,
+    client: &reqwest::Client,
     discord: Option<&discord::Rest>,
     store: Arc<Store>,
     clock: Arc<dyn Clock>,
     shutdown: watch::Receiver<bool>,
-) -> anyhow::Result<(Deliverer, Option<Arc<SlackApi>>)> {
+) -> (Deliverer, Option<Arc<SlackApi>>) {
     let lookup = |name: &str| credentials.webhook(name);
-    let client = slack::http::client()?;
-    let api = credentials.slack.token.as_ref().map(|token| slack::api_sink(&config.slack, token, &client));
-    let mut sinks: Vec<(Platform, Arc<dyn Sink>)> = discord::sinks(&config.discord, discord, &client, lookup);
+    let api = credentials.slack.token.as_ref().map(|token| slack::api_sink(&config.slack, token, client));
+    let mut sinks: Vec<(Platform, Arc<dyn Sink>)> = discord::sinks(&config.discord, discord, client, lookup);
     if let Some(api) = &api {
         sinks.push((Platform::Slack, api.clone()));
     }
     // Webhooks only: the bot token's sink is the one above.
-    sinks.extend(slack::sinks(&config.slack, None, &client, lookup));
+    sinks.extend(slack::sinks(&config.slack, None, client, lookup));
     let deliverer = sinks
         .into_iter()
         .fold(Deliverer::new(store, clock, config.locale, shutdown), |d, (platform, sink)| d.with_sink(platform, sink));
-    Ok((deliverer, api))
+    (deliverer, api)
 }
 
 /// Where the Slack endpoint listens.
@@ -188,12 +190,14 @@ impl App {
         let bot = Bot { config: config.clone(), library, store: store.clone(), clock: clock.clone() };
         let (shutdown, shutdown_rx) = watch::channel(false);
 
+        // One HTTP client for the process: both platforms' REST calls and webhooks.
+        let client = http::client()?;
         let gateway = match &credentials.discord {
-            Some(token) => Some(discord::start(bot.clone(), token, discord::rest_client()?).await?),
+            Some(token) => Some(discord::start(bot.clone(), token, client.clone()).await?),
             None => None,
         };
         let rest = gateway.as_ref().map(|g| &g.rest);
-        let (deliverer, slack_api) = deliverer(&config, &credentials, rest, store, clock, shutdown_rx)?;
+        let (deliverer, slack_api) = deliverer(&config, &credentials, &client, rest, store, clock, shutdown_rx);
 
         let endpoint = match (credentials.slack_endpoint(), &credentials.slack.token) {
             (Some(secret), _) => {

@@ -26,6 +26,7 @@ use crate::command;
 use crate::config::{self, Config};
 use crate::deliver::{DeliverOptions, Deliverer, TargetOutcome};
 use crate::digest::{Digest, Library};
+use crate::discord::Rest;
 use crate::files::{LibraryHandle, load_library};
 use crate::logging::untrusted;
 use crate::render::{self, limits};
@@ -334,12 +335,10 @@ async fn post(
     }
     let (_shutdown_tx, shutdown_rx) = tokio::sync::watch::channel(false);
     let credentials = Credentials::from_env(&config);
-    let rest = match &credentials.discord {
-        Some(token) => Some(crate::discord::Rest::new(token, &config.discord.api_base)?),
-        None => None,
-    };
+    let client = crate::http::client()?;
+    let rest = credentials.discord.as_ref().map(|token| Rest::new(token, &config.discord.api_base, client.clone()));
     let (deliverer, _) =
-        app::deliverer(&config, &credentials, rest.as_ref(), store.clone(), clock.clone(), shutdown_rx)?;
+        app::deliverer(&config, &credentials, &client, rest.as_ref(), store.clone(), clock.clone(), shutdown_rx);
     for target in &targets {
         if !deliverer.has_platform(target.platform) {
             bail!(

@@ -12,12 +12,17 @@
 //!   function here that reads a file).
 //! - [`target`]: where a post goes (a platform and a channel): the vocabulary the store, delivery
 //!   and both platforms share. Plain data.
+//! - [`fnv`]: FNV-1a, the one stable hash (webhook labels, delivery nonces).
 //!
 //! The edges, each thin and tested against a real SQLite file or a fake platform on loopback:
 //! - [`store`]: subscriptions, the delivery ledger, failures and slots in SQLite. It returns plain
 //!   facts (rows, `bool`s); `bot` turns them into command outcomes.
 //! - [`files`]: the digests folder, re-read when files change.
-//! - [`deliver`]: one digest to many targets, exactly once, within rate limits, with retries.
+//! - [`deliver`]: one digest to many targets, exactly once, within rate limits, with retries;
+//!   [`deliver::Sink`] is what each platform's sink must do, [`deliver::Webhooks`] resolves the
+//!   configured webhooks of both platforms.
+//! - [`http`]: the one HTTP client (timeouts, user agent) of both platforms, `Retry-After`, and
+//!   transport errors described without their URL.
 //! - [`scheduler`]: the weekly slot, catch-up after downtime, and retries of failed targets.
 //! - [`discord`]: the gateway client for `/digest`, Create Message and webhook sinks.
 //! - [`slack`]: the signed `/digest` slash-command endpoint (answers within Slack's 3 s), and the
@@ -40,6 +45,8 @@ pub mod deliver;
 pub mod digest;
 pub mod discord;
 pub mod files;
+pub mod fnv;
+pub mod http;
 pub mod i18n;
 pub mod logging;
 pub mod render;

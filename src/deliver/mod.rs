@@ -18,6 +18,8 @@
 //! [`TargetOutcome::Halted`], and [`Report::state_lost`] tells the caller to stop the process.
 
 pub mod limiter;
+pub mod sink;
+pub mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -29,8 +31,9 @@ use serde_json::Value;
 use tokio::sync::{Semaphore, watch};
 use tracing::{debug, error, info, warn};
 
-use crate::clock::{BoxFuture, Clock};
+use crate::clock::Clock;
 use crate::digest::Digest;
+use crate::fnv::fnv1a64;
 use crate::i18n::Locale;
 use crate::logging::untrusted;
 use crate::render::{self, Doc};
@@ -38,79 +41,8 @@ use crate::store::{Posted, StateLost, Store, StoreError};
 use crate::target::{Platform, Target};
 use limiter::{Keyed, Window};
 
-/// How a send failed, split by what the engine does next.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum SendError {
-    /// Wait `retry_after`, then try again; `global` pauses every channel of the platform.
-    #[error("rate limited; retry after {retry_after:?}")]
-    RateLimited { retry_after: Duration, global: bool },
-    /// A 5xx, a timeout or a network error: retry with back-off.
-    #[error("temporary failure: {0}")]
-    Transient(String),
-    /// The channel is gone or the bot may not post there (403, 404, `channel_not_found`): stop and
-    /// mark the subscription failed.
-    #[error("channel unavailable: {0}")]
-    Gone(String),
-    /// The token was refused (401, `invalid_auth`): nothing on this platform can work.
-    #[error("unauthorized: {0}")]
-    Unauthorized(String),
-    /// The platform refused this message (400): retrying the same body cannot help.
-    #[error("rejected: {0}")]
-    Rejected(String),
-}
-
-/// A successful send (or a part found already posted).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Sent {
-    /// The platform's id of the message: Discord's snowflake, Slack's `ts`.
-    pub message_id: Option<String>,
-    /// The channel the message landed in, when the platform says (Slack's channel id).
-    pub channel: Option<String>,
-    /// When the channel's bucket is empty, how long until it refills (from rate-limit headers).
-    pub exhausted_for: Option<Duration>,
-}
-
-/// Which part of which digest a send carries: what a sink may attach to the message so that the part
-/// can be recognised later.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct PartKey<'a> {
-    /// The digest's id (`2026-02-09`).
-    pub digest: &'a str,
-    /// The part's index, from 0.
-    pub part: usize,
-    /// Stable for (digest, target, part) across retries and restarts ([`nonce`]); a forced re-post
-    /// gets a fresh one. Derived from no secret.
-    pub nonce: &'a str,
-}
-
-/// One way of posting: Discord's REST, a Discord webhook, Slack's Web API, a Slack webhook.
-pub trait Sink: Send + Sync {
-    /// Sends one message body to the target.
-    fn send<'a>(
-        &'a self,
-        target: &'a Target,
-        body: &'a Value,
-        part: PartKey<'a>,
-    ) -> BoxFuture<'a, Result<Sent, SendError>>;
-    /// Looks in the target's channel for this part, posted by an earlier attempt whose answer never
-    /// came (a timeout, a reset, a crash); `since` is when the part's `pending` row was first
-    /// written, so nothing older can be it. `Ok(Some)`: it is there, adopt it instead of posting.
-    /// `Ok(None)`: it is not there, or this sink cannot tell (the default: Discord deduplicates with
-    /// the nonce instead, and webhooks cannot read a channel); post it.
-    fn find_posted<'a>(
-        &'a self,
-        target: &'a Target,
-        part: PartKey<'a>,
-        since: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<Sent>, SendError>> {
-        let _ = (target, part, since);
-        Box::pin(async { Ok(None) })
-    }
-    /// Messages per window in one channel.
-    fn channel_rate(&self) -> (u32, Duration);
-    /// Requests per window across the platform, if it has such a limit.
-    fn global_rate(&self) -> Option<(u32, Duration)>;
-}
+pub use sink::{FindFuture, PartKey, RateLimits, SendError, SendFuture, Sent, Sink};
+pub use webhooks::Webhooks;
 
 /// Retry bounds for temporary failures.
 #[derive(Debug, Clone, Copy)]
@@ -150,16 +82,11 @@ fn splitmix(mut x: u64) -> u64 {
     x ^ (x >> 31)
 }
 
-/// FNV-1a, 64 bits: a stable, non-cryptographic identifier.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
-}
-
 /// The nonce of one part: at most 25 characters, the same on every retry and every restart.
 /// `salt` is empty for normal deliveries; a forced re-post uses a fresh one.
 pub fn nonce(digest: &str, target: &Target, part: usize, salt: &str) -> String {
     let key = format!("{digest}|{}|{}|{part}|{salt}", target.platform.as_str(), target.channel);
-    format!("db{:016x}", fnv1a(key.as_bytes()))
+    format!("db{:016x}", fnv1a64(key.as_bytes()))
 }
 
 /// What happened at one target.
@@ -267,11 +194,11 @@ impl Deliverer {
         }
     }
 
-    /// Adds the sink of a platform, with rate limiters from its declared rates.
+    /// Adds the sink of a platform, with rate limiters from its declared [`RateLimits`].
     pub fn with_sink(mut self, platform: Platform, sink: Arc<dyn Sink>) -> Deliverer {
-        let (per_channel, channel_window) = sink.channel_rate();
+        let RateLimits { per_channel: (per_channel, channel_window), global } = sink.limits();
         let lane = Lane {
-            global: sink.global_rate().map(|(n, w)| Window::new(n, w)),
+            global: global.map(|(n, w)| Window::new(n, w)),
             channels: Keyed::new(per_channel, channel_window),
             sink,
             dead: AtomicBool::new(false),
@@ -479,7 +406,7 @@ impl Job {
         let nonce = nonce(&self.digest, target, part, &self.salt);
         let key = PartKey { digest: &self.digest, part, nonce: &nonce };
         let channel = self.lane.channels.get(&target.channel);
-        let seed = fnv1a(nonce.as_bytes());
+        let seed = fnv1a64(nonce.as_bytes());
         let (mut failures, mut limited) = (0u32, 0u32);
         loop {
             // Both places are held until the answer arrives (see `limiter`), for a look at the
@@ -579,12 +506,7 @@ mod tests {
     }
 
     impl Sink for ScriptedSink {
-        fn send<'a>(
-            &'a self,
-            target: &'a Target,
-            _body: &'a Value,
-            part: PartKey<'a>,
-        ) -> BoxFuture<'a, Result<Sent, SendError>> {
+        fn send<'a>(&'a self, target: &'a Target, _body: &'a Value, part: PartKey<'a>) -> SendFuture<'a> {
             Box::pin(async move {
                 let next = {
                     let mut script = self.script.lock().unwrap();
@@ -596,11 +518,8 @@ mod tests {
                 next
             })
         }
-        fn channel_rate(&self) -> (u32, Duration) {
-            (100, Duration::from_secs(1))
-        }
-        fn global_rate(&self) -> Option<(u32, Duration)> {
-            Some((100, Duration::from_secs(1)))
+        fn limits(&self) -> RateLimits {
+            RateLimits { per_channel: (100, Duration::from_secs(1)), global: Some((100, Duration::from_secs(1))) }
         }
     }
 
@@ -759,12 +678,7 @@ mod tests {
     }
 
     impl Sink for LedgerSink {
-        fn send<'a>(
-            &'a self,
-            target: &'a Target,
-            _body: &'a Value,
-            key: PartKey<'a>,
-        ) -> BoxFuture<'a, Result<Sent, SendError>> {
+        fn send<'a>(&'a self, target: &'a Target, _body: &'a Value, key: PartKey<'a>) -> SendFuture<'a> {
             Box::pin(async move {
                 let part = key.part;
                 assert_eq!(key.nonce, super::nonce(&self.digest, target, part, ""));
@@ -786,11 +700,8 @@ mod tests {
                 Ok(Sent { message_id: Some(format!("m{}", sent.len())), ..Sent::default() })
             })
         }
-        fn channel_rate(&self) -> (u32, Duration) {
-            (100, Duration::from_secs(1))
-        }
-        fn global_rate(&self) -> Option<(u32, Duration)> {
-            None
+        fn limits(&self) -> RateLimits {
+            RateLimits { per_channel: (100, Duration::from_secs(1)), global: None }
         }
     }
 

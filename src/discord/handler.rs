@@ -442,8 +442,7 @@ pub fn describe(error: &serenity::Error) -> String {
         serenity::Error::Http(serenity::http::HttpError::UnsuccessfulRequest(response)) => {
             format!("HTTP {}: {} (code {})", response.status_code.as_u16(), response.error.message, response.error.code)
         }
-        serenity::Error::Http(serenity::http::HttpError::Request(e)) if e.is_timeout() => "request timed out".into(),
-        serenity::Error::Http(serenity::http::HttpError::Request(_)) => "request failed".into(),
+        serenity::Error::Http(serenity::http::HttpError::Request(e)) => crate::http::describe(e),
         serenity::Error::Http(_) => "HTTP error".into(),
         other => other.to_string(),
     }

@@ -27,9 +27,6 @@ use crate::target::Platform;
 /// Discord's default API base; any other value is used as serenity's proxy.
 pub const DEFAULT_API_BASE: &str = "https://discord.com";
 
-/// Timeout of each REST request (serenity's default client has none).
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
-
 /// serenity's `Http` and the reqwest client inside it (shared by the sinks for raw requests, whose
 /// answers they need whole: status, rate-limit headers and body).
 #[derive(Clone)]
@@ -39,17 +36,11 @@ pub struct Rest {
 }
 
 impl Rest {
-    /// A REST client of its own, for a process without a gateway (`digestbot post`); `serve` uses
-    /// [`Gateway::rest`].
-    pub fn new(token: &Secret, api_base: &str) -> anyhow::Result<Rest> {
-        let client = rest_client()?;
-        Ok(Rest { http: Arc::new(build_http(token, api_base, client.clone())), client })
+    /// `client` is the bot's one HTTP client ([`crate::http::client`]: its timeouts; serenity's
+    /// default client has none).
+    pub fn new(token: &Secret, api_base: &str, client: reqwest::Client) -> Rest {
+        Rest { http: Arc::new(build_http(token, api_base, client.clone())), client }
     }
-}
-
-/// The HTTP client under Discord's REST calls: a timeout on every request.
-pub fn rest_client() -> anyhow::Result<reqwest::Client> {
-    Ok(reqwest::Client::builder().timeout(REQUEST_TIMEOUT).build()?)
 }
 
 /// serenity's `Http` pointed at `api_base`, with its ratelimiter off (see the module doc).

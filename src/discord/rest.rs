@@ -4,21 +4,28 @@
 //! proxy rewrite and the token header are serenity's) but read the answer whole: the status, the
 //! rate-limit headers and the body's `retry_after`, which serenity's error type drops. Create Message
 //! adds `nonce` and `enforce_nonce: true`, so a retry after a lost answer cannot post twice.
+//! Webhooks are resolved by [`Webhooks`]; a request that got no answer is [`describe`]d without its
+//! URL. The limits each sink declares are [`CHANNEL_LIMITS`] and [`WEBHOOK_LIMITS`].
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 use serenity::all::{ChannelId, LightMethod, Request, Route};
-use tracing::warn;
 
-use crate::clock::BoxFuture;
 use crate::config::{Secret, WebhookRef};
-use crate::deliver::{PartKey, SendError, Sent, Sink};
-use crate::target::Target;
+use crate::deliver::{PartKey, RateLimits, SendError, SendFuture, Sent, Sink, Webhooks};
+use crate::http::describe;
+use crate::target::{Platform, Target};
 
 use super::{DEFAULT_API_BASE, Rest};
+
+/// Create Message: in one channel, observed at 5 per 5 s; across the bot, 50 requests per second.
+pub const CHANNEL_LIMITS: RateLimits =
+    RateLimits { per_channel: (5, Duration::from_secs(5)), global: Some((50, Duration::from_secs(1))) };
+/// Execute Webhook: 5 per 2 s per webhook, within the same 50 per second.
+pub const WEBHOOK_LIMITS: RateLimits =
+    RateLimits { per_channel: (5, Duration::from_secs(2)), global: Some((50, Duration::from_secs(1))) };
 
 /// Create Message to the bot's subscribed channels.
 pub struct ChannelSink {
@@ -48,124 +55,84 @@ impl ChannelSink {
                 .body(Some(bytes))
                 .build(&self.rest.client, self.rest.http.token(), self.rest.http.proxy.as_deref())
                 .map_err(|e| SendError::Rejected(format!("cannot build the request: {e}")))?;
-        let response = request.send().await.map_err(network_error)?;
+        let response = request.send().await.map_err(|e| network_error("Create Message", &e))?;
         read_answer(response).await
     }
 }
 
 impl Sink for ChannelSink {
-    fn send<'a>(
-        &'a self,
-        target: &'a Target,
-        body: &'a Value,
-        part: PartKey<'a>,
-    ) -> BoxFuture<'a, Result<Sent, SendError>> {
+    fn send<'a>(&'a self, target: &'a Target, body: &'a Value, part: PartKey<'a>) -> SendFuture<'a> {
         Box::pin(self.create_message(target, body, part.nonce))
     }
 
-    /// Message creation in one channel is observed at 5 per 5 s.
-    fn channel_rate(&self) -> (u32, Duration) {
-        (5, Duration::from_secs(5))
-    }
-
-    /// 50 requests per second per bot.
-    fn global_rate(&self) -> Option<(u32, Duration)> {
-        Some((50, Duration::from_secs(1)))
+    fn limits(&self) -> RateLimits {
+        CHANNEL_LIMITS
     }
 }
 
 /// Execute Webhook for the webhooks in `discord.webhooks`, keyed by their label.
 pub struct WebhookSink {
     client: reqwest::Client,
-    /// label -> webhook URL, already rewritten to `api_base`.
-    urls: HashMap<String, Secret>,
-    /// label -> why it has no URL (an unset environment variable); its deliveries fail as gone.
-    unresolved: HashMap<String, String>,
+    /// URLs already rewritten to `api_base`.
+    hooks: Webhooks,
 }
 
 impl WebhookSink {
-    /// Resolves `discord.webhooks` with `lookup`. A webhook whose variable is unset is logged (by
-    /// label, never by value) and its deliveries fail, without holding up the others.
+    /// Resolves `discord.webhooks` with `lookup` (see [`Webhooks::resolve`]): a webhook whose variable
+    /// is unset is logged by label and its deliveries fail, without holding up the others.
     pub fn from_config(
         client: reqwest::Client,
         api_base: &str,
         webhooks: &[WebhookRef],
         lookup: impl Fn(&str) -> Option<String>,
     ) -> WebhookSink {
-        let mut resolved = Vec::new();
-        let mut unresolved = HashMap::new();
-        for webhook in webhooks {
-            match webhook.resolve(&lookup) {
-                Ok(url) => resolved.push((webhook.label(), url)),
-                Err(e) => {
-                    warn!(webhook = %webhook.label(), error = %e, "Discord webhook has no URL; deliveries to it will fail");
-                    unresolved.insert(webhook.label(), e.to_string());
-                }
-            }
-        }
-        WebhookSink { unresolved, ..WebhookSink::new(client, api_base, resolved) }
+        WebhookSink::with(client, api_base, Webhooks::resolve(Platform::DiscordWebhook, webhooks, lookup))
     }
 
     /// `webhooks` are (label, URL) pairs; URLs on discord.com are sent to `api_base` instead.
     pub fn new(client: reqwest::Client, api_base: &str, webhooks: Vec<(String, Secret)>) -> WebhookSink {
+        WebhookSink::with(client, api_base, Webhooks::new(webhooks))
+    }
+
+    fn with(client: reqwest::Client, api_base: &str, hooks: Webhooks) -> WebhookSink {
         let base = api_base.trim_end_matches('/');
-        let urls = webhooks
-            .into_iter()
-            .map(|(label, url)| {
-                let url = url.expose();
-                let rewritten = ["https://discord.com", "https://discordapp.com"]
-                    .iter()
-                    .find_map(|prefix| url.strip_prefix(prefix).filter(|_| base != DEFAULT_API_BASE))
-                    .map_or_else(|| url.to_string(), |rest| format!("{base}{rest}"));
-                (label, Secret::new(rewritten))
-            })
-            .collect();
-        WebhookSink { client, urls, unresolved: HashMap::new() }
+        let hooks = hooks.map_urls(|url| {
+            ["https://discord.com", "https://discordapp.com"]
+                .iter()
+                .find_map(|prefix| url.strip_prefix(prefix).filter(|_| base != DEFAULT_API_BASE))
+                .map_or_else(|| url.to_string(), |rest| format!("{base}{rest}"))
+        });
+        WebhookSink { client, hooks }
     }
 
     async fn execute(&self, target: &Target, body: &Value) -> Result<Sent, SendError> {
-        let Some(url) = self.urls.get(&target.channel) else {
-            let why = self.unresolved.get(&target.channel).cloned();
-            return Err(SendError::Gone(
-                why.unwrap_or_else(|| format!("no webhook is configured as {}", target.channel)),
-            ));
-        };
-        let response =
-            self.client.post(url.expose()).query(&[("wait", "true")]).json(body).send().await.map_err(network_error)?;
+        let url = self.hooks.url(&target.channel)?;
+        let response = self
+            .client
+            .post(url.expose())
+            .query(&[("wait", "true")])
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| network_error(&format!("webhook {}", target.channel), &e))?;
         read_answer(response).await
     }
 }
 
 impl Sink for WebhookSink {
     /// Webhooks take no nonce (Discord ignores it there); the ledger alone prevents repeats.
-    fn send<'a>(
-        &'a self,
-        target: &'a Target,
-        body: &'a Value,
-        _part: PartKey<'a>,
-    ) -> BoxFuture<'a, Result<Sent, SendError>> {
+    fn send<'a>(&'a self, target: &'a Target, body: &'a Value, _part: PartKey<'a>) -> SendFuture<'a> {
         Box::pin(self.execute(target, body))
     }
 
-    fn channel_rate(&self) -> (u32, Duration) {
-        (5, Duration::from_secs(2))
-    }
-
-    fn global_rate(&self) -> Option<(u32, Duration)> {
-        Some((50, Duration::from_secs(1)))
+    fn limits(&self) -> RateLimits {
+        WEBHOOK_LIMITS
     }
 }
 
-/// A request that never got an answer. The message carries no URL: webhook URLs are secrets.
-fn network_error(e: reqwest::Error) -> SendError {
-    let kind = if e.is_timeout() {
-        "timed out"
-    } else if e.is_connect() {
-        "could not connect"
-    } else {
-        "connection failed"
-    };
-    SendError::Transient(format!("request {kind}"))
+/// A request that never got an answer, as [`describe`]d (without the URL: webhook URLs are secrets).
+fn network_error(what: &str, e: &reqwest::Error) -> SendError {
+    SendError::Transient(format!("{what}: {}", describe(e)))
 }
 
 /// Sorts Discord's answer into success or the kind of failure.
@@ -206,8 +173,7 @@ pub fn classify(status: u16, headers: &HeaderMap, body: &Value) -> Result<Sent, 
             let retry_after = body
                 .get("retry_after")
                 .and_then(Value::as_f64)
-                .or_else(|| header_f64(headers, "retry-after"))
-                .map_or(Duration::from_secs(1), seconds);
+                .map_or_else(|| crate::http::retry_after(headers), seconds);
             let global = body.get("global").and_then(Value::as_bool).unwrap_or(false)
                 || headers.get("x-ratelimit-global").is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"true"));
             Err(SendError::RateLimited { retry_after, global })
@@ -266,9 +232,33 @@ mod tests {
     fn webhook_urls_follow_the_api_base_and_stay_secret() {
         let hooks = vec![("env:HOOK".to_string(), Secret::new("https://discord.com/api/webhooks/1/abc"))];
         let sink = WebhookSink::new(reqwest::Client::new(), "http://127.0.0.1:9/", hooks.clone());
-        assert_eq!(sink.urls["env:HOOK"].expose(), "http://127.0.0.1:9/api/webhooks/1/abc");
+        assert_eq!(sink.hooks.url("env:HOOK").unwrap().expose(), "http://127.0.0.1:9/api/webhooks/1/abc");
         let sink = WebhookSink::new(reqwest::Client::new(), DEFAULT_API_BASE, hooks);
-        assert_eq!(sink.urls["env:HOOK"].expose(), "https://discord.com/api/webhooks/1/abc");
-        assert!(!format!("{:?}", sink.urls).contains("abc"));
+        assert_eq!(sink.hooks.url("env:HOOK").unwrap().expose(), "https://discord.com/api/webhooks/1/abc");
+        assert!(!format!("{:?}", sink.hooks).contains("abc"));
+    }
+
+    #[tokio::test]
+    async fn transport_errors_do_not_name_the_url() {
+        // A port that was just free: the connection is refused at once.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let url = format!("http://127.0.0.1:{port}/api/webhooks/1/secret-token");
+        let client = crate::http::client().unwrap();
+        let hooks = vec![("env:HOOK".to_string(), Secret::new(url.clone()))];
+        let sink = WebhookSink::new(client.clone(), &format!("http://127.0.0.1:{port}"), hooks);
+        let part = PartKey { digest: "2026-02-09", part: 0, nonce: "db0" };
+        let target = Target::new(Platform::DiscordWebhook, "env:HOOK");
+        match sink.send(&target, &serde_json::json!({"content": "x"}), part).await {
+            Err(SendError::Transient(m)) => {
+                assert!(m.starts_with("webhook env:HOOK: error sending request"), "{m}");
+                assert!(!m.contains("secret-token") && !m.contains(&port.to_string()), "{m}");
+            }
+            other => panic!("{other:?}"),
+        }
+        // What the gateway handler logs of a serenity error around the same failure.
+        let error = client.post(&url).send().await.unwrap_err();
+        let text = super::super::handler::describe(&serenity::Error::Http(serenity::http::HttpError::Request(error)));
+        assert!(!text.contains("secret-token") && !text.contains(&port.to_string()), "{text}");
+        assert!(text.starts_with("error sending request"), "{text}");
     }
 }

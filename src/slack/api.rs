@@ -34,12 +34,18 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use tracing::{info, warn};
 
-use super::http::{REQUEST_TIMEOUT, describe, error_code, retry_after, snippet};
-use crate::clock::BoxFuture;
 use crate::config::Secret;
-use crate::deliver::{PartKey, SendError, Sent, Sink};
+use crate::deliver::{FindFuture, PartKey, RateLimits, SendError, SendFuture, Sent, Sink};
+use crate::http::{REQUEST_TIMEOUT, describe, retry_after, snippet};
 use crate::logging::untrusted;
 use crate::target::Target;
+
+/// Slack allows about one message per second per channel, with short bursts. No global limit:
+/// chat.postMessage is limited per channel, and Slack publishes no workspace-wide number for it
+/// ("several hundred messages a minute"), far above a weekly digest to a team's channels. A guess
+/// would only slow delivery down; should Slack still say 429, the engine waits the `Retry-After`
+/// it gives.
+pub const LIMITS: RateLimits = RateLimits { per_channel: (1, Duration::from_secs(1)), global: None };
 
 /// The `event_type` of the metadata on every part this app posts.
 pub const PART_EVENT: &str = "digestbot_part";
@@ -212,22 +218,9 @@ impl SlackApi {
         if let Some(metadata) = metadata {
             payload.insert("metadata".into(), metadata);
         }
-        let response = self
-            .http
-            .post(self.url("chat.postMessage"))
-            .bearer_auth(self.token.expose())
-            .timeout(REQUEST_TIMEOUT)
-            .json(&payload)
-            .send()
-            .await
-            .map_err(|e| SendError::Transient(format!("chat.postMessage: {}", describe(e))))?;
-        let status = response.status();
-        let wait = retry_after(response.headers());
-        let text = response
-            .text()
-            .await
-            .map_err(|e| SendError::Transient(format!("chat.postMessage: reading the answer: {}", describe(e))))?;
-        let mut sent = classify(status, wait, &text)?;
+        let request = self.http.post(self.url("chat.postMessage")).json(&payload);
+        let answer = self.call("chat.postMessage", request).await?;
+        let mut sent = classify(answer.status, retry_after(&answer.headers), &answer.text)?;
         sent.channel.get_or_insert_with(|| channel.to_string());
         Ok(sent)
     }
@@ -247,23 +240,10 @@ impl SlackApi {
     }
 
     async fn auth_test(&self) -> Result<Identity, SendError> {
-        let response = self
-            .http
-            .post(self.url("auth.test"))
-            .bearer_auth(self.token.expose())
-            .timeout(REQUEST_TIMEOUT)
-            .send()
-            .await
-            .map_err(|e| SendError::Transient(format!("auth.test: {}", describe(e))))?;
-        let status = response.status();
-        let scopes = response
-            .headers()
+        let Exchange { status, headers, text } = self.call("auth.test", self.http.post(self.url("auth.test"))).await?;
+        let scopes = headers
             .get("x-oauth-scopes")
             .map(|v| v.to_str().unwrap_or("").split(',').map(|s| s.trim().to_string()).collect::<Vec<_>>());
-        let text = response
-            .text()
-            .await
-            .map_err(|e| SendError::Transient(format!("auth.test: reading the answer: {}", describe(e))))?;
         let answer: AuthAnswer = serde_json::from_str(&text)
             .map_err(|_| SendError::Transient(format!("auth.test: HTTP {}: {}", status.as_u16(), snippet(&text))))?;
         if !answer.ok {
@@ -378,9 +358,8 @@ impl SlackApi {
             args.push(("cursor", cursor));
         }
         let url = self.url("conversations.history");
-        let (mut status, mut wait, mut text) =
-            self.call(self.http.get(&url).query(&args)).await.map_err(history_error)?;
-        if matches!(status, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED) {
+        let mut answer = self.call("conversations.history", self.http.get(&url).query(&args)).await?;
+        if matches!(answer.status, StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED) {
             let form: String =
                 args.iter().map(|(k, v)| format!("{k}={}", form_encode(v))).collect::<Vec<_>>().join("&");
             let request = self
@@ -388,23 +367,32 @@ impl SlackApi {
                 .post(&url)
                 .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
                 .body(form);
-            (status, wait, text) = self.call(request).await.map_err(history_error)?;
+            answer = self.call("conversations.history", request).await?;
         }
-        classify_history(status, wait, &text)
+        classify_history(answer.status, retry_after(&answer.headers), &answer.text)
     }
 
-    async fn call(&self, request: reqwest::RequestBuilder) -> Result<(StatusCode, Duration, String), String> {
-        let response =
-            request.bearer_auth(self.token.expose()).timeout(REQUEST_TIMEOUT).send().await.map_err(describe)?;
-        let status = response.status();
-        let wait = retry_after(response.headers());
-        let text = response.text().await.map_err(|e| format!("reading the answer: {}", describe(e)))?;
-        Ok((status, wait, text))
+    /// Sends one Web API request with the bot token and reads the answer whole. A request that got
+    /// no answer, or whose answer could not be read, is temporary, named by the `method` it called.
+    async fn call(&self, method: &str, request: reqwest::RequestBuilder) -> Result<Exchange, SendError> {
+        let failed = |what: String| SendError::Transient(format!("{method}: {what}"));
+        let response = request
+            .bearer_auth(self.token.expose())
+            .timeout(REQUEST_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| failed(describe(&e)))?;
+        let (status, headers) = (response.status(), response.headers().clone());
+        let text = response.text().await.map_err(|e| failed(format!("reading the answer: {}", describe(&e))))?;
+        Ok(Exchange { status, headers, text })
     }
 }
 
-fn history_error(e: String) -> SendError {
-    SendError::Transient(format!("conversations.history: {e}"))
+/// A Web API answer, read whole.
+struct Exchange {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    text: String,
 }
 
 /// `application/x-www-form-urlencoded` encoding of one value.
@@ -420,35 +408,28 @@ fn form_encode(value: &str) -> String {
 }
 
 impl Sink for SlackApi {
-    fn send<'a>(
-        &'a self,
-        target: &'a Target,
-        body: &'a Value,
-        part: PartKey<'a>,
-    ) -> BoxFuture<'a, Result<Sent, SendError>> {
+    fn send<'a>(&'a self, target: &'a Target, body: &'a Value, part: PartKey<'a>) -> SendFuture<'a> {
         Box::pin(self.post_with(&target.channel, body, Some(part_metadata(part))))
     }
 
-    fn find_posted<'a>(
-        &'a self,
-        target: &'a Target,
-        part: PartKey<'a>,
-        since: DateTime<Utc>,
-    ) -> BoxFuture<'a, Result<Option<Sent>, SendError>> {
+    fn find_posted<'a>(&'a self, target: &'a Target, part: PartKey<'a>, since: DateTime<Utc>) -> FindFuture<'a> {
         Box::pin(self.find_part(&target.channel, part.nonce, since))
     }
 
-    /// Slack allows about one message per second per channel, with short bursts.
-    fn channel_rate(&self) -> (u32, Duration) {
-        (1, Duration::from_secs(1))
+    fn limits(&self) -> RateLimits {
+        LIMITS
     }
+}
 
-    /// None: chat.postMessage is limited per channel, and Slack publishes no workspace-wide number
-    /// for it ("several hundred messages a minute"), far above a weekly digest to a team's channels.
-    /// A guess would only slow delivery down; should Slack still say 429, the engine waits the
-    /// `Retry-After` it gives.
-    fn global_rate(&self) -> Option<(u32, Duration)> {
-        None
+/// An error code Slack returned (`channel_not_found`), as it may be stored and logged: as is when it
+/// looks like one (ASCII letters, digits, `_`, `-`, `.`, at most 64), else quoted, escaped and cut
+/// by [`untrusted`].
+pub fn error_code(code: &str) -> String {
+    let plain = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.');
+    if !code.is_empty() && code.len() <= 64 && code.bytes().all(plain) {
+        code.to_string()
+    } else {
+        untrusted(code).to_string()
     }
 }
 
@@ -549,6 +530,15 @@ mod tests {
             check(200, &error(code), Err(SendError::Rejected(code.into())));
         }
         check(200, r#"{"ok": false}"#, Err(SendError::Rejected("unknown_error".into())));
+    }
+
+    #[test]
+    fn odd_error_codes_are_escaped() {
+        assert_eq!(error_code("channel_not_found"), "channel_not_found");
+        assert_eq!(error_code("bad\nERROR forged"), r#""bad\nERROR forged""#);
+        assert_eq!(error_code("\x1b[31m"), r#""\u{1b}[31m""#);
+        assert_eq!(error_code(""), r#""""#);
+        assert!(error_code(&"x".repeat(500)).chars().count() < 210);
     }
 
     #[test]

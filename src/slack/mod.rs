@@ -3,18 +3,18 @@
 //! Slack calls us for commands and we call Slack for deliveries; the two directions share nothing but
 //! the HTTP client. [`server`] is the endpoint (signed requests checked by [`verify`], replies split by
 //! [`reply`] into the HTTP answer and `response_url` follow-ups); [`api`] (`chat.postMessage` with the
-//! bot token) and [`webhook`] (incoming webhooks) are the delivery [`Sink`]s; [`http`] holds what they
-//! share. The payloads themselves come from `render::slack`; nothing here builds a message, and no
-//! credential (token, signing secret, webhook or response URL) is ever logged or put in an error.
+//! bot token) and [`webhook`] (incoming webhooks) are the delivery [`Sink`]s; the transport they share
+//! with Discord is [`crate::http`]. The payloads themselves come from `render::slack`; nothing here
+//! builds a message, and no credential (token, signing secret, webhook or response URL) is ever logged
+//! or put in an error.
 //!
-//! Wiring, in `serve`: read [`Credentials::from_env`]; build one client with [`http::client`]; add
+//! Wiring, in `serve`: read [`Credentials::from_env`]; build one client with [`crate::http::client`]; add
 //! every sink from [`sinks`] to the `Deliverer`; when both credentials are set, bind `slack.listen`
 //! and run [`serve`] with a [`SlackState`]; with the bot token alone, run [`serve_health`] there
 //! (posts, no commands). [`listen`] is the endpoint's accept loop: hyper's HTTP/1
 //! server with a head timeout and a cap on open connections ([`EndpointLimits`]).
 
 pub mod api;
-pub mod http;
 pub mod listen;
 pub mod reply;
 pub mod server;
@@ -22,8 +22,6 @@ pub mod verify;
 pub mod webhook;
 
 use std::sync::Arc;
-
-use tracing::warn;
 
 use crate::config::{Secret, SlackConfig};
 use crate::deliver::Sink;
@@ -64,7 +62,7 @@ pub fn api_sink(config: &SlackConfig, token: &Secret, http: &reqwest::Client) ->
 
 /// The delivery sinks Slack needs, ready for `Deliverer::with_sink`: [`Platform::Slack`] when there
 /// is a bot token, [`Platform::SlackWebhook`] when `slack.webhooks` lists any. Webhooks are resolved
-/// with `lookup`; one whose variable is unset is logged here (by label) and reported as gone when a
+/// with `lookup`; one whose variable is unset is logged (by label) and reported as gone when a
 /// delivery reaches it.
 pub fn sinks(
     config: &SlackConfig,
@@ -77,9 +75,6 @@ pub fn sinks(
         sinks.push((Platform::Slack, api_sink(config, token, http)));
     }
     let webhooks = SlackWebhooks::from_config(http.clone(), &config.webhooks, lookup);
-    for (label, why) in webhooks.unresolved() {
-        warn!(webhook = %label, error = %why, "Slack webhook has no URL; deliveries to it will fail");
-    }
     if !webhooks.is_empty() {
         sinks.push((Platform::SlackWebhook, Arc::new(webhooks)));
     }

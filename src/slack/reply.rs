@@ -127,7 +127,7 @@ pub fn host_for_log(url: &str) -> &str {
 /// The client for `response_url` posts: the Slack client's timeouts, and no redirects, so an allowed
 /// host cannot send a reply (and its body) somewhere else.
 pub fn followup_client() -> anyhow::Result<reqwest::Client> {
-    super::http::builder()
+    crate::http::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .context("building the response_url client")

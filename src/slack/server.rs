@@ -28,13 +28,13 @@ use tokio::sync::oneshot;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutError, TimeoutLayer};
 use tracing::{error, info, warn};
 
-use super::http::{describe, snippet};
 use super::listen::{self, EndpointLimits};
 use super::reply::{self, RESPONSE_URL_USES};
 use super::verify::{MAX_BODY, SIGNATURE_HEADER, TIMESTAMP_HEADER, VerifyError, verify};
 use crate::bot::{Bot, Caller};
 use crate::command::{self, Denied};
 use crate::config::{Secret, SlackConfig};
+use crate::http::{REQUEST_TIMEOUT, describe, snippet};
 use crate::logging::untrusted;
 use crate::target::{Platform, Target};
 
@@ -351,11 +351,11 @@ async fn send_followups(
 async fn post_followup(http: &reqwest::Client, url: &Secret, body: &Value) -> Result<(), FollowupError> {
     let response = http
         .post(url.expose())
-        .timeout(super::http::REQUEST_TIMEOUT)
+        .timeout(REQUEST_TIMEOUT)
         .json(body)
         .send()
         .await
-        .map_err(|e| FollowupError::Temporary(describe(e)))?;
+        .map_err(|e| FollowupError::Temporary(describe(&e)))?;
     let status = response.status();
     if status.is_success() {
         return Ok(());

@@ -10,18 +10,21 @@
 //! Webhook deliveries are at-least-once: a webhook answers a plain `ok`, with no message `ts`, and
 //! cannot read its channel, so a part whose answer was lost cannot be looked for and is posted again
 //! (the default [`Sink::find_posted`]). Only `chat.postMessage` ([`super::api`]) is exactly-once.
+//! The webhooks are resolved by [`Webhooks`], as Discord's are.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::http::{REQUEST_TIMEOUT, describe, retry_after, snippet};
-use crate::clock::BoxFuture;
 use crate::config::{Secret, WebhookRef};
-use crate::deliver::{PartKey, SendError, Sent, Sink};
-use crate::target::Target;
+use crate::deliver::{PartKey, RateLimits, SendError, SendFuture, Sent, Sink, Webhooks};
+use crate::http::{REQUEST_TIMEOUT, describe, retry_after, snippet};
+use crate::target::{Platform, Target};
+
+/// Slack allows incoming webhooks about one message per second; each webhook is limited on its own,
+/// with no shared limit to respect.
+pub const LIMITS: RateLimits = RateLimits { per_channel: (1, Duration::from_secs(1)), global: None };
 
 /// Answers meaning the webhook is gone (removed, its channel archived or deleted, posting forbidden).
 const GONE: &[&str] = &[
@@ -40,37 +43,28 @@ const GONE: &[&str] = &[
 #[derive(Debug, Clone)]
 pub struct SlackWebhooks {
     http: reqwest::Client,
-    /// label → the URL, or why there is none (the variable is unset: its name, never a value).
-    hooks: HashMap<String, Result<Secret, String>>,
+    hooks: Webhooks,
 }
 
 impl SlackWebhooks {
     /// Resolves the configured webhooks with `lookup` (pass `|name| std::env::var(name).ok()`). One
-    /// that cannot be resolved is kept, to fail when used; see [`SlackWebhooks::unresolved`].
+    /// that cannot be resolved is logged and kept, to fail when used; see [`SlackWebhooks::unresolved`].
     pub fn from_config(
         http: reqwest::Client,
         webhooks: &[WebhookRef],
         lookup: impl Fn(&str) -> Option<String>,
     ) -> SlackWebhooks {
-        let hooks =
-            webhooks.iter().map(|hook| (hook.label(), hook.resolve(&lookup).map_err(|e| e.to_string()))).collect();
-        SlackWebhooks { http, hooks }
+        SlackWebhooks { http, hooks: Webhooks::resolve(Platform::SlackWebhook, webhooks, lookup) }
     }
 
     /// Webhooks given directly as (label, URL).
     pub fn new(http: reqwest::Client, hooks: impl IntoIterator<Item = (String, Secret)>) -> SlackWebhooks {
-        SlackWebhooks { http, hooks: hooks.into_iter().map(|(label, url)| (label, Ok(url))).collect() }
+        SlackWebhooks { http, hooks: Webhooks::new(hooks) }
     }
 
     /// The labels of the webhooks whose URL is unknown, each with the reason (safe to log).
     pub fn unresolved(&self) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> = self
-            .hooks
-            .iter()
-            .filter_map(|(label, hook)| hook.as_ref().err().map(|why| (label.clone(), why.clone())))
-            .collect();
-        out.sort();
-        out
+        self.hooks.unresolved()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -79,11 +73,7 @@ impl SlackWebhooks {
 
     /// Posts one message body to the webhook with this label.
     pub async fn post(&self, label: &str, body: &Value) -> Result<Sent, SendError> {
-        let url = match self.hooks.get(label) {
-            Some(Ok(url)) => url,
-            Some(Err(why)) => return Err(SendError::Gone(format!("webhook {label} has no URL: {why}"))),
-            None => return Err(SendError::Gone(format!("no webhook labelled {label} is configured"))),
-        };
+        let url = self.hooks.url(label)?;
         let response = self
             .http
             .post(url.expose())
@@ -91,7 +81,7 @@ impl SlackWebhooks {
             .json(body)
             .send()
             .await
-            .map_err(|e| SendError::Transient(format!("webhook {label}: {}", describe(e))))?;
+            .map_err(|e| SendError::Transient(format!("webhook {label}: {}", describe(&e))))?;
         let status = response.status();
         let wait = retry_after(response.headers());
         // The answer is a short code; failing to read it leaves the status to decide.
@@ -104,23 +94,12 @@ impl SlackWebhooks {
 }
 
 impl Sink for SlackWebhooks {
-    fn send<'a>(
-        &'a self,
-        target: &'a Target,
-        body: &'a Value,
-        _part: PartKey<'a>,
-    ) -> BoxFuture<'a, Result<Sent, SendError>> {
+    fn send<'a>(&'a self, target: &'a Target, body: &'a Value, _part: PartKey<'a>) -> SendFuture<'a> {
         Box::pin(self.post(&target.channel, body))
     }
 
-    /// Slack allows incoming webhooks about one message per second.
-    fn channel_rate(&self) -> (u32, Duration) {
-        (1, Duration::from_secs(1))
-    }
-
-    /// Each webhook is limited on its own; there is no shared limit to respect.
-    fn global_rate(&self) -> Option<(u32, Duration)> {
-        None
+    fn limits(&self) -> RateLimits {
+        LIMITS
     }
 }
 

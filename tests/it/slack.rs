@@ -216,8 +216,9 @@ impl App {
             max: Duration::from_millis(5),
             rate_limit_retries: 3,
         };
+        let client = digestbot::http::client().unwrap();
         let (deliverer, _) =
-            app::deliverer(&config, &credentials, None, self.bot.store.clone(), self.bot.clock.clone(), rx).unwrap();
+            app::deliverer(&config, &credentials, &client, None, self.bot.store.clone(), self.bot.clock.clone(), rx);
         (deliverer.with_retry(retry), tx)
     }
 }

@@ -1,0 +1,94 @@
+//! What a delivery sink must do: the contract between the [`Deliverer`](super::Deliverer) and each
+//! way of posting (Discord's Create Message and Execute Webhook, Slack's `chat.postMessage` and
+//! incoming webhooks).
+//!
+//! A sink sends one message body to a target and sorts the answer into [`Sent`] or a [`SendError`]
+//! by what the engine does next; it may look for a part an earlier attempt posted
+//! ([`Sink::find_posted`]); and it declares how fast it may post as data ([`RateLimits`]), from
+//! which the deliverer builds its limiters. A sink never retries, waits or writes the ledger: the
+//! deliverer does, the same way for every platform. No error a sink returns may hold a URL or a token.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::clock::BoxFuture;
+use crate::target::Target;
+
+/// How a send failed, split by what the engine does next.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SendError {
+    /// Wait `retry_after`, then try again; `global` pauses every channel of the platform.
+    #[error("rate limited; retry after {retry_after:?}")]
+    RateLimited { retry_after: Duration, global: bool },
+    /// A 5xx, a timeout or a network error: retry with back-off.
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// The channel is gone or the bot may not post there (403, 404, `channel_not_found`): stop and
+    /// mark the subscription failed.
+    #[error("channel unavailable: {0}")]
+    Gone(String),
+    /// The token was refused (401, `invalid_auth`): nothing on this platform can work.
+    #[error("unauthorized: {0}")]
+    Unauthorized(String),
+    /// The platform refused this message (400): retrying the same body cannot help.
+    #[error("rejected: {0}")]
+    Rejected(String),
+}
+
+/// A successful send (or a part found already posted).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sent {
+    /// The platform's id of the message: Discord's snowflake, Slack's `ts`.
+    pub message_id: Option<String>,
+    /// The channel the message landed in, when the platform says (Slack's channel id).
+    pub channel: Option<String>,
+    /// When the channel's bucket is empty, how long until it refills (from rate-limit headers).
+    pub exhausted_for: Option<Duration>,
+}
+
+/// Which part of which digest a send carries: what a sink may attach to the message so that the part
+/// can be recognised later.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartKey<'a> {
+    /// The digest's id (`2026-02-09`).
+    pub digest: &'a str,
+    /// The part's index, from 0.
+    pub part: usize,
+    /// Stable for (digest, target, part) across retries and restarts ([`nonce`](super::nonce)); a
+    /// forced re-post gets a fresh one. Derived from no secret.
+    pub nonce: &'a str,
+}
+
+/// How fast a sink may post, as the platform documents or is observed to allow. Each sink declares
+/// its own as a `const` next to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimits {
+    /// At most this many messages per rolling window in one channel.
+    pub per_channel: (u32, Duration),
+    /// At most this many requests per rolling window across the platform, when it has such a limit.
+    pub global: Option<(u32, Duration)>,
+}
+
+/// What [`Sink::send`] returns.
+pub type SendFuture<'a> = BoxFuture<'a, Result<Sent, SendError>>;
+/// What [`Sink::find_posted`] returns.
+pub type FindFuture<'a> = BoxFuture<'a, Result<Option<Sent>, SendError>>;
+
+/// One way of posting: Discord's REST, a Discord webhook, Slack's Web API, a Slack webhook.
+pub trait Sink: Send + Sync {
+    /// Sends one message body to the target.
+    fn send<'a>(&'a self, target: &'a Target, body: &'a Value, part: PartKey<'a>) -> SendFuture<'a>;
+    /// Looks in the target's channel for this part, posted by an earlier attempt whose answer never
+    /// came (a timeout, a reset, a crash); `since` is when the part's `pending` row was first
+    /// written, so nothing older can be it. `Ok(Some)`: it is there, adopt it instead of posting.
+    /// `Ok(None)`: it is not there, or this sink cannot tell (the default: Discord deduplicates with
+    /// the nonce instead, and webhooks cannot read a channel); post it.
+    fn find_posted<'a>(&'a self, target: &'a Target, part: PartKey<'a>, since: DateTime<Utc>) -> FindFuture<'a> {
+        let _ = (target, part, since);
+        Box::pin(async { Ok(None) })
+    }
+    /// How fast this sink may post.
+    fn limits(&self) -> RateLimits;
+}
