@@ -5,7 +5,7 @@
 //! strictly: an unknown key or a bad value is an error that names the key, the value and the line, so a
 //! typo never silently falls back to a default. Tokens are never part of the file; they come from the
 //! environment and are read elsewhere. Webhook URLs may be written in the file or named by an
-//! environment variable; either way they are held as a [`Secret`], which never prints its value.
+//! environment variable; either way they are held as a [`Secret`](crate::secret::Secret), which never prints its value.
 //! Only [`load`] touches the file system; everything else works on a `&str`.
 
 use std::fmt;
@@ -23,6 +23,7 @@ use serde::de::{self, Deserializer, Visitor};
 pub use crate::digest::Limits;
 pub use crate::i18n::Locale;
 use crate::schedule::WeeklySlot;
+use crate::secret::WebhookRef;
 
 const DEFAULT_DIGESTS_DIR: &str = "digests";
 const DEFAULT_STATE_PATH: &str = "state/digestbot.sqlite3";
@@ -135,112 +136,6 @@ impl Default for SlackConfig {
             response_url_prefixes: vec![DEFAULT_RESPONSE_URL_PREFIX.to_owned()],
         }
     }
-}
-
-/// A secret string (a token or a webhook URL). `Debug` and `Display` print `Secret([redacted])`, so it
-/// can be logged by accident without leaking; [`Secret::expose`] is the only way to the value.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Secret {
-        Secret(value.into())
-    }
-
-    /// The secret value, for the one place that needs it (an HTTP request).
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
-
-impl fmt::Display for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret([redacted])")
-    }
-}
-
-/// A webhook as written in the config: the URL itself, or the name of an environment variable
-/// holding it (so the URL, which carries its own credentials, can stay out of the file).
-#[derive(Clone, PartialEq, Eq)]
-pub enum WebhookRef {
-    /// A URL written in the file.
-    Url(Secret),
-    /// The name of an environment variable holding the URL.
-    Env(String),
-}
-
-impl fmt::Debug for WebhookRef {
-    /// `Url([redacted])` or `Env(NAME)`: never the URL.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            WebhookRef::Url(_) => f.write_str("Url([redacted])"),
-            WebhookRef::Env(name) => write!(f, "Env({name})"),
-        }
-    }
-}
-
-impl WebhookRef {
-    /// Parses one config entry: a URL if it starts with `https://` or `http://`, otherwise an
-    /// environment variable name (`[A-Za-z_][A-Za-z0-9_]*`). The error never repeats the entry,
-    /// which may be a mistyped URL with its token.
-    fn parse(text: &str) -> Result<WebhookRef, String> {
-        let text = text.trim();
-        if is_http_url(text) {
-            Ok(WebhookRef::Url(Secret::new(text)))
-        } else if is_env_name(text) {
-            Ok(WebhookRef::Env(text.to_owned()))
-        } else {
-            Err("expected a webhook URL starting with https:// or http://, or the name of an environment \
-                 variable holding one (letters, digits and `_`, not starting with a digit); the value is \
-                 not shown because it may contain a secret"
-                .to_owned())
-        }
-    }
-
-    /// The webhook URL: the one written in the file, or the value of the named variable as given by
-    /// `lookup` (pass `|name| std::env::var(name).ok()`). Errors name the variable, never its value.
-    pub fn resolve(&self, lookup: impl Fn(&str) -> Option<String>) -> Result<Secret, ConfigError> {
-        let name = match self {
-            WebhookRef::Url(url) => return Ok(url.clone()),
-            WebhookRef::Env(name) => name,
-        };
-        let problem = match lookup(name) {
-            Some(value) if is_http_url(value.trim()) => return Ok(Secret::new(value.trim())),
-            Some(value) if value.trim().is_empty() => "is empty; it should hold a webhook URL",
-            Some(_) => "does not hold a URL starting with https:// or http:// (value not shown)",
-            None => "is not set; it should hold a webhook URL",
-        };
-        Err(ConfigError::Invalid {
-            path: PathBuf::from(format!("${name}")),
-            line: None,
-            message: format!("environment variable `{name}` {problem}"),
-        })
-    }
-
-    /// A stable name that is safe to log and store: `env:NAME`, or `webhook:` and the first 12 hex
-    /// digits of the FNV-1a hash of the URL.
-    pub fn label(&self) -> String {
-        match self {
-            WebhookRef::Env(name) => format!("env:{name}"),
-            // The top 48 bits are the first 12 of the 16 hex digits.
-            WebhookRef::Url(url) => format!("webhook:{:012x}", fnv1a64(url.expose().as_bytes()) >> 16),
-        }
-    }
-}
-
-/// FNV-1a, 64-bit. NOT cryptographic and not meant to hide anything: it only gives a webhook URL a
-/// short, stable identifier for logs and the delivery ledger.
-fn fnv1a64(bytes: &[u8]) -> u64 {
-    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
-    const PRIME: u64 = 0x0000_0100_0000_01b3;
-    bytes.iter().fold(OFFSET_BASIS, |hash, &byte| (hash ^ u64::from(byte)).wrapping_mul(PRIME))
 }
 
 /// What went wrong reading the configuration, split by how the caller reacts.
@@ -801,22 +696,16 @@ impl<'de> Deserialize<'de> for DiscordId {
 }
 
 /// Whether `text` starts with `https://` or `http://` (any case) and has something after it.
-fn is_http_url(text: &str) -> bool {
+pub(crate) fn is_http_url(text: &str) -> bool {
     ["https://", "http://"].iter().any(|scheme| {
         text.get(..scheme.len()).is_some_and(|head| head.eq_ignore_ascii_case(scheme)) && text.len() > scheme.len()
     })
 }
 
-/// Whether `text` looks like an environment variable name: `[A-Za-z_][A-Za-z0-9_]*`.
-fn is_env_name(text: &str) -> bool {
-    let mut bytes = text.bytes();
-    bytes.next().is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_')
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::Secret;
 
     const DEFAULT_FILE: &str = include_str!("../config/digestbot.yaml");
 
@@ -1265,94 +1154,6 @@ limits:
         for (text, ok) in users {
             assert_eq!(SlackUserId::from_config_str(text).is_ok(), *ok, "{text:?}");
         }
-    }
-
-    #[test]
-    fn webhook_entries() {
-        let url = |u: &str| WebhookRef::Url(Secret::new(u));
-        let env = |n: &str| WebhookRef::Env(n.to_owned());
-        let cases = [
-            ("https://discord.com/api/webhooks/1/abc", url("https://discord.com/api/webhooks/1/abc")),
-            ("http://127.0.0.1:8080/hook", url("http://127.0.0.1:8080/hook")),
-            ("HTTPS://hooks.slack.com/services/T/B/x", url("HTTPS://hooks.slack.com/services/T/B/x")),
-            ("DISCORD_WEBHOOK", env("DISCORD_WEBHOOK")),
-            ("_x1", env("_x1")),
-            ("a", env("a")),
-            ("  SPACED  ", env("SPACED")),
-        ];
-        for (text, want) in cases {
-            assert_eq!(WebhookRef::parse(text), Ok(want), "{text:?}");
-        }
-        let secret_like = "discord.com/api/webhooks/1/t0ps3cr3t";
-        for text in ["1ABC", "MY-HOOK", "my hook", "", "https://", "ftp://x/y", "$HOOK", "HÖÖK", secret_like] {
-            let err = WebhookRef::parse(text).expect_err(text);
-            assert!(!err.contains("t0ps3cr3t"));
-        }
-        let text = format!("discord:\n  webhooks:\n    - GOOD\n    - {secret_like}\n");
-        let err = from_yaml(&text, Path::new("c.yaml"), Path::new("")).unwrap_err().to_string();
-        assert!(err.starts_with("c.yaml:4: discord.webhooks[1]: "), "{err}");
-        assert!(!err.contains("t0ps3cr3t"), "{err}");
-    }
-
-    #[test]
-    fn webhook_resolution() {
-        let lookup = |name: &str| match name {
-            "HOOK" => Some("https://discord.com/api/webhooks/9/s3cr3t".to_owned()),
-            "PADDED" => Some("  https://hooks.slack.com/x  ".to_owned()),
-            "EMPTY" => Some("   ".to_owned()),
-            "NOT_URL" => Some("s3cr3t-not-a-url".to_owned()),
-            _ => None,
-        };
-        let ok = [
-            (WebhookRef::Url(Secret::new("https://a/b")), "https://a/b"),
-            (WebhookRef::Env("HOOK".into()), "https://discord.com/api/webhooks/9/s3cr3t"),
-            (WebhookRef::Env("PADDED".into()), "https://hooks.slack.com/x"),
-        ];
-        for (hook, want) in ok {
-            assert_eq!(hook.resolve(lookup).unwrap().expose(), want);
-        }
-        for (name, wanted) in [("MISSING", "is not set"), ("EMPTY", "is empty"), ("NOT_URL", "does not hold a URL")] {
-            let err = WebhookRef::Env(name.into()).resolve(lookup).unwrap_err();
-            let shown = err.to_string();
-            assert!(shown.contains(&format!("`{name}`")) && shown.contains(wanted), "{shown}");
-            assert!(!shown.contains("s3cr3t") && !format!("{err:?}").contains("s3cr3t"), "{shown}");
-            assert!(matches!(err, ConfigError::Invalid { line: None, .. }));
-        }
-    }
-
-    #[test]
-    fn webhook_labels() {
-        // FNV-1a 64 reference values.
-        for (text, want) in
-            [("", 0xcbf2_9ce4_8422_2325), ("a", 0xaf63_dc4c_8601_ec8c), ("foobar", 0x8594_4171_f739_67e8)]
-        {
-            assert_eq!(fnv1a64(text.as_bytes()), want, "{text:?}");
-        }
-        let a = WebhookRef::Url(Secret::new("https://discord.com/api/webhooks/1/aaa"));
-        let b = WebhookRef::Url(Secret::new("https://discord.com/api/webhooks/1/aab"));
-        let label = a.label();
-        assert_eq!(label, a.clone().label(), "stable");
-        assert_ne!(label, b.label());
-        let hex = label.strip_prefix("webhook:").unwrap();
-        assert_eq!(hex.len(), 12);
-        assert!(hex.bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{label}");
-        assert_eq!(WebhookRef::Url(Secret::new("foobar")).label(), "webhook:85944171f739");
-        assert_eq!(WebhookRef::Env("SLACK_HOOK".into()).label(), "env:SLACK_HOOK");
-    }
-
-    #[test]
-    fn secrets_never_print() {
-        let secret = Secret::new("xoxb-very-secret");
-        for shown in [format!("{secret:?}"), format!("{secret}"), format!("{secret:#?}")] {
-            assert_eq!(shown, "Secret([redacted])");
-        }
-        assert_eq!(secret.expose(), "xoxb-very-secret");
-        let hook = WebhookRef::Url(Secret::new("https://hooks.slack.com/services/T/B/very-secret"));
-        assert_eq!(format!("{hook:?}"), "Url([redacted])");
-        assert_eq!(format!("{:?}", WebhookRef::Env("HOOK".into())), "Env(HOOK)");
-        let config = parse("slack:\n  webhooks: [\"https://hooks.slack.com/services/T/B/very-secret\"]\n");
-        assert!(!format!("{config:?}").contains("very-secret"));
-        assert!(!format!("{config:#?}").contains("very-secret"));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! - [`schedule`]: the weekly slot and the next delivery instant, daylight saving time included.
 //! - [`config`]: the typed configuration, parsed from `config/digestbot.yaml` (its `load` is the one
 //!   function here that reads a file).
+//! - [`secret`]: [`secret::Secret`] and [`secret::WebhookRef`], tokens and webhook URLs that never print.
 //!
 //! The edges, each thin and tested against a real SQLite file or a fake platform on loopback:
 //! - [`store`]: subscriptions, the delivery ledger, failures and slots in SQLite.
@@ -39,6 +40,7 @@ pub mod logging;
 pub mod render;
 pub mod schedule;
 pub mod scheduler;
+pub mod secret;
 pub mod serve;
 pub mod slack;
 pub mod store;

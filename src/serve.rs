@@ -21,12 +21,13 @@ use tracing::{error, info, warn};
 
 use crate::bot::Bot;
 use crate::clock::Clock;
-use crate::config::{Config, Secret};
+use crate::config::Config;
 use crate::deliver::Deliverer;
 use crate::discord;
 use crate::files::LibraryHandle;
 use crate::logging::untrusted;
 use crate::scheduler::{Scheduler, SchedulerError};
+use crate::secret::Secret;
 use crate::slack;
 use crate::store::{Platform, StateLost, Store, StoreError};
 

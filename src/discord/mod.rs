@@ -20,7 +20,7 @@ use std::time::Duration;
 use serenity::all::{GatewayIntents, HttpBuilder, ShardManager};
 
 use crate::bot::Bot;
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// Discord's default API base; any other value is used as serenity's proxy.
 pub const DEFAULT_API_BASE: &str = "https://discord.com";

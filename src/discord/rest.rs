@@ -14,8 +14,8 @@ use serenity::all::{ChannelId, LightMethod, Request, Route};
 use tracing::warn;
 
 use crate::clock::BoxFuture;
-use crate::config::{Secret, WebhookRef};
 use crate::deliver::{PartKey, SendError, Sent, Sink};
+use crate::secret::{Secret, WebhookRef};
 use crate::store::Target;
 
 use super::{DEFAULT_API_BASE, Rest};

@@ -36,9 +36,9 @@ use tracing::{info, warn};
 
 use super::http::{REQUEST_TIMEOUT, describe, error_code, retry_after, snippet};
 use crate::clock::BoxFuture;
-use crate::config::Secret;
 use crate::deliver::{PartKey, SendError, Sent, Sink};
 use crate::logging::untrusted;
+use crate::secret::Secret;
 use crate::store::Target;
 
 /// The `event_type` of the metadata on every part this app posts.

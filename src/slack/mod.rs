@@ -25,8 +25,9 @@ use std::sync::Arc;
 
 use tracing::warn;
 
-use crate::config::{Secret, SlackConfig};
+use crate::config::SlackConfig;
 use crate::deliver::Sink;
+use crate::secret::Secret;
 use crate::store::Platform;
 
 pub use api::SlackApi;
@@ -89,7 +90,7 @@ pub fn sinks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::WebhookRef;
+    use crate::secret::WebhookRef;
 
     #[test]
     fn credentials_ignore_blank_variables() {

@@ -19,8 +19,8 @@ use serde_json::Value;
 
 use super::http::{REQUEST_TIMEOUT, describe, retry_after, snippet};
 use crate::clock::BoxFuture;
-use crate::config::{Secret, WebhookRef};
 use crate::deliver::{PartKey, SendError, Sent, Sink};
+use crate::secret::{Secret, WebhookRef};
 use crate::store::Target;
 
 /// Answers meaning the webhook is gone (removed, its channel archived or deleted, posting forbidden).

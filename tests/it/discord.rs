@@ -10,12 +10,13 @@ use tokio::sync::watch;
 
 use digestbot::bot::Bot;
 use digestbot::clock::ManualClock;
-use digestbot::config::{Config, Secret, WebhookRef};
+use digestbot::config::Config;
 use digestbot::deliver::{Deliverer, RetryPolicy, TargetOutcome};
 use digestbot::discord::{self, Gateway, Rest};
 use digestbot::files::LibraryHandle;
 use digestbot::render::limits::check_discord_message;
 use digestbot::scheduler::{Scheduler, SchedulerError, SlotRun};
+use digestbot::secret::{Secret, WebhookRef};
 use digestbot::store::{Platform, Store, Target};
 
 use crate::support::fake_discord::{

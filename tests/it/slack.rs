@@ -15,11 +15,12 @@ use tokio::sync::{oneshot, watch};
 
 use digestbot::bot::Bot;
 use digestbot::clock::ManualClock;
-use digestbot::config::{Config, Secret, WebhookRef};
+use digestbot::config::Config;
 use digestbot::deliver::{DeliverOptions, Deliverer, RetryPolicy, TargetOutcome};
 use digestbot::digest::Digest;
 use digestbot::files::LibraryHandle;
 use digestbot::render::limits::check_slack_message;
+use digestbot::secret::{Secret, WebhookRef};
 use digestbot::slack::{self, EndpointLimits, SlackState};
 use digestbot::store::{Platform, Store, Target};
 
