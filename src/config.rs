@@ -5,8 +5,11 @@
 //! strictly: an unknown key or a bad value is an error that names the key, the value and the line, so a
 //! typo never silently falls back to a default. Tokens are never part of the file; they come from the
 //! environment and are read elsewhere. Webhook URLs may be written in the file or named by an
-//! environment variable; either way they are held as a [`Secret`](crate::secret::Secret), which never prints its value.
-//! Only [`load`] touches the file system; everything else works on a `&str`.
+//! environment variable; either way they are held as a [`Secret`](crate::secret::Secret), which never
+//! prints its value. Only [`load`] touches the file system; everything else works on a `&str`.
+//!
+//! serde reads the file straight into [`Config`] and its sections: each key is a field, its default is in
+//! the section's `Default`, and its value is parsed on the way in (see [`FromConfigStr`]).
 
 use std::fmt;
 use std::io;
@@ -34,21 +37,31 @@ const DEFAULT_RESPONSE_URL_PREFIX: &str = "https://hooks.slack.com/";
 const DEFAULT_SLACK_LISTEN: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 3000));
 
 /// The whole configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Deserializing it gives the paths as written; [`from_yaml`] also resolves them against the file's folder.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, expecting = "a mapping of digestbot settings")]
 pub struct Config {
     /// Folder holding the digest Markdown files. Default: `digests`.
+    #[serde(deserialize_with = "digests_dir")]
     pub digests_dir: PathBuf,
     /// SQLite file with subscriptions and the delivery ledger. Default: `state/digestbot.sqlite3`.
+    #[serde(deserialize_with = "state_path")]
     pub state_path: PathBuf,
     /// Language of the bot's own messages (the [`crate::i18n`] locale). Default: Korean (`ko`).
+    #[serde(deserialize_with = "text::<Locale, _>")]
     pub locale: Locale,
     /// When the digest is posted.
+    #[serde(deserialize_with = "nullable")]
     pub schedule: ScheduleConfig,
     /// Discord API location, command registration and always-on destinations.
+    #[serde(deserialize_with = "nullable")]
     pub discord: DiscordConfig,
     /// Slack API location, listener and always-on destinations.
+    #[serde(deserialize_with = "nullable")]
     pub slack: SlackConfig,
     /// Caps on what one digest file may hold.
+    #[serde(deserialize_with = "limits")]
     pub limits: Limits,
 }
 
@@ -67,8 +80,9 @@ impl Default for Config {
     }
 }
 
-/// When the weekly digest is posted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// When the weekly digest is posted. In the file, `weekday`, `time` and `timezone` sit beside `catch_up`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(from = "ScheduleFile")]
 pub struct ScheduleConfig {
     /// Weekday, time and zone of the post. Default: Monday 09:00 Asia/Seoul.
     pub slot: WeeklySlot,
@@ -83,15 +97,20 @@ impl Default for ScheduleConfig {
 }
 
 /// Discord settings. The bot token comes from `DISCORD_TOKEN`, never from the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, expecting = "a mapping of Discord settings")]
 pub struct DiscordConfig {
     /// Base URL of every REST call and gateway lookup, without a trailing slash. Default: `https://discord.com`.
+    #[serde(deserialize_with = "discord_api_base")]
     pub api_base: String,
     /// Register slash commands to this guild (instant) instead of globally. Default: none.
+    #[serde(deserialize_with = "discord_id")]
     pub guild_id: Option<u64>,
     /// Channel ids that are always subscribed. Default: none.
+    #[serde(deserialize_with = "discord_ids")]
     pub channels: Vec<u64>,
     /// Webhooks that always receive the digest. Default: none.
+    #[serde(deserialize_with = "list::<WebhookRef, _>")]
     pub webhooks: Vec<WebhookRef>,
 }
 
@@ -108,20 +127,27 @@ impl Default for DiscordConfig {
 
 /// Slack settings. The bot token and signing secret come from `SLACK_BOT_TOKEN` and
 /// `SLACK_SIGNING_SECRET`, never from the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, expecting = "a mapping of Slack settings")]
 pub struct SlackConfig {
     /// Base URL of every Web API call, without a trailing slash. Default: `https://slack.com/api`.
+    #[serde(deserialize_with = "slack_api_base")]
     pub api_base: String,
     /// Address the Events API / slash command HTTP endpoint listens on. Default: `127.0.0.1:3000`.
+    #[serde(deserialize_with = "listen")]
     pub listen: SocketAddr,
     /// Channel ids (`C…`, `G…`) that are always subscribed. Default: none.
+    #[serde(deserialize_with = "list::<SlackChannelId, _>")]
     pub channels: Vec<String>,
     /// Incoming webhooks that always receive the digest. Default: none.
+    #[serde(deserialize_with = "list::<WebhookRef, _>")]
     pub webhooks: Vec<WebhookRef>,
     /// User ids (`U…`, `W…`) allowed to subscribe and unsubscribe channels; empty means anyone.
+    #[serde(deserialize_with = "list::<SlackUserId, _>")]
     pub admins: Vec<String>,
     /// A slash command's `response_url` is used only when it starts with one of these.
     /// Default: `https://hooks.slack.com/`.
+    #[serde(deserialize_with = "response_url_prefixes")]
     pub response_url_prefixes: Vec<String>,
 }
 
@@ -205,8 +231,11 @@ fn base_dir_of(path: &Path) -> PathBuf {
 /// Parses a config file's text. `origin` names the file in errors only; relative `digests_dir` and
 /// `state_path` are joined onto `base_dir` (absolute ones are kept). Empty text is the defaults.
 pub fn from_yaml(text: &str, origin: &Path, base_dir: &Path) -> Result<Config, ConfigError> {
-    let raw: Option<RawConfig> = serde_yaml::from_str(text).map_err(|err| invalid_yaml(origin, &err))?;
-    Ok(raw.unwrap_or_default().into_config(base_dir))
+    let config: Option<Config> = serde_yaml::from_str(text).map_err(|err| invalid_yaml(origin, &err))?;
+    let mut config = config.unwrap_or_default();
+    config.digests_dir = base_dir.join(&config.digests_dir);
+    config.state_path = base_dir.join(&config.state_path);
+    Ok(config)
 }
 
 /// Turns a serde_yaml error into [`ConfigError::Invalid`], moving its position into `line`.
@@ -220,162 +249,152 @@ fn invalid_yaml(origin: &Path, err: &serde_yaml::Error) -> ConfigError {
     ConfigError::Invalid { path: origin.to_path_buf(), line: location.map(|at| at.line()), message }
 }
 
-// --- The file as written --------------------------------------------------------------------------
+// --- Reading the file -------------------------------------------------------------------------------
 //
-// Each value is read through a small type whose parser produces a message naming the bad value;
-// serde_yaml prefixes it with the key's path (`schedule.timezone: …`) and gives the position.
+// A missing key takes its section's `Default` (`#[serde(default)]`), and `~` (null) means the same: the
+// `deserialize_with` helpers read `Option`s and fall back. Each value is parsed from its text by a
+// `FromConfigStr` type whose message names the bad value; serde_yaml prefixes it with the key's path
+// (`schedule.timezone: …`) and gives the position.
 
+/// A section, list or value whose default is its type's `Default`; `~` (null) gives that default.
+fn nullable<'de, T: Deserialize<'de> + Default, D: Deserializer<'de>>(d: D) -> Result<T, D::Error> {
+    Ok(Option::deserialize(d)?.unwrap_or_default())
+}
+
+/// A value parsed by `P`, or `None` for `~` (null).
+fn parse<'de, P: FromConfigStr, D: Deserializer<'de>>(d: D) -> Result<Option<P::Value>, D::Error> {
+    Ok(Option::<Parsed<P>>::deserialize(d)?.map(|parsed| parsed.0))
+}
+
+/// A value parsed by `P` whose default is its type's `Default`.
+fn text<'de, P: FromConfigStr<Value: Default>, D: Deserializer<'de>>(d: D) -> Result<P::Value, D::Error> {
+    Ok(parse::<P, D>(d)?.unwrap_or_default())
+}
+
+/// A list of values parsed by `P`; `~` (null) is the empty list.
+fn list<'de, P: FromConfigStr, D: Deserializer<'de>>(d: D) -> Result<Vec<P::Value>, D::Error> {
+    Ok(nullable::<Vec<Parsed<P>>, D>(d)?.into_iter().map(|parsed| parsed.0).collect())
+}
+
+// The keys whose default is not their type's `Default` name it for `~` (null).
+
+fn digests_dir<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+    Ok(parse::<PathBuf, D>(d)?.unwrap_or_else(|| DEFAULT_DIGESTS_DIR.into()))
+}
+
+fn state_path<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+    Ok(parse::<PathBuf, D>(d)?.unwrap_or_else(|| DEFAULT_STATE_PATH.into()))
+}
+
+fn discord_api_base<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(parse::<ApiBase, D>(d)?.unwrap_or_else(|| DEFAULT_DISCORD_API_BASE.to_owned()))
+}
+
+fn slack_api_base<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(parse::<ApiBase, D>(d)?.unwrap_or_else(|| DEFAULT_SLACK_API_BASE.to_owned()))
+}
+
+fn listen<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    Ok(parse::<SocketAddr, D>(d)?.unwrap_or(DEFAULT_SLACK_LISTEN))
+}
+
+fn response_url_prefixes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let list = Option::<Vec<Parsed<UrlPrefix>>>::deserialize(d)?;
+    Ok(list
+        .map_or_else(|| SlackConfig::default().response_url_prefixes, |list| list.into_iter().map(|p| p.0).collect()))
+}
+
+fn discord_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    Ok(Option::<DiscordId>::deserialize(d)?.map(|id| id.0))
+}
+
+fn discord_ids<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u64>, D::Error> {
+    Ok(nullable::<Vec<DiscordId>, D>(d)?.into_iter().map(|id| id.0).collect())
+}
+
+fn limits<'de, D: Deserializer<'de>>(d: D) -> Result<Limits, D::Error> {
+    Ok(nullable::<LimitsFile, D>(d)?.into())
+}
+
+/// `schedule:` as written. Its weekday, time and zone become a [`WeeklySlot`], which belongs to the
+/// schedule and knows nothing of files; `None` is a missing key or `~`.
 #[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields, expecting = "a mapping of digestbot settings")]
-struct RawConfig {
-    digests_dir: Option<Parsed<PathBuf>>,
-    state_path: Option<Parsed<PathBuf>>,
-    locale: Option<Parsed<Locale>>,
-    schedule: Option<RawSchedule>,
-    discord: Option<RawDiscord>,
-    slack: Option<RawSlack>,
-    limits: Option<RawLimits>,
+#[serde(default, deny_unknown_fields, expecting = "a mapping of schedule settings")]
+struct ScheduleFile {
+    #[serde(deserialize_with = "parse::<Weekday, _>")]
+    weekday: Option<Weekday>,
+    #[serde(deserialize_with = "parse::<NaiveTime, _>")]
+    time: Option<NaiveTime>,
+    #[serde(deserialize_with = "parse::<Tz, _>")]
+    timezone: Option<Tz>,
+    #[serde(deserialize_with = "parse::<Duration, _>")]
+    catch_up: Option<Duration>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a mapping of schedule settings")]
-struct RawSchedule {
-    weekday: Option<Parsed<Weekday>>,
-    time: Option<Parsed<NaiveTime>>,
-    timezone: Option<Parsed<Tz>>,
-    catch_up: Option<Parsed<Duration>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a mapping of Discord settings")]
-struct RawDiscord {
-    api_base: Option<Parsed<ApiBase>>,
-    guild_id: Option<DiscordId>,
-    channels: Option<Vec<DiscordId>>,
-    webhooks: Option<Vec<Parsed<WebhookRef>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a mapping of Slack settings")]
-struct RawSlack {
-    api_base: Option<Parsed<ApiBase>>,
-    listen: Option<Parsed<SocketAddr>>,
-    channels: Option<Vec<Parsed<SlackChannelId>>>,
-    webhooks: Option<Vec<Parsed<WebhookRef>>>,
-    admins: Option<Vec<Parsed<SlackUserId>>>,
-    response_url_prefixes: Option<Vec<Parsed<UrlPrefix>>>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a mapping of limits")]
-struct RawLimits {
-    max_digest_bytes: Option<Parsed<ByteSize>>,
-    max_articles: Option<Parsed<Count>>,
-    max_front_matter_bytes: Option<Parsed<ByteSize>>,
-}
-
-impl RawConfig {
-    fn into_config(self, base_dir: &Path) -> Config {
-        let defaults = Config::default();
-        Config {
-            digests_dir: base_dir.join(value_or(self.digests_dir, defaults.digests_dir)),
-            state_path: base_dir.join(value_or(self.state_path, defaults.state_path)),
-            locale: value_or(self.locale, defaults.locale),
-            schedule: self.schedule.map_or(defaults.schedule, RawSchedule::into_config),
-            discord: self.discord.map_or(defaults.discord, RawDiscord::into_config),
-            slack: self.slack.map_or(defaults.slack, RawSlack::into_config),
-            limits: self.limits.map_or(defaults.limits, RawLimits::into_config),
-        }
+impl From<ScheduleFile> for ScheduleConfig {
+    fn from(file: ScheduleFile) -> Self {
+        let default = ScheduleConfig::default();
+        let slot = WeeklySlot {
+            weekday: file.weekday.unwrap_or(default.slot.weekday),
+            time: file.time.unwrap_or(default.slot.time),
+            tz: file.timezone.unwrap_or(default.slot.tz),
+        };
+        ScheduleConfig { slot, catch_up: file.catch_up.unwrap_or(default.catch_up) }
     }
 }
 
-impl RawSchedule {
-    fn into_config(self) -> ScheduleConfig {
-        let defaults = ScheduleConfig::default();
-        ScheduleConfig {
-            slot: WeeklySlot {
-                weekday: value_or(self.weekday, defaults.slot.weekday),
-                time: value_or(self.time, defaults.slot.time),
-                tz: value_or(self.timezone, defaults.slot.tz),
-            },
-            catch_up: value_or(self.catch_up, defaults.catch_up),
-        }
-    }
+/// `limits:` as written. [`Limits`] belongs to the digest parser, which knows nothing of files; `None`
+/// is a missing key or `~`.
+#[derive(Deserialize, Default)]
+#[serde(default, deny_unknown_fields, expecting = "a mapping of limits")]
+struct LimitsFile {
+    #[serde(deserialize_with = "parse::<ByteSize, _>")]
+    max_digest_bytes: Option<u64>,
+    #[serde(deserialize_with = "parse::<Count, _>")]
+    max_articles: Option<usize>,
+    #[serde(deserialize_with = "parse::<ByteSize, _>")]
+    max_front_matter_bytes: Option<u64>,
 }
 
-impl RawDiscord {
-    fn into_config(self) -> DiscordConfig {
-        let defaults = DiscordConfig::default();
-        DiscordConfig {
-            api_base: self.api_base.map_or(defaults.api_base, |base| base.0.0),
-            guild_id: self.guild_id.map(|id| id.0),
-            channels: self.channels.unwrap_or_default().into_iter().map(|id| id.0).collect(),
-            webhooks: values(self.webhooks),
-        }
-    }
-}
-
-impl RawSlack {
-    fn into_config(self) -> SlackConfig {
-        let defaults = SlackConfig::default();
-        SlackConfig {
-            api_base: self.api_base.map_or(defaults.api_base, |base| base.0.0),
-            listen: value_or(self.listen, defaults.listen),
-            channels: values(self.channels).into_iter().map(|id| id.0).collect(),
-            webhooks: values(self.webhooks),
-            admins: values(self.admins).into_iter().map(|id| id.0).collect(),
-            response_url_prefixes: self
-                .response_url_prefixes
-                .map_or(defaults.response_url_prefixes, |list| list.into_iter().map(|p| p.0.0).collect()),
-        }
-    }
-}
-
-impl RawLimits {
-    fn into_config(self) -> Limits {
-        let defaults = Limits::default();
+impl From<LimitsFile> for Limits {
+    fn from(file: LimitsFile) -> Self {
+        let default = Limits::default();
         Limits {
-            max_digest_bytes: self.max_digest_bytes.map_or(defaults.max_digest_bytes, |b| b.0.0),
-            max_articles: self.max_articles.map_or(defaults.max_articles, |n| n.0.0),
-            max_front_matter_bytes: self
+            max_digest_bytes: file.max_digest_bytes.unwrap_or(default.max_digest_bytes),
+            max_articles: file.max_articles.unwrap_or(default.max_articles),
+            max_front_matter_bytes: file
                 .max_front_matter_bytes
-                .map_or(defaults.max_front_matter_bytes, |b| usize::try_from(b.0.0).unwrap_or(usize::MAX)),
+                .map_or(default.max_front_matter_bytes, |bytes| usize::try_from(bytes).unwrap_or(usize::MAX)),
         }
     }
 }
 
-fn value_or<T>(value: Option<Parsed<T>>, default: T) -> T {
-    value.map_or(default, |parsed| parsed.0)
-}
-
-fn values<T>(list: Option<Vec<Parsed<T>>>) -> Vec<T> {
-    list.unwrap_or_default().into_iter().map(|parsed| parsed.0).collect()
-}
-
-/// A value written as a YAML string and parsed by [`FromConfigStr`].
-struct Parsed<T>(T);
-
-/// Parsing of one config value from its text; the error says what was expected and repeats the
-/// value (unless it may be a secret). serde_yaml adds the key and the position.
-trait FromConfigStr: Sized {
+/// Parsing of one kind of config value from its text into a `Value`; the error says what was expected
+/// and repeats the text (unless it may be a secret). serde_yaml adds the key and the position.
+trait FromConfigStr {
+    /// What the text is parsed into.
+    type Value;
     /// What the value should look like, for type errors (a list where a string was expected, …).
     const EXPECTING: &'static str;
-    fn from_config_str(text: &str) -> Result<Self, String>;
+    fn from_config_str(text: &str) -> Result<Self::Value, String>;
 }
 
-impl<'de, T: FromConfigStr> Deserialize<'de> for Parsed<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ParsedVisitor<T>(PhantomData<T>);
+/// A value written as text (a plain scalar such as `12` is read as its text) and parsed by `P`.
+struct Parsed<P: FromConfigStr>(P::Value);
 
-        impl<T: FromConfigStr> Visitor<'_> for ParsedVisitor<T> {
-            type Value = Parsed<T>;
+impl<'de, P: FromConfigStr> Deserialize<'de> for Parsed<P> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ParsedVisitor<P>(PhantomData<P>);
+
+        impl<P: FromConfigStr> Visitor<'_> for ParsedVisitor<P> {
+            type Value = Parsed<P>;
 
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(T::EXPECTING)
+                f.write_str(P::EXPECTING)
             }
 
-            fn visit_str<E: de::Error>(self, text: &str) -> Result<Parsed<T>, E> {
-                T::from_config_str(text).map(Parsed).map_err(E::custom)
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Parsed<P>, E> {
+                P::from_config_str(text).map(Parsed).map_err(E::custom)
             }
         }
 
@@ -384,64 +403,56 @@ impl<'de, T: FromConfigStr> Deserialize<'de> for Parsed<T> {
 }
 
 impl FromConfigStr for PathBuf {
+    type Value = Self;
     const EXPECTING: &'static str = "a path";
 
-    fn from_config_str(text: &str) -> Result<Self, String> {
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
         if text.trim().is_empty() { Err("the path must not be empty".to_owned()) } else { Ok(PathBuf::from(text)) }
     }
 }
 
 impl FromConfigStr for Locale {
+    type Value = Self;
     const EXPECTING: &'static str = "`ko` or `en`";
 
-    fn from_config_str(text: &str) -> Result<Self, String> {
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
         Locale::parse(text).ok_or_else(|| format!("unknown locale `{text}`: expected `ko` or `en`"))
     }
 }
 
 impl FromConfigStr for Weekday {
+    type Value = Self;
     const EXPECTING: &'static str = "an English day name such as monday or mon";
 
-    fn from_config_str(text: &str) -> Result<Self, String> {
-        const DAYS: [(&str, Weekday); 7] = [
-            ("monday", Weekday::Mon),
-            ("tuesday", Weekday::Tue),
-            ("wednesday", Weekday::Wed),
-            ("thursday", Weekday::Thu),
-            ("friday", Weekday::Fri),
-            ("saturday", Weekday::Sat),
-            ("sunday", Weekday::Sun),
-        ];
-        let name = text.trim().to_ascii_lowercase();
-        DAYS.iter().find(|(full, _)| name == *full || name == full[..3]).map(|(_, day)| *day).ok_or_else(|| {
+    /// chrono's names: full or three letters, any case.
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
+        text.trim().parse().map_err(|_| {
             format!("unknown weekday `{text}`: expected an English day name, full or three letters (monday, mon, …)")
         })
     }
 }
 
 impl FromConfigStr for NaiveTime {
+    type Value = Self;
     const EXPECTING: &'static str = "a time of day as HH:MM";
 
-    fn from_config_str(text: &str) -> Result<Self, String> {
+    /// chrono's `%H:%M`, with exactly two digits of minutes (chrono would take `9:5` and `9: 05`).
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
         let bad = || format!("invalid time `{text}`: expected HH:MM on a 24-hour clock, 00:00 to 23:59");
-        let (hours, minutes) = text.trim().split_once(':').ok_or_else(bad)?;
-        let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-        if !(all_digits(hours) && hours.len() <= 2 && all_digits(minutes) && minutes.len() == 2) {
+        let text = text.trim();
+        let minutes = text.split_once(':').map_or("", |(_, minutes)| minutes);
+        if minutes.len() != 2 || !minutes.bytes().all(|b| b.is_ascii_digit()) {
             return Err(bad());
         }
-        let hours: u32 = hours.parse().map_err(|_| bad())?;
-        let minutes: u32 = minutes.parse().map_err(|_| bad())?;
-        if hours > 23 || minutes > 59 {
-            return Err(bad());
-        }
-        NaiveTime::from_hms_opt(hours, minutes, 0).ok_or_else(bad)
+        NaiveTime::parse_from_str(text, "%H:%M").map_err(|_| bad())
     }
 }
 
 impl FromConfigStr for Tz {
+    type Value = Self;
     const EXPECTING: &'static str = "an IANA time zone name such as Asia/Seoul";
 
-    fn from_config_str(text: &str) -> Result<Self, String> {
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
         text.trim()
             .parse::<Tz>()
             .map_err(|_| format!("unknown time zone `{text}`: expected an IANA name such as Asia/Seoul"))
@@ -449,10 +460,11 @@ impl FromConfigStr for Tz {
 }
 
 impl FromConfigStr for Duration {
+    type Value = Self;
     const EXPECTING: &'static str = "a duration such as 12h, 90m or 1h30m";
 
     /// One or more `<number><unit>` parts, units `s`, `m`, `h`, `d`: `12h`, `90m`, `1h30m`, `2d`, `0s`.
-    fn from_config_str(text: &str) -> Result<Self, String> {
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
         let bad = || {
             format!(
                 "invalid duration `{text}`: expected one or more <number><unit> parts with units s, m, h, d \
@@ -489,9 +501,10 @@ impl FromConfigStr for Duration {
 }
 
 impl FromConfigStr for SocketAddr {
+    type Value = Self;
     const EXPECTING: &'static str = "an address such as 127.0.0.1:3000";
 
-    fn from_config_str(text: &str) -> Result<Self, String> {
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
         text.trim().parse().map_err(|_| {
             format!("invalid listen address `{text}`: expected IP:PORT such as 127.0.0.1:3000 or [::1]:3000")
         })
@@ -499,23 +512,25 @@ impl FromConfigStr for SocketAddr {
 }
 
 impl FromConfigStr for WebhookRef {
+    type Value = Self;
     const EXPECTING: &'static str = "a webhook URL or an environment variable name";
 
-    fn from_config_str(text: &str) -> Result<Self, String> {
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
         WebhookRef::parse(text)
     }
 }
 
 /// An API base URL: `http(s)://` and a host, trailing slashes trimmed.
-struct ApiBase(String);
+enum ApiBase {}
 
 impl FromConfigStr for ApiBase {
+    type Value = String;
     const EXPECTING: &'static str = "a URL starting with https:// or http://";
 
-    fn from_config_str(text: &str) -> Result<Self, String> {
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
         let trimmed = text.trim().trim_end_matches('/');
         if is_http_url(trimmed) && !trimmed.chars().any(char::is_whitespace) {
-            Ok(ApiBase(trimmed.to_owned()))
+            Ok(trimmed.to_owned())
         } else {
             Err(format!("invalid API base `{text}`: expected a URL starting with https:// or http://"))
         }
@@ -524,12 +539,13 @@ impl FromConfigStr for ApiBase {
 
 /// A URL prefix for `response_url`s: `https://` (or `http://`, for tests) and a host, ending in `/`, so
 /// `https://hooks.slack.com` cannot be matched by `https://hooks.slack.com.attacker.example/`.
-struct UrlPrefix(String);
+enum UrlPrefix {}
 
 impl FromConfigStr for UrlPrefix {
+    type Value = String;
     const EXPECTING: &'static str = "a URL prefix such as https://hooks.slack.com/";
 
-    fn from_config_str(text: &str) -> Result<Self, String> {
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
         let trimmed = text.trim();
         let after_scheme = trimmed.split_once("://").map(|(_, rest)| rest).unwrap_or("");
         let host = after_scheme.split('/').next().unwrap_or("");
@@ -539,7 +555,7 @@ impl FromConfigStr for UrlPrefix {
             && trimmed.ends_with('/')
             && !trimmed.chars().any(|c| c.is_whitespace() || c.is_control())
         {
-            Ok(UrlPrefix(trimmed.to_owned()))
+            Ok(trimmed.to_owned())
         } else {
             Err(format!(
                 "invalid response_url prefix `{text}`: expected https:// (or http://), a host with no user \
@@ -551,12 +567,13 @@ impl FromConfigStr for UrlPrefix {
 
 /// A size in bytes: a number, optionally with a unit `B`, `KiB`, `MiB` (also `K`, `KB`, `M`, `MB`,
 /// all powers of 1024). At least 1 byte.
-struct ByteSize(u64);
+enum ByteSize {}
 
 impl FromConfigStr for ByteSize {
+    type Value = u64;
     const EXPECTING: &'static str = "a size such as 1MiB, 64KiB or 4096";
 
-    fn from_config_str(text: &str) -> Result<Self, String> {
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
         let bad =
             || format!("invalid size `{text}`: expected a number of bytes, optionally with KiB or MiB (e.g. 1MiB)");
         let trimmed = text.trim();
@@ -571,34 +588,36 @@ impl FromConfigStr for ByteSize {
         };
         match number.checked_mul(factor) {
             Some(0) => Err(format!("invalid size `{text}`: must be at least 1 byte")),
-            Some(bytes) if bytes <= 1 << 32 => Ok(ByteSize(bytes)),
+            Some(bytes) if bytes <= 1 << 32 => Ok(bytes),
             _ => Err(format!("invalid size `{text}`: at most 4096MiB")),
         }
     }
 }
 
 /// A positive count.
-struct Count(usize);
+enum Count {}
 
 impl FromConfigStr for Count {
+    type Value = usize;
     const EXPECTING: &'static str = "a positive whole number";
 
-    fn from_config_str(text: &str) -> Result<Self, String> {
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
         match text.trim().parse::<usize>() {
-            Ok(n) if n > 0 => Ok(Count(n)),
+            Ok(n) if n > 0 => Ok(n),
             _ => Err(format!("invalid count `{text}`: expected a whole number of at least 1")),
         }
     }
 }
 
 /// A Slack conversation id: `C…` (channel), `G…` (private channel / group) or `D…` (direct message).
-struct SlackChannelId(String);
+enum SlackChannelId {}
 
 impl FromConfigStr for SlackChannelId {
+    type Value = String;
     const EXPECTING: &'static str = "a Slack channel id such as C0123456789";
 
-    fn from_config_str(text: &str) -> Result<Self, String> {
-        slack_id(text, &['C', 'G', 'D']).map(SlackChannelId).ok_or_else(|| {
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
+        slack_id(text, &['C', 'G', 'D']).ok_or_else(|| {
             format!(
                 "invalid Slack channel id `{text}`: expected an id such as C0123456789, not a channel name \
                  (copy it from the channel details in Slack)"
@@ -608,13 +627,14 @@ impl FromConfigStr for SlackChannelId {
 }
 
 /// A Slack user id: `U…` or `W…` (Enterprise Grid).
-struct SlackUserId(String);
+enum SlackUserId {}
 
 impl FromConfigStr for SlackUserId {
+    type Value = String;
     const EXPECTING: &'static str = "a Slack user id such as U0123456789";
 
-    fn from_config_str(text: &str) -> Result<Self, String> {
-        slack_id(text, &['U', 'W']).map(SlackUserId).ok_or_else(|| {
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
+        slack_id(text, &['U', 'W']).ok_or_else(|| {
             format!("invalid Slack user id `{text}`: expected an id such as U0123456789, not a user name")
         })
     }
