@@ -14,7 +14,7 @@
 use std::fmt;
 use std::io;
 use std::marker::PhantomData;
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -27,14 +27,6 @@ pub use crate::digest::Limits;
 pub use crate::i18n::Locale;
 use crate::schedule::WeeklySlot;
 use crate::secret::WebhookRef;
-
-const DEFAULT_DIGESTS_DIR: &str = "digests";
-const DEFAULT_STATE_PATH: &str = "state/digestbot.sqlite3";
-const DEFAULT_CATCH_UP: Duration = Duration::from_secs(12 * 60 * 60);
-const DEFAULT_DISCORD_API_BASE: &str = "https://discord.com";
-const DEFAULT_SLACK_API_BASE: &str = "https://slack.com/api";
-const DEFAULT_RESPONSE_URL_PREFIX: &str = "https://hooks.slack.com/";
-const DEFAULT_SLACK_LISTEN: SocketAddr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, 3000));
 
 /// The whole configuration.
 ///
@@ -69,8 +61,8 @@ impl Default for Config {
     /// The defaults, with the paths relative as written (`digests`, `state/digestbot.sqlite3`).
     fn default() -> Self {
         Config {
-            digests_dir: PathBuf::from(DEFAULT_DIGESTS_DIR),
-            state_path: PathBuf::from(DEFAULT_STATE_PATH),
+            digests_dir: PathBuf::from("digests"),
+            state_path: PathBuf::from("state/digestbot.sqlite3"),
             locale: Locale::default(),
             schedule: ScheduleConfig::default(),
             discord: DiscordConfig::default(),
@@ -92,7 +84,7 @@ pub struct ScheduleConfig {
 
 impl Default for ScheduleConfig {
     fn default() -> Self {
-        ScheduleConfig { slot: WeeklySlot::default(), catch_up: DEFAULT_CATCH_UP }
+        ScheduleConfig { slot: WeeklySlot::default(), catch_up: Duration::from_secs(12 * 60 * 60) }
     }
 }
 
@@ -117,7 +109,7 @@ pub struct DiscordConfig {
 impl Default for DiscordConfig {
     fn default() -> Self {
         DiscordConfig {
-            api_base: DEFAULT_DISCORD_API_BASE.to_owned(),
+            api_base: "https://discord.com".to_owned(),
             guild_id: None,
             channels: Vec::new(),
             webhooks: Vec::new(),
@@ -154,12 +146,12 @@ pub struct SlackConfig {
 impl Default for SlackConfig {
     fn default() -> Self {
         SlackConfig {
-            api_base: DEFAULT_SLACK_API_BASE.to_owned(),
-            listen: DEFAULT_SLACK_LISTEN,
+            api_base: "https://slack.com/api".to_owned(),
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 3000)),
             channels: Vec::new(),
             webhooks: Vec::new(),
             admins: Vec::new(),
-            response_url_prefixes: vec![DEFAULT_RESPONSE_URL_PREFIX.to_owned()],
+            response_url_prefixes: vec!["https://hooks.slack.com/".to_owned()],
         }
     }
 }
@@ -179,20 +171,8 @@ pub enum ConfigError {
     },
     /// A mistake in the file (or in an environment variable it refers to): fix the named key.
     /// Displays as `<path>:<line>: <message>`, or `<path>: <message>` when the line is unknown.
-    #[error("{}{}: {message}", .path.display(), LineSuffix(*.line))]
+    #[error("{}{}: {message}", .path.display(), .line.map(|line| format!(":{line}")).unwrap_or_default())]
     Invalid { path: PathBuf, line: Option<usize>, message: String },
-}
-
-/// Formats `:<line>` when the line is known.
-struct LineSuffix(Option<usize>);
-
-impl fmt::Display for LineSuffix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(line) => write!(f, ":{line}"),
-            None => Ok(()),
-        }
-    }
 }
 
 /// Reads the configuration.
@@ -279,23 +259,23 @@ fn list<'de, P: FromConfigStr, D: Deserializer<'de>>(d: D) -> Result<Vec<P::Valu
 // The keys whose default is not their type's `Default` name it for `~` (null).
 
 fn digests_dir<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
-    Ok(parse::<PathBuf, D>(d)?.unwrap_or_else(|| DEFAULT_DIGESTS_DIR.into()))
+    Ok(parse::<PathBuf, D>(d)?.unwrap_or_else(|| Config::default().digests_dir))
 }
 
 fn state_path<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
-    Ok(parse::<PathBuf, D>(d)?.unwrap_or_else(|| DEFAULT_STATE_PATH.into()))
+    Ok(parse::<PathBuf, D>(d)?.unwrap_or_else(|| Config::default().state_path))
 }
 
 fn discord_api_base<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(parse::<ApiBase, D>(d)?.unwrap_or_else(|| DEFAULT_DISCORD_API_BASE.to_owned()))
+    Ok(parse::<ApiBase, D>(d)?.unwrap_or_else(|| DiscordConfig::default().api_base))
 }
 
 fn slack_api_base<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    Ok(parse::<ApiBase, D>(d)?.unwrap_or_else(|| DEFAULT_SLACK_API_BASE.to_owned()))
+    Ok(parse::<ApiBase, D>(d)?.unwrap_or_else(|| SlackConfig::default().api_base))
 }
 
 fn listen<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
-    Ok(parse::<SocketAddr, D>(d)?.unwrap_or(DEFAULT_SLACK_LISTEN))
+    Ok(parse::<SocketAddr, D>(d)?.unwrap_or_else(|| SlackConfig::default().listen))
 }
 
 fn response_url_prefixes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
