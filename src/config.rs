@@ -755,6 +755,20 @@ mod tests {
     }
 
     #[test]
+    fn null_is_the_default_for_every_key() {
+        let text = "\
+digests_dir: ~\nstate_path: ~\nlocale: ~
+schedule:\n  weekday: ~\n  time: ~\n  timezone: ~\n  catch_up: ~
+discord:\n  api_base: ~\n  guild_id: ~\n  channels: ~\n  webhooks: ~
+slack:\n  api_base: ~\n  listen: ~\n  channels: ~\n  webhooks: ~\n  admins: ~\n  response_url_prefixes: ~
+limits:\n  max_digest_bytes: ~\n  max_articles: ~\n  max_front_matter_bytes: ~
+";
+        assert_eq!(parse(text), Config::default());
+        assert_eq!(parse("schedule: ~\ndiscord: ~\nslack: ~\nlimits: ~\n"), Config::default());
+        assert_eq!(parse("slack:\n  response_url_prefixes: []\n").slack.response_url_prefixes, Vec::<String>::new());
+    }
+
+    #[test]
     fn default_values() {
         let c = Config::default();
         assert_eq!(c.digests_dir, Path::new("digests"));
