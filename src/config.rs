@@ -9,7 +9,7 @@
 //! prints its value. Only [`load`] touches the file system; everything else works on a `&str`.
 //!
 //! serde reads the file straight into [`Config`] and its sections: each key is a field, its default is in
-//! the section's `Default`, and its value is parsed on the way in (see [`FromConfigStr`]).
+//! the section's `Default`, and its value is parsed on the way in (see `FromConfigStr`).
 
 use std::fmt;
 use std::io;
