@@ -13,10 +13,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use digestbot::clock::SystemClock;
-use digestbot::config::Secret;
 use digestbot::deliver::{DeliverOptions, Deliverer, TargetOutcome};
 use digestbot::discord::{Rest, rest::ChannelSink};
 use digestbot::i18n::Locale;
+use digestbot::secret::Secret;
 use digestbot::store::Store;
 use digestbot::target::{Platform, Target};
 use fake_discord::{FakeDiscord, FakeOptions};

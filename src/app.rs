@@ -27,13 +27,14 @@ use tracing::{error, info, warn};
 
 use crate::bot::Bot;
 use crate::clock::Clock;
-use crate::config::{Config, Secret, WebhookRef};
+use crate::config::Config;
 use crate::deliver::{Deliverer, RetryPolicy, Sink};
 use crate::discord;
 use crate::files::LibraryHandle;
 use crate::http;
 use crate::logging::untrusted;
 use crate::scheduler::{Scheduler, SchedulerError};
+use crate::secret::{Secret, WebhookRef};
 use crate::slack::{self, EndpointLimits, SlackApi, SlackState};
 use crate::store::{StateLost, Store, StoreError};
 use crate::target::Platform;

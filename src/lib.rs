@@ -13,6 +13,7 @@
 //! - [`target`]: where a post goes (a platform and a channel): the vocabulary the store, delivery
 //!   and both platforms share. Plain data.
 //! - [`fnv`]: FNV-1a, the one stable hash (webhook labels, delivery nonces).
+//! - [`secret`]: [`secret::Secret`] and [`secret::WebhookRef`], tokens and webhook URLs that never print.
 //!
 //! The edges, each thin and tested against a real SQLite file or a fake platform on loopback:
 //! - [`store`]: subscriptions, the delivery ledger, failures and slots in SQLite. It returns plain
@@ -52,6 +53,7 @@ pub mod logging;
 pub mod render;
 pub mod schedule;
 pub mod scheduler;
+pub mod secret;
 pub mod slack;
 pub mod store;
 pub mod target;

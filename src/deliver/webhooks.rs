@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use tracing::warn;
 
 use super::SendError;
-use crate::config::{Secret, WebhookRef};
+use crate::secret::{Secret, WebhookRef};
 use crate::target::Platform;
 
 /// One platform's webhooks, by label.

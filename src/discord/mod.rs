@@ -20,8 +20,9 @@ use std::time::Duration;
 use serenity::all::{GatewayIntents, HttpBuilder, ShardManager};
 
 use crate::bot::Bot;
-use crate::config::{DiscordConfig, Secret};
+use crate::config::DiscordConfig;
 use crate::deliver::Sink;
+use crate::secret::Secret;
 use crate::target::Platform;
 
 /// Discord's default API base; any other value is used as serenity's proxy.

@@ -13,9 +13,9 @@ use reqwest::header::HeaderMap;
 use serde_json::Value;
 use serenity::all::{ChannelId, LightMethod, Request, Route};
 
-use crate::config::{Secret, WebhookRef};
 use crate::deliver::{PartKey, RateLimits, SendError, SendFuture, Sent, Sink, Webhooks};
 use crate::http::describe;
+use crate::secret::{Secret, WebhookRef};
 use crate::target::{Platform, Target};
 
 use super::{DEFAULT_API_BASE, Rest};

@@ -34,10 +34,10 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use tracing::{info, warn};
 
-use crate::config::Secret;
 use crate::deliver::{FindFuture, PartKey, RateLimits, SendError, SendFuture, Sent, Sink};
 use crate::http::{REQUEST_TIMEOUT, describe, retry_after, snippet};
 use crate::logging::untrusted;
+use crate::secret::Secret;
 use crate::target::Target;
 
 /// Slack allows about one message per second per channel, with short bursts. No global limit:

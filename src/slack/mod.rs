@@ -23,8 +23,9 @@ pub mod webhook;
 
 use std::sync::Arc;
 
-use crate::config::{Secret, SlackConfig};
+use crate::config::SlackConfig;
 use crate::deliver::Sink;
+use crate::secret::Secret;
 use crate::target::Platform;
 
 pub use api::SlackApi;
@@ -84,7 +85,7 @@ pub fn sinks(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::WebhookRef;
+    use crate::secret::WebhookRef;
 
     #[test]
     fn credentials_ignore_blank_variables() {

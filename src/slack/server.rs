@@ -33,9 +33,10 @@ use super::reply::{self, RESPONSE_URL_USES};
 use super::verify::{MAX_BODY, SIGNATURE_HEADER, TIMESTAMP_HEADER, VerifyError, verify};
 use crate::bot::{Bot, Caller};
 use crate::command::{self, Denied};
-use crate::config::{Secret, SlackConfig};
+use crate::config::SlackConfig;
 use crate::http::{REQUEST_TIMEOUT, describe, snippet};
 use crate::logging::untrusted;
+use crate::secret::Secret;
 use crate::target::{Platform, Target};
 
 /// Waits before retrying a follow-up that failed for a temporary reason; one entry per retry.

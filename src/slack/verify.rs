@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
-use crate::config::Secret;
+use crate::secret::Secret;
 
 /// The header carrying the request's Unix time in seconds.
 pub const TIMESTAMP_HEADER: &str = "x-slack-request-timestamp";

@@ -17,9 +17,9 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::config::{Secret, WebhookRef};
 use crate::deliver::{PartKey, RateLimits, SendError, SendFuture, Sent, Sink, Webhooks};
 use crate::http::{REQUEST_TIMEOUT, describe, retry_after, snippet};
+use crate::secret::{Secret, WebhookRef};
 use crate::target::{Platform, Target};
 
 /// Slack allows incoming webhooks about one message per second; each webhook is limited on its own,

@@ -10,7 +10,8 @@ use chrono::{TimeZone, Utc};
 
 use digestbot::app::Credentials;
 use digestbot::clock::{Clock as _, ManualClock};
-use digestbot::config::{Config, Secret};
+use digestbot::config::Config;
+use digestbot::secret::Secret;
 use digestbot::slack;
 
 use crate::slack::form;

@@ -10,10 +10,11 @@ use serde_json::{Value, json};
 use digestbot::app::Credentials;
 use digestbot::bot::Bot;
 use digestbot::clock::ManualClock;
-use digestbot::config::{Config, Secret, WebhookRef};
+use digestbot::config::Config;
 use digestbot::deliver::{RetryPolicy, TargetOutcome};
 use digestbot::render::limits::check_discord_message;
 use digestbot::scheduler::{Scheduler, SchedulerError, SlotRun};
+use digestbot::secret::{Secret, WebhookRef};
 use digestbot::target::{Platform, Target};
 
 use crate::support::app::Running;

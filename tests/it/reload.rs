@@ -9,9 +9,10 @@ use tokio::sync::{Notify, oneshot};
 
 use digestbot::bot::Bot;
 use digestbot::clock::ManualClock;
-use digestbot::config::{Config, Secret};
+use digestbot::config::Config;
 use digestbot::digest::{Limits, parse_with};
 use digestbot::files::{DigestDir, LibraryHandle};
+use digestbot::secret::Secret;
 use digestbot::slack::{self, SlackState};
 use digestbot::store::Store;
 

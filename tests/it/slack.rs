@@ -16,10 +16,11 @@ use tokio::sync::watch;
 use digestbot::app::{self, Credentials};
 use digestbot::bot::Bot;
 use digestbot::clock::ManualClock;
-use digestbot::config::{Config, Secret, WebhookRef};
+use digestbot::config::Config;
 use digestbot::deliver::{DeliverOptions, Deliverer, RetryPolicy, TargetOutcome};
 use digestbot::digest::Digest;
 use digestbot::render::limits::check_slack_message;
+use digestbot::secret::{Secret, WebhookRef};
 use digestbot::slack::{self, EndpointLimits};
 use digestbot::target::{Platform, Target};
 
