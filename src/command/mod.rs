@@ -93,11 +93,6 @@ impl Command {
             Command::Subscribe | Command::Unsubscribe | Command::Status | Command::Help => Visibility::Ephemeral,
         }
     }
-
-    /// Whether answering needs the store (the platform does that part, then calls [`subscription`]).
-    pub fn needs_store(&self) -> bool {
-        matches!(self, Command::Subscribe | Command::Unsubscribe | Command::Status)
-    }
 }
 
 /// Answers the commands that need only the library: `latest`, `keyword`, `issue`, `list`, `help`.
@@ -195,7 +190,6 @@ pub(crate) mod tests {
         assert_eq!(Command::List { page: 1 }.visibility(), Visibility::Channel);
         assert_eq!(Command::Status.visibility(), Visibility::Ephemeral);
         assert_eq!(Command::Help.visibility(), Visibility::Ephemeral);
-        assert!(Command::Subscribe.needs_store() && !Command::Latest.needs_store());
     }
 
     #[test]

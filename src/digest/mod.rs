@@ -13,7 +13,7 @@ pub mod search;
 
 use chrono::NaiveDate;
 
-pub use library::{Library, LoadReport};
+pub use library::Library;
 pub use markdown::{Block, Inline};
 pub use parse::{ParseError, ParseErrorKind, parse, parse_with};
 pub use search::SearchHit;
