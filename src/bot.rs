@@ -188,7 +188,7 @@ mod tests {
     use super::*;
     use crate::clock::ManualClock;
     use crate::command::{SubscribeOutcome, Visibility};
-    use crate::digest::parse::plain_text;
+    use crate::digest::text::plain_text;
     use chrono::TimeZone;
 
     struct Fixture {

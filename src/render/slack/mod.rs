@@ -220,7 +220,7 @@ pub fn messages(doc: &Doc) -> Vec<Value> {
     }
     if let Some(block) = rich_block(rich::from_blocks(&doc.lead), Vec::new()) {
         if fallback.is_empty() {
-            fallback = crate::digest::parse::plain_text(&doc.lead).trim().to_string();
+            fallback = crate::digest::text::plain_text(&doc.lead).trim().to_string();
         }
         units.push(vec![block]);
     }
