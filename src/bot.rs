@@ -191,7 +191,7 @@ mod tests {
     use super::*;
     use crate::clock::ManualClock;
     use crate::command::Visibility;
-    use crate::digest::parse::plain_text;
+    use crate::digest::text::plain_text;
     use chrono::TimeZone;
 
     struct Fixture {

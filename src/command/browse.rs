@@ -72,7 +72,7 @@ mod tests {
     use super::*;
     use crate::command::tests::with_ctx;
     use crate::command::{Command, answer};
-    use crate::digest::parse::plain_text;
+    use crate::digest::text::plain_text;
     use crate::i18n::Locale;
 
     fn lead(doc: &Doc) -> String {

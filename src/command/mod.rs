@@ -93,11 +93,6 @@ impl Command {
             Command::Subscribe | Command::Unsubscribe | Command::Status | Command::Help => Visibility::Ephemeral,
         }
     }
-
-    /// Whether answering needs the store (the platform does that part, then calls [`subscription`]).
-    pub fn needs_store(&self) -> bool {
-        matches!(self, Command::Subscribe | Command::Unsubscribe | Command::Status)
-    }
 }
 
 /// Answers the commands that need only the library: `latest`, `keyword`, `issue`, `list`, `help`.
@@ -195,7 +190,6 @@ pub(crate) mod tests {
         assert_eq!(Command::List { page: 1 }.visibility(), Visibility::Channel);
         assert_eq!(Command::Status.visibility(), Visibility::Ephemeral);
         assert_eq!(Command::Help.visibility(), Visibility::Ephemeral);
-        assert!(Command::Subscribe.needs_store() && !Command::Latest.needs_store());
     }
 
     #[test]
@@ -224,7 +218,7 @@ pub(crate) mod tests {
         assert_eq!(r.visibility, Visibility::Ephemeral);
         assert_eq!(r.doc, Doc::text(Locale::En, "Unknown command: `foo`. Try `/digest help`."));
         let r = error_reply(&CommandError::EmptyQuery, Locale::Ko);
-        assert!(crate::digest::parse::plain_text(&r.doc.lead).contains("검색할 키워드"));
+        assert!(crate::digest::text::plain_text(&r.doc.lead).contains("검색할 키워드"));
         let errors = [
             CommandError::QueryTooLong(10_000),
             CommandError::BadDate("x".repeat(5000)),
@@ -236,7 +230,7 @@ pub(crate) mod tests {
             for error in &errors {
                 let r = error_reply(error, locale);
                 assert_eq!(r.visibility, Visibility::Ephemeral);
-                let text = crate::digest::parse::plain_text(&r.doc.lead);
+                let text = crate::digest::text::plain_text(&r.doc.lead);
                 assert!(!text.trim().is_empty() && text.chars().count() < 300, "{error:?}: {text}");
             }
         }

@@ -50,7 +50,7 @@ pub fn keyword(query: &str, ctx: &Context<'_>) -> Doc {
 mod tests {
     use super::*;
     use crate::command::tests::with_ctx;
-    use crate::digest::parse::plain_text;
+    use crate::digest::text::plain_text;
     use crate::i18n::Locale;
 
     #[test]

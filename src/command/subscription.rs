@@ -113,7 +113,7 @@ mod tests {
     }
 
     fn lead(reply: &Reply) -> String {
-        crate::digest::parse::plain_text(&reply.doc.lead)
+        crate::digest::text::plain_text(&reply.doc.lead)
     }
 
     #[test]
@@ -146,7 +146,7 @@ mod tests {
         let fields: Vec<(String, String)> = r.doc.cards[0]
             .fields
             .iter()
-            .map(|f| (f.name.clone(), crate::digest::parse::plain_text(&f.value).trim().to_string()))
+            .map(|f| (f.name.clone(), crate::digest::text::plain_text(&f.value).trim().to_string()))
             .collect();
         assert_eq!(
             fields,
@@ -160,6 +160,6 @@ mod tests {
         let none = ChannelStatus { subscribed: false, last_delivery: None, last_failure: None };
         let r = status(&none, &next(), Locale::Ko);
         assert_eq!(r.doc.cards[0].fields.len(), 2);
-        assert_eq!(crate::digest::parse::plain_text(&r.doc.cards[0].fields[1].value).trim(), "아직 없음");
+        assert_eq!(crate::digest::text::plain_text(&r.doc.cards[0].fields[1].value).trim(), "아직 없음");
     }
 }

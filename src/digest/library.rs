@@ -1,9 +1,9 @@
 //! The library: every digest that parsed, newest first, plus the errors of the files that did not.
 //!
 //! The library is built from `(path, bytes)` pairs handed in by the caller (the file loader lives at
-//! the edge, in `files`). A broken file becomes a [`ParseError`] in the report and never hides the
-//! others. Publication is decided by a date the caller passes in: a digest dated after "today" in the
-//! configured zone is not yet published and stays out of `latest`, lists and searches.
+//! the edge, in `files`). A broken file becomes a [`ParseError`] in [`Library::errors`] and never
+//! hides the others. Publication is decided by a date the caller passes in: a digest dated after
+//! "today" in the configured zone is not yet published and stays out of `latest`, lists and searches.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -22,12 +22,6 @@ pub struct Library {
     errors: Vec<ParseError>,
     /// Built on the first search: loading stays as cheap as parsing.
     index: OnceLock<SearchIndex>,
-}
-
-/// What loading found wrong, file by file.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct LoadReport {
-    pub errors: Vec<ParseError>,
 }
 
 impl Library {
@@ -74,10 +68,6 @@ impl Library {
     /// The files that could not be used.
     pub fn errors(&self) -> &[ParseError] {
         &self.errors
-    }
-
-    pub fn report(&self) -> LoadReport {
-        LoadReport { errors: self.errors.clone() }
     }
 
     /// Digests published by `today` (dated on or before it), newest first.

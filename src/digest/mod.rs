@@ -5,15 +5,29 @@
 //! [`parse`] turns bytes into a [`Digest`], [`Library`] holds the parsed set and answers "latest",
 //! "by date" and keyword searches. Everything in this module is pure: it is handed bytes and a clock
 //! reading by its callers and never touches the file system, the network or the system time.
+//!
+//! # Layout
+//!
+//! - [`parse`](mod@parse): a file's bytes to a [`Digest`] or a [`ParseError`]: the steps in order, the `##`
+//!   sections, articles with their heading, author and link lines, keyword-table rows, the footer.
+//! - [`front_matter`]: the YAML front matter: splitting it off the body, its caps (size, bracket
+//!   nesting and count), its typed fields.
+//! - [`text`]: NFC normalisation and case folding (parsing and search fold text the same way), and
+//!   the plain text of blocks.
+//! - [`markdown`]: pulldown-cmark events folded into the owned, shallow [`Block`]/[`Inline`] tree.
+//! - [`library`]: the parsed set, newest first: `latest`, `by_date`, `nearest`, search.
+//! - [`search`]: the keyword index behind [`Library::search`].
 
+pub mod front_matter;
 pub mod library;
 pub mod markdown;
 pub mod parse;
 pub mod search;
+pub mod text;
 
 use chrono::NaiveDate;
 
-pub use library::{Library, LoadReport};
+pub use library::Library;
 pub use markdown::{Block, Inline};
 pub use parse::{ParseError, ParseErrorKind, parse, parse_with};
 pub use search::SearchHit;

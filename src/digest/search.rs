@@ -20,10 +20,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 use chrono::NaiveDate;
-use unicode_normalization::{IsNormalized, UnicodeNormalization};
 
 use super::markdown::blocks_plain_text;
-use super::parse::{nfc_quick_check, plain_text};
+use super::text::{fold, lower_char, plain_text};
 use super::{Article, Digest};
 
 /// Field bits kept with every posting.
@@ -93,32 +92,6 @@ pub struct SearchIndex {
     /// ascending: a query word of two bytes or more occurs only in words that contain all its pairs,
     /// so the shortest of its pairs' lists holds every candidate.
     pairs: Lists,
-}
-
-/// Lower-cases and NFC-normalises a query or a text to be indexed.
-pub fn fold(text: &str) -> String {
-    let lower = to_lowercase(text);
-    if nfc_quick_check(&lower) == IsNormalized::Yes { lower } else { lower.nfc().collect() }
-}
-
-/// `str::to_lowercase`, with Hangul syllables (which have no case) copied without a table look-up.
-/// `str::to_lowercase` maps char by char except for 'Σ', whose form depends on its neighbours; text
-/// with one goes to the standard function.
-fn to_lowercase(text: &str) -> String {
-    if text.contains('Σ') {
-        return text.to_lowercase();
-    }
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if c.is_ascii() {
-            out.push(c.to_ascii_lowercase());
-        } else if ('\u{AC00}'..='\u{D7A3}').contains(&c) {
-            out.push(c);
-        } else {
-            out.extend(c.to_lowercase());
-        }
-    }
-    out
 }
 
 /// The words seen while building, with their postings, and the fields each word has in the digest
@@ -642,22 +615,11 @@ fn snippet(article: &Article, terms: &[&str]) -> String {
     out
 }
 
-/// The first char of `c` lower-cased (ASCII and Hangul syllables, which have no case, skip the
-/// tables).
-fn lower_char(c: char) -> char {
-    if c.is_ascii() {
-        c.to_ascii_lowercase()
-    } else if ('\u{AC00}'..='\u{D7A3}').contains(&c) {
-        c
-    } else {
-        c.to_lowercase().next().unwrap_or(c)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::digest::Library;
+    use unicode_normalization::UnicodeNormalization;
 
     const SEED: &[u8] = include_bytes!("../../digests/2026-02-09-weekly.md");
 
@@ -740,21 +702,6 @@ mod tests {
         let page = lib.search("ADR", day("2026-03-01"), 1, 1);
         assert_eq!((page.total, page.hits.len()), (3, 1));
         assert_eq!(page.hits[0].digest.id(), "2026-02-09");
-    }
-
-    #[test]
-    fn fast_lower_case_agrees_with_std() {
-        let alphabet = ["A", "z", " ", "클", "라", "우", "드", "Ω", "İ", "Σ", "ς", "ǅ", "K", "—", "É", "\u{301}"];
-        let mut state = 11u64;
-        for _ in 0..20_000 {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-            let mut text = String::new();
-            for _ in 0..(state >> 60) {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                text.push_str(alphabet[(state >> 33) as usize % alphabet.len()]);
-            }
-            assert_eq!(to_lowercase(&text), text.to_lowercase(), "{text:?}");
-        }
     }
 
     #[test]

@@ -5,8 +5,8 @@
 //! posts. [`plan`] decides which bodies go where, pure and up front: the first message answers the
 //! request, at most [`RESPONSE_URL_USES`] follow the way, and when there would be more, the last one
 //! is replaced by a short note saying how many were left out and how to find an article instead.
-//! Every body carries `response_type` (`in_channel` or `ephemeral`), and every follow-up
-//! `replace_original: false` so it is added below the first answer instead of replacing it.
+//! The bodies themselves (`response_type`, `replace_original`, the note's blocks) come from the
+//! encoder, [`render::slack::reply`].
 //!
 //! A `response_url` comes from the request, so it is only as trustworthy as whoever holds the signing
 //! secret: [`allowed_response_url`] lets it through only when it lies under one of
@@ -15,11 +15,12 @@
 
 use anyhow::Context as _;
 use reqwest::Url;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::command::{Reply, Visibility};
 use crate::i18n::Locale;
 use crate::render;
+use crate::render::slack::reply::{self as encode, ResponseType};
 
 /// How many times one `response_url` may be used (Slack: five times within 30 minutes).
 pub const RESPONSE_URL_USES: usize = 5;
@@ -35,39 +36,24 @@ pub struct Plan {
 /// Splits a reply into the immediate response and its follow-ups.
 pub fn plan(reply: &Reply, locale: Locale) -> Plan {
     let response_type = match reply.visibility {
-        Visibility::Channel => "in_channel",
-        Visibility::Ephemeral => "ephemeral",
+        Visibility::Channel => ResponseType::InChannel,
+        Visibility::Ephemeral => ResponseType::Ephemeral,
     };
     let mut messages = render::slack::messages(&reply.doc).into_iter();
     let Some(first) = messages.next() else {
         // No command answers with nothing; should one ever, the user still hears back.
-        return Plan {
-            response: json!({"response_type": "ephemeral", "text": locale.internal_error()}),
-            followups: Vec::new(),
-        };
+        return Plan { response: encode::nothing_to_say(locale.internal_error()), followups: Vec::new() };
     };
     let mut rest: Vec<Value> = messages.collect();
     if rest.len() > RESPONSE_URL_USES {
         let left_out = rest.len() - (RESPONSE_URL_USES - 1);
         rest.truncate(RESPONSE_URL_USES - 1);
-        rest.push(truncation_note(locale, left_out));
+        rest.push(encode::left_out(&locale.reply_truncated(left_out)));
     }
     Plan {
-        response: with(first, &[("response_type", json!(response_type))]),
-        followups: rest
-            .into_iter()
-            .map(|body| with(body, &[("response_type", json!(response_type)), ("replace_original", json!(false))]))
-            .collect(),
+        response: encode::response(first, response_type),
+        followups: rest.into_iter().map(|body| encode::followup(body, response_type)).collect(),
     }
-}
-
-/// A message in place of the ones left out.
-fn truncation_note(locale: Locale, left_out: usize) -> Value {
-    let text = locale.reply_truncated(left_out);
-    json!({
-        "text": text,
-        "blocks": [render::slack::note(&text)],
-    })
 }
 
 /// Why a `response_url` is not used. The messages never include the URL: it is a credential.
@@ -133,20 +119,12 @@ pub fn followup_client() -> anyhow::Result<reqwest::Client> {
         .context("building the response_url client")
 }
 
-fn with(mut body: Value, fields: &[(&str, Value)]) -> Value {
-    if let Value::Object(map) = &mut body {
-        for (key, value) in fields {
-            map.insert((*key).to_string(), value.clone());
-        }
-    }
-    body
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::render::limits::check_slack_message;
     use crate::render::{Card, Doc};
+    use serde_json::json;
 
     fn reply(cards: usize, visibility: Visibility) -> Reply {
         let cards = (0..cards).map(|i| Card::new(format!("card {i}"), 1)).collect();

@@ -11,8 +11,10 @@
 //! letter or digit outside it rather than show it. Blocks are packed in order into messages of at
 //! most 50 blocks and [`SLACK_MESSAGE_BLOCK_TEXT`] characters of text, never splitting a card that
 //! fits in one message. The bodies carry no `channel`: the caller adds it (or sends them to a
-//! `response_url`, which takes none). Control characters are removed first (see [`super::clean`]).
+//! `response_url`, which takes none: [`reply`] marks them as a command's answer). Control characters are
+//! removed first (see [`super::clean`]).
 
+pub mod reply;
 pub mod rich;
 
 use serde_json::{Value, json};
@@ -175,7 +177,7 @@ fn mrkdwn_object(text: &str) -> Value {
 }
 
 /// A context block of one mrkdwn element from Markdown, for a short note.
-pub fn note(markdown: &str) -> Value {
+fn note(markdown: &str) -> Value {
     json!({"type": "context", "elements": [mrkdwn_object(&mrkdwn_text(markdown))]})
 }
 
@@ -220,7 +222,7 @@ pub fn messages(doc: &Doc) -> Vec<Value> {
     }
     if let Some(block) = rich_block(rich::from_blocks(&doc.lead), Vec::new()) {
         if fallback.is_empty() {
-            fallback = crate::digest::parse::plain_text(&doc.lead).trim().to_string();
+            fallback = crate::digest::text::plain_text(&doc.lead).trim().to_string();
         }
         units.push(vec![block]);
     }
