@@ -39,8 +39,6 @@ use crate::slack::{self, EndpointLimits, SlackApi, SlackState};
 use crate::store::{StateLost, Store, StoreError};
 use crate::target::Platform;
 
-/// How often the digests folder is checked for new or changed files.
-pub const RELOAD_EVERY: Duration = Duration::from_secs(30);
 /// How long shutdown waits for in-flight deliveries.
 const DRAIN: Duration = Duration::from_secs(30);
 /// How long shutdown waits for the Slack endpoint's open requests.
@@ -286,7 +284,7 @@ impl App {
                 Endpoint::Health => tokio::spawn(slack::serve_health(listener, stopped)),
             }
         });
-        let reloader = tokio::spawn(reload_loop(bot.library.clone(), stopping.clone()));
+        let reloader = tokio::spawn(reload_loop(bot.library.clone(), bot.config.digests_poll, stopping.clone()));
         let scheduler = Scheduler::new(bot, Arc::new(deliverer));
         let mut scheduler = match slots {
             Slots::Loop => Some(tokio::spawn(scheduler.run(stopping.clone()))),
@@ -363,10 +361,10 @@ async fn bind(listener: Listener, config: &Config) -> anyhow::Result<TcpListener
     }
 }
 
-async fn reload_loop(library: LibraryHandle, mut shutdown: watch::Receiver<bool>) {
+async fn reload_loop(library: LibraryHandle, every: Duration, mut shutdown: watch::Receiver<bool>) {
     loop {
         tokio::select! {
-            _ = tokio::time::sleep(RELOAD_EVERY) => {}
+            _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => return,
         }
         if let Err(e) = library.reload().await {

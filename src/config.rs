@@ -40,6 +40,9 @@ pub struct Config {
     /// SQLite file with subscriptions and the delivery ledger. Default: `state/digestbot.sqlite3`.
     #[serde(deserialize_with = "state_path")]
     pub state_path: PathBuf,
+    /// How often the digests folder is checked for new and changed files. Default: 30 s.
+    #[serde(deserialize_with = "digests_poll")]
+    pub digests_poll: Duration,
     /// Language of the bot's own messages (the [`crate::i18n`] locale). Default: Korean (`ko`).
     #[serde(deserialize_with = "text::<Locale, _>")]
     pub locale: Locale,
@@ -55,6 +58,9 @@ pub struct Config {
     /// Caps on what one digest file may hold.
     #[serde(deserialize_with = "limits")]
     pub limits: Limits,
+    /// What happens to a digest after it went out.
+    #[serde(deserialize_with = "nullable")]
+    pub delivery: DeliveryConfig,
 }
 
 impl Default for Config {
@@ -63,12 +69,42 @@ impl Default for Config {
         Config {
             digests_dir: PathBuf::from("digests"),
             state_path: PathBuf::from("state/digestbot.sqlite3"),
+            digests_poll: Duration::from_secs(30),
             locale: Locale::default(),
             schedule: ScheduleConfig::default(),
             discord: DiscordConfig::default(),
             slack: SlackConfig::default(),
             limits: Limits::default(),
+            delivery: DeliveryConfig::default(),
         }
+    }
+}
+
+/// Whether a change to a delivered digest edits the messages already posted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Corrections {
+    /// Edit them in place (and post or delete the parts the new version adds or drops).
+    #[default]
+    Edit,
+    /// Leave posted messages as they are.
+    Off,
+}
+
+/// What happens to a digest after it went out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, expecting = "a mapping of delivery settings")]
+pub struct DeliveryConfig {
+    /// `edit` or `off`. Default: `edit`.
+    #[serde(deserialize_with = "text::<Corrections, _>")]
+    pub corrections: Corrections,
+    /// A digest older than this (from its date) is no longer corrected. Default: 14 days.
+    #[serde(deserialize_with = "corrections_window")]
+    pub corrections_window: Duration,
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> Self {
+        DeliveryConfig { corrections: Corrections::Edit, corrections_window: Duration::from_secs(14 * 24 * 60 * 60) }
     }
 }
 
@@ -266,6 +302,14 @@ fn state_path<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
     Ok(parse::<PathBuf, D>(d)?.unwrap_or_else(|| Config::default().state_path))
 }
 
+fn digests_poll<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    Ok(parse::<Interval, D>(d)?.unwrap_or_else(|| Config::default().digests_poll))
+}
+
+fn corrections_window<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    Ok(parse::<Duration, D>(d)?.unwrap_or_else(|| DeliveryConfig::default().corrections_window))
+}
+
 fn discord_api_base<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(parse::<ApiBase, D>(d)?.unwrap_or_else(|| DiscordConfig::default().api_base))
 }
@@ -388,6 +432,34 @@ impl FromConfigStr for PathBuf {
 
     fn from_config_str(text: &str) -> Result<Self::Value, String> {
         if text.trim().is_empty() { Err("the path must not be empty".to_owned()) } else { Ok(PathBuf::from(text)) }
+    }
+}
+
+/// A [`Duration`] longer than zero.
+struct Interval;
+
+impl FromConfigStr for Interval {
+    type Value = Duration;
+    const EXPECTING: &'static str = "a duration longer than 0s, such as 30s";
+
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
+        match Duration::from_config_str(text)? {
+            zero if zero.is_zero() => Err(format!("`{text}` is no interval: expected a duration longer than 0s")),
+            every => Ok(every),
+        }
+    }
+}
+
+impl FromConfigStr for Corrections {
+    type Value = Self;
+    const EXPECTING: &'static str = "`edit` or `off`";
+
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
+        match text.trim() {
+            "edit" => Ok(Corrections::Edit),
+            "off" => Ok(Corrections::Off),
+            _ => Err(format!("unknown corrections mode `{text}`: expected `edit` or `off`")),
+        }
     }
 }
 
@@ -762,6 +834,7 @@ schedule:\n  weekday: ~\n  time: ~\n  timezone: ~\n  catch_up: ~
 discord:\n  api_base: ~\n  guild_id: ~\n  channels: ~\n  webhooks: ~
 slack:\n  api_base: ~\n  listen: ~\n  channels: ~\n  webhooks: ~\n  admins: ~\n  response_url_prefixes: ~
 limits:\n  max_digest_bytes: ~\n  max_articles: ~\n  max_front_matter_bytes: ~
+delivery:\n  corrections: ~\n  corrections_window: ~\ndigests_poll: ~
 ";
         assert_eq!(parse(text), Config::default());
         assert_eq!(parse("schedule: ~\ndiscord: ~\nslack: ~\nlimits: ~\n"), Config::default());
@@ -783,6 +856,26 @@ limits:\n  max_digest_bytes: ~\n  max_articles: ~\n  max_front_matter_bytes: ~
         assert_eq!(c.slack.api_base, "https://slack.com/api");
         assert_eq!(c.slack.listen, "127.0.0.1:3000".parse::<SocketAddr>().unwrap());
         assert!(c.slack.channels.is_empty() && c.slack.webhooks.is_empty() && c.slack.admins.is_empty());
+        assert_eq!(c.digests_poll, Duration::from_secs(30));
+        assert_eq!(c.delivery.corrections, Corrections::Edit);
+        assert_eq!(c.delivery.corrections_window, Duration::from_secs(14 * 24 * 3600));
+    }
+
+    #[test]
+    fn delivery_settings() {
+        let c = parse("digests_poll: 5s\ndelivery:\n  corrections: off\n  corrections_window: 2d\n");
+        assert_eq!(c.digests_poll, Duration::from_secs(5));
+        assert_eq!(
+            c.delivery,
+            DeliveryConfig { corrections: Corrections::Off, corrections_window: Duration::from_secs(2 * 86400) }
+        );
+        let err = from_yaml("delivery:\n  corrections: sometimes\n", Path::new("c.yaml"), Path::new(".")).unwrap_err();
+        assert!(
+            err.to_string().starts_with("c.yaml:2: delivery.corrections: unknown corrections mode `sometimes`"),
+            "{err}"
+        );
+        let err = from_yaml("digests_poll: 0s\n", Path::new("c.yaml"), Path::new(".")).unwrap_err();
+        assert!(err.to_string().contains("digests_poll: `0s` is no interval"), "{err}");
     }
 
     #[test]
@@ -858,6 +951,7 @@ limits:
                 response_url_prefixes: vec!["http://127.0.0.1:9000/".to_owned()],
             },
             limits: Limits { max_digest_bytes: 512 * 1024, max_articles: 20, max_front_matter_bytes: 4096 },
+            ..Config::default()
         };
         assert_eq!(c, expected);
         assert!(!format!("{c:?}").contains("webhooks/1/abc"), "Debug of the config leaks a webhook URL");
@@ -1227,8 +1321,8 @@ limits:
         assert_eq!(
             err.to_string(),
             format!(
-                "{}:3: unknown field `bogus`, expected one of `digests_dir`, `state_path`, `locale`, `schedule`, \
-                 `discord`, `slack`, `limits`",
+                "{}:3: unknown field `bogus`, expected one of `digests_dir`, `state_path`, `digests_poll`, `locale`, \
+                 `schedule`, `discord`, `slack`, `limits`, `delivery`",
                 file.display()
             )
         );

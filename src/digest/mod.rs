@@ -73,6 +73,9 @@ pub struct Digest {
     pub keywords: Vec<KeywordEntry>,
     /// The closing italic line, without its emphasis markers.
     pub footer: Option<String>,
+    /// A fingerprint of the file's (normalised) text: it changes when the file does, which is what
+    /// starts a correction of the posted messages. Not for security.
+    pub version: u64,
 }
 
 impl Digest {
