@@ -24,6 +24,12 @@ fn check_len(errors: &mut Vec<(String, &'static str, String)>, path: String, val
 /// Checks a message body (Create Message, webhook, follow-up, callback data, edit). `must_have_content`
 /// refuses a message with nothing to show (code 50006). A non-JSON body (multipart) is not checked.
 pub(super) fn validate_message(body: &Value, must_have_content: bool) -> Option<Reply> {
+    validate_message_at(body, must_have_content, "")
+}
+
+/// [`validate_message`] for a message nested in a larger body (a forum post's `message`): error
+/// paths start with `prefix.` when `prefix` is not empty.
+pub(super) fn validate_message_at(body: &Value, must_have_content: bool, prefix: &str) -> Option<Reply> {
     if !body.is_object() {
         return None;
     }
@@ -71,6 +77,11 @@ pub(super) fn validate_message(body: &Value, must_have_content: bool) -> Option<
         ));
     }
     if !errors.is_empty() {
+        if !prefix.is_empty() {
+            for error in &mut errors {
+                error.0 = format!("{prefix}.{}", error.0);
+            }
+        }
         return Some(Reply::invalid_form(errors));
     }
     let non_empty = |key: &str| body.get(key).and_then(Value::as_array).is_some_and(|a| !a.is_empty());
