@@ -318,7 +318,8 @@ fn thread_form_errors(body: &Value) -> Vec<(String, &'static str, String)> {
 
 fn new_thread(shared: &Shared, id: u64, parent: &ChannelSpec, kind: u8, body: &Value) -> ChannelEntry {
     let name = body.get("name").and_then(Value::as_str).unwrap_or_default().to_string();
-    let spec = ChannelSpec { kind, name, parent_id: Some(parent.id), guild_id: parent.guild_id, ..ChannelSpec::text(id) };
+    let spec =
+        ChannelSpec { kind, name, parent_id: Some(parent.id), guild_id: parent.guild_id, ..ChannelSpec::text(id) };
     let mut entry = ChannelEntry::new(spec);
     entry.owner_id = Some(shared.options.bot_user_id);
     entry.auto_archive_duration = body.get("auto_archive_duration").and_then(Value::as_u64).unwrap_or(4320);

@@ -40,9 +40,9 @@ use rest::{rest_handler, route_of};
 
 // The benchmark, which includes this module by path, builds no interactions.
 #[allow(unused_imports)]
-pub use interactions::{InteractionSpec, autocomplete_interaction, command_interaction};
-#[allow(unused_imports)]
 pub use channels::{ChannelSpec, ForumTag, GUILD_ID, REQUIRE_TAG};
+#[allow(unused_imports)]
+pub use interactions::{InteractionSpec, autocomplete_interaction, command_interaction};
 
 use channels::ChannelEntry;
 
