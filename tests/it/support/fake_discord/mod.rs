@@ -8,7 +8,11 @@
 //! emulates what a bot must cope with: Discord's message and command limits (400 "Invalid Form Body"),
 //! `nonce` + `enforce_nonce` de-duplication, the global and per-channel rate limits (opt-in), the 3 s
 //! interaction deadline, injected failures ([`FakeDiscord::inject`]) and lost responses
-//! ([`FakeDiscord::inject_lost_response`]). Dropping the [`FakeDiscord`] shuts it down.
+//! ([`FakeDiscord::inject_lost_response`]). Messages are stored by id, so they can be edited and
+//! deleted ([`FakeDiscord::edits`], [`FakeDiscord::deleted`]); channels have types
+//! ([`FakeDiscord::set_channel`]: text, forum, media, thread), threads are started from messages or
+//! posted in forums ([`FakeDiscord::threads`]), and webhook messages are returned with `?wait=true`,
+//! edited and deleted. Dropping the [`FakeDiscord`] shuts it down.
 
 // Each test binary (and the benchmark) uses a different part of this module.
 #![allow(dead_code)]

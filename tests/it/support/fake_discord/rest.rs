@@ -6,7 +6,10 @@
 //! de-duplication, the per-route `X-RateLimit-*` headers and per-channel 429s), Execute Webhook
 //! (`?wait=true`), Create Interaction Response (callback types, 40060 once acknowledged, 10062 "Unknown
 //! interaction" after the deadline), Create Followup Message and Get/Edit Original Interaction
-//! Response; the global rate limit of Topics > Rate Limits (interaction and webhook routes excepted);
+//! Response; Get Channel, Edit and Delete Message, Start Thread from Message, Start Thread in Forum or
+//! Media Channel (or without a message), List Active Guild Threads (all in `channels`), Get, Edit and
+//! Delete Webhook Message (401 50027 for another token); multipart bodies read through their
+//! `payload_json`; the global rate limit of Topics > Rate Limits (interaction and webhook routes excepted);
 //! and JSON errors with the codes of Topics > Opcodes and Status Codes (401, 403 50001, 404, 405).
 
 use std::sync::Arc;
