@@ -654,6 +654,15 @@ async fn messages_are_edited_and_deleted() {
     let (status, body) = raw(&fake, reqwest::Method::PATCH, &route, Some(json!({"content": "x".repeat(2001)}))).await;
     assert_eq!((status, body["code"].clone()), (400, json!(50035)));
     assert_eq!(body["errors"]["content"]["_errors"][0]["code"], "BASE_TYPE_MAX_LENGTH");
+    let long_label = json!({"components": [{"type": 1, "components": [
+        {"type": 2, "style": 5, "label": "l".repeat(81), "url": "https://example.com"},
+        {"type": 2, "style": 5, "label": "ok", "url": "https://example.com", "custom_id": "x"},
+    ]}]});
+    let (status, body) = raw(&fake, reqwest::Method::PATCH, &route, Some(long_label)).await;
+    assert_eq!((status, body["code"].clone()), (400, json!(50035)));
+    let row = &body["errors"]["components"]["0"]["components"];
+    assert_eq!(row["0"]["label"]["_errors"][0]["code"], "BASE_TYPE_MAX_LENGTH");
+    assert!(row["1"]["custom_id"]["_errors"].is_array(), "a link button has no custom_id: {body}");
     let emptied = json!({"content": "", "embeds": [], "components": []});
     let (status, body) = raw(&fake, reqwest::Method::PATCH, &route, Some(emptied)).await;
     assert_eq!((status, body["code"].clone()), (400, json!(50006)));
