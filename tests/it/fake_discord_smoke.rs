@@ -1,19 +1,22 @@
 //! Smoke tests of the fake Discord (`support::fake_discord`) driven by the REAL serenity 0.12.5
 //! client: the gateway handshake (HELLO, IDENTIFY, READY, heartbeats, RESUME, graceful close), command
 //! registration, Create Message with `nonce` + `enforce_nonce` (also when the response is lost),
-//! interactions with their callbacks and follow-ups, webhooks, injected failures as serenity reports
-//! them, Discord's limits, and the emulated rate limits. Nothing here mocks serenity.
+//! interactions with their callbacks and follow-ups, webhooks (with `?wait=true`, edited and deleted),
+//! Edit and Delete Message, threads started from a message, forum and media posts with their tags,
+//! channel types and List Active Guild Threads, injected failures as serenity reports them, Discord's
+//! limits, and the emulated rate limits. Nothing here mocks serenity.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{Value, json};
 use serenity::all::{
-    ApplicationId, ChannelId, Client, ClientBuilder, Command, CommandDataOptionValue, CommandOptionType, Context,
-    CreateAutocompleteResponse, CreateCommand, CreateCommandOption, CreateInteractionResponse,
-    CreateInteractionResponseFollowup, CreateInteractionResponseMessage, CreateMessage, EditInteractionResponse,
-    EventHandler, ExecuteWebhook, GatewayIntents, GuildId, Http, HttpBuilder, Interaction, Nonce, Ready, ShardManager,
-    WebhookId,
+    ApplicationId, AutoArchiveDuration, Channel, ChannelFlags, ChannelId, ChannelType, Client, ClientBuilder, Command,
+    CommandDataOptionValue, CommandOptionType, Context, CreateAutocompleteResponse, CreateButton, CreateCommand,
+    CreateCommandOption, CreateEmbed, CreateForumPost, CreateInteractionResponse, CreateInteractionResponseFollowup,
+    CreateInteractionResponseMessage, CreateMessage, CreateThread, EditInteractionResponse, EditMessage,
+    EditWebhookMessage, EventHandler, ExecuteWebhook, ForumTagId, GatewayIntents, GuildId, Http, HttpBuilder,
+    Interaction, MessageId, Nonce, Ready, ShardManager, WebhookId,
 };
 use serenity::async_trait;
 use serenity::http::{ErrorResponse, HttpError};
@@ -21,7 +24,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::support::fake_discord::{
-    FakeDiscord, FakeOptions, Injected, InteractionSpec, LostResponse, autocomplete_interaction, command_interaction,
+    ChannelSpec, FakeDiscord, FakeOptions, ForumTag, GUILD_ID, Injected, InteractionSpec, LostResponse, REQUIRE_TAG,
+    autocomplete_interaction, command_interaction,
 };
 
 const TOKEN: &str = "test-token";
@@ -603,4 +607,293 @@ async fn a_wrong_token_is_refused_at_identify() {
     );
     assert_eq!(fake.gateway_stats().readies, 0);
     assert_eq!(fake.identify().expect("IDENTIFY received")["token"], "Bot test-token");
+}
+
+/// A raw request with the bot token, for what serenity does not show (status codes, extra fields).
+async fn raw(fake: &FakeDiscord, method: reqwest::Method, route: &str, body: Option<Value>) -> (u16, Value) {
+    let mut request = reqwest::Client::new()
+        .request(method, format!("{}/api/v10{route}", fake.base_url()))
+        .header("authorization", "Bot test-token");
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.expect("raw request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn messages_are_edited_and_deleted() {
+    let fake = FakeDiscord::start(FakeOptions::default()).await;
+    let http = http_for(&fake);
+    let channel = ChannelId::new(21);
+    let posted = channel.send_message(&http, CreateMessage::new().content("draft")).await.expect("post");
+    assert!(posted.edited_timestamp.is_none());
+
+    let edit = EditMessage::new().content("final").embed(CreateEmbed::new().title("Weekly")).components(vec![
+        serenity::all::CreateActionRow::Buttons(vec![CreateButton::new_link("https://example.com").label("Read")]),
+    ]);
+    let edited = channel.edit_message(&http, posted.id, edit).await.expect("edit");
+    assert_eq!((edited.id, edited.content.as_str()), (posted.id, "final"));
+    assert!(edited.edited_timestamp.is_some());
+    assert_eq!(edited.embeds[0].title.as_deref(), Some("Weekly"));
+    assert_eq!(edited.components.len(), 1, "components are echoed");
+    assert_eq!(fake.messages(21).len(), 1, "an edit replaces, it does not add");
+    assert_eq!(fake.messages(21)[0]["content"], "final");
+    assert_eq!(fake.message_objects(21)[0]["embeds"][0]["type"], "rich");
+    assert_eq!(fake.edits(posted.id.get()).len(), 1);
+
+    // Refusals: unknown message (also in another channel), Create Message's limits, an edit that
+    // leaves nothing to show, and the injected 30046.
+    let unknown = unsuccessful(channel.edit_message(&http, MessageId::new(99), EditMessage::new().content("x")).await);
+    assert_eq!((unknown.status_code.as_u16(), unknown.error.code), (404, 10008));
+    assert_eq!(unknown.error.message, "Unknown Message");
+    let elsewhere = ChannelId::new(22).edit_message(&http, posted.id, EditMessage::new().content("x")).await;
+    assert_eq!(unsuccessful(elsewhere).error.code, 10008);
+    let route = format!("/channels/21/messages/{}", posted.id);
+    let (status, body) = raw(&fake, reqwest::Method::PATCH, &route, Some(json!({"content": "x".repeat(2001)}))).await;
+    assert_eq!((status, body["code"].clone()), (400, json!(50035)));
+    assert_eq!(body["errors"]["content"]["_errors"][0]["code"], "BASE_TYPE_MAX_LENGTH");
+    let long_label = json!({"components": [{"type": 1, "components": [
+        {"type": 2, "style": 5, "label": "l".repeat(81), "url": "https://example.com"},
+        {"type": 2, "style": 5, "label": "ok", "url": "https://example.com", "custom_id": "x"},
+    ]}]});
+    let (status, body) = raw(&fake, reqwest::Method::PATCH, &route, Some(long_label)).await;
+    assert_eq!((status, body["code"].clone()), (400, json!(50035)));
+    let row = &body["errors"]["components"]["0"]["components"];
+    assert_eq!(row["0"]["label"]["_errors"][0]["code"], "BASE_TYPE_MAX_LENGTH");
+    assert!(row["1"]["custom_id"]["_errors"].is_array(), "a link button has no custom_id: {body}");
+    let emptied = json!({"content": "", "embeds": [], "components": []});
+    let (status, body) = raw(&fake, reqwest::Method::PATCH, &route, Some(emptied)).await;
+    assert_eq!((status, body["code"].clone()), (400, json!(50006)));
+    fake.inject("PATCH", &route, vec![Injected::too_many_edits()]);
+    let refused = unsuccessful(channel.edit_message(&http, posted.id, EditMessage::new().content("again")).await);
+    assert_eq!((refused.status_code.as_u16(), refused.error.code), (400, 30046));
+    assert_eq!(refused.error.message, "Maximum number of edits to messages older than 1 hour reached. Try again later");
+    assert_eq!(fake.edits(posted.id.get()).len(), 1, "refused edits are not applied");
+
+    // A lost answer: the edit took effect.
+    fake.inject_drop_response("PATCH", &route, 1);
+    let lost = channel.edit_message(&http, posted.id, EditMessage::new().content("lost")).await;
+    assert!(matches!(lost, Err(serenity::Error::Http(HttpError::Request(_)))), "{lost:?}");
+    assert_eq!(fake.messages(21)[0]["content"], "lost");
+
+    channel.delete_message(&http, posted.id).await.expect("delete");
+    assert!(fake.messages(21).is_empty());
+    assert_eq!(fake.deleted(21), vec![posted.id.get()]);
+    assert_eq!(fake.requests_to("DELETE", &route)[0].status, 204);
+    let again = unsuccessful(channel.delete_message(&http, posted.id).await);
+    assert_eq!((again.status_code.as_u16(), again.error.code), (404, 10008));
+}
+
+#[tokio::test]
+async fn a_thread_is_started_once_from_a_message() {
+    let fake = FakeDiscord::start(FakeOptions::default()).await;
+    let http = http_for(&fake);
+    let channel = ChannelId::new(31);
+    let posted = channel.send_message(&http, CreateMessage::new().content("digest")).await.expect("post");
+    let thread = channel
+        .create_thread_from_message(
+            &http,
+            posted.id,
+            CreateThread::new("Discuss").auto_archive_duration(AutoArchiveDuration::OneDay),
+        )
+        .await
+        .expect("thread");
+    assert_eq!(thread.id.get(), posted.id.get(), "the thread has the message's id");
+    assert_eq!(thread.kind, ChannelType::PublicThread);
+    assert_eq!((thread.parent_id, thread.guild_id), (Some(channel), GuildId::new(GUILD_ID)));
+    assert_eq!(thread.owner_id.map(|o| o.get()), Some(fake.bot_user_id()));
+    let metadata = thread.thread_metadata.expect("thread metadata");
+    assert_eq!((metadata.archived, metadata.auto_archive_duration), (false, AutoArchiveDuration::OneDay));
+    let route = format!("/channels/31/messages/{}/threads", posted.id);
+    assert_eq!(fake.requests_to("POST", &route)[0].status, 201);
+    assert_eq!(fake.message_objects(31)[0]["thread"]["id"], json!(posted.id.to_string()));
+
+    let again = unsuccessful(channel.create_thread_from_message(&http, posted.id, CreateThread::new("Again")).await);
+    assert_eq!((again.status_code.as_u16(), again.error.code), (400, 160004));
+    assert_eq!(again.error.message, "A thread has already been created for this message");
+
+    // Posting in the thread, and reading it back as a channel.
+    let thread_id = ChannelId::new(thread.id.get());
+    thread_id.send_message(&http, CreateMessage::new().content("first reply")).await.expect("reply in thread");
+    assert_eq!(fake.messages(thread.id.get())[0]["content"], "first reply");
+    assert_eq!(fake.messages(31).len(), 1, "the reply is not in the parent channel");
+    let Channel::Guild(read) = thread_id.to_channel(&http).await.expect("get thread") else {
+        panic!("a guild channel")
+    };
+    assert_eq!((read.kind, read.message_count), (ChannelType::PublicThread, Some(1)));
+    let Channel::Guild(text) = channel.to_channel(&http).await.expect("get channel") else { panic!("a guild channel") };
+    assert_eq!((text.kind, text.guild_id.get()), (ChannelType::Text, GUILD_ID));
+
+    // Form errors, with the error tree.
+    let other = channel.send_message(&http, CreateMessage::new().content("other")).await.expect("post");
+    let route = format!("/channels/31/messages/{}/threads", other.id);
+    let (status, body) = raw(&fake, reqwest::Method::POST, &route, Some(json!({"name": "n".repeat(101)}))).await;
+    assert_eq!((status, body["code"].clone()), (400, json!(50035)));
+    assert_eq!(body["errors"]["name"]["_errors"][0]["code"], "BASE_TYPE_BAD_LENGTH");
+    let (status, body) =
+        raw(&fake, reqwest::Method::POST, &route, Some(json!({"name": "ok", "auto_archive_duration": 30}))).await;
+    assert_eq!(status, 400);
+    assert!(body["errors"]["auto_archive_duration"]["_errors"].is_array(), "{body}");
+    let unknown = channel.create_thread_from_message(&http, MessageId::new(5), CreateThread::new("x")).await;
+    assert_eq!(unsuccessful(unknown).error.code, 10008);
+
+    // A lost answer: the thread exists, and the retry's 160004 says so.
+    fake.inject_drop_response("POST", &route, 1);
+    let lost = channel.create_thread_from_message(&http, other.id, CreateThread::new("Lost")).await;
+    assert!(matches!(lost, Err(serenity::Error::Http(HttpError::Request(_)))), "{lost:?}");
+    assert_eq!(fake.threads(31).len(), 2, "the thread was created");
+    let retry = unsuccessful(channel.create_thread_from_message(&http, other.id, CreateThread::new("Lost")).await);
+    assert_eq!(retry.error.code, 160004);
+
+    // Archived: edits refused with 50083, a new message unarchives it; active threads newest first.
+    fake.set_archived(thread.id.get(), true);
+    let reply_id = MessageId::new(fake.message_objects(thread.id.get())[0]["id"].as_str().unwrap().parse().unwrap());
+    let archived = unsuccessful(thread_id.edit_message(&http, reply_id, EditMessage::new().content("x")).await);
+    assert_eq!((archived.status_code.as_u16(), archived.error.code), (400, 50083));
+    let active = GuildId::new(GUILD_ID).get_active_threads(&http).await.expect("active threads");
+    assert_eq!(active.threads.iter().map(|t| t.id.get()).collect::<Vec<_>>(), vec![other.id.get()]);
+    thread_id.send_message(&http, CreateMessage::new().content("wake up")).await.expect("post unarchives");
+    let active = GuildId::new(GUILD_ID).get_active_threads(&http).await.expect("active threads");
+    assert_eq!(active.threads.iter().map(|t| t.id.get()).collect::<Vec<_>>(), vec![other.id.get(), posted.id.get()]);
+    assert!(active.members.is_empty());
+
+    // Without Create Public Threads (403 50013), and not on a forum (400 50024).
+    let locked = ChannelSpec { create_public_threads: false, ..ChannelSpec::text(32) };
+    fake.set_channel(locked);
+    let there = ChannelId::new(32).send_message(&http, CreateMessage::new().content("m")).await.expect("post");
+    let denied =
+        unsuccessful(ChannelId::new(32).create_thread_from_message(&http, there.id, CreateThread::new("t")).await);
+    assert_eq!((denied.status_code.as_u16(), denied.error.code), (403, 50013));
+    assert_eq!(denied.error.message, "Missing Permissions");
+    fake.set_channel(ChannelSpec::forum(33, vec![]));
+    let (status, body) =
+        raw(&fake, reqwest::Method::POST, "/channels/33/messages/1/threads", Some(json!({"name": "t"}))).await;
+    assert_eq!((status, body["code"].clone()), (400, json!(50024)));
+    // Without Send Messages in Threads in the parent, no posting inside.
+    fake.set_channel(ChannelSpec { send_messages_in_threads: false, ..ChannelSpec::text(31) });
+    let muted = unsuccessful(thread_id.send_message(&http, CreateMessage::new().content("x")).await);
+    assert_eq!((muted.status_code.as_u16(), muted.error.code), (403, 50013));
+}
+
+#[tokio::test]
+async fn forum_posts_carry_tags_and_forums_take_no_plain_messages() {
+    let fake = FakeDiscord::start(FakeOptions::default()).await;
+    let http = http_for(&fake);
+    let tags =
+        vec![ForumTag::new(701, "rust"), ForumTag { emoji_name: Some("📰".into()), ..ForumTag::new(702, "news") }];
+    fake.set_channel(ChannelSpec { require_tag: true, ..ChannelSpec::forum(41, tags.clone()) });
+    let forum = ChannelId::new(41);
+
+    let Channel::Guild(read) = forum.to_channel(&http).await.expect("get forum") else { panic!("a guild channel") };
+    assert_eq!(read.kind, ChannelType::Forum);
+    assert_eq!(read.available_tags.iter().map(|t| t.id.get()).collect::<Vec<_>>(), vec![701, 702]);
+    assert!(read.flags.contains(ChannelFlags::REQUIRE_TAG));
+    let (_, raw_forum) = raw(&fake, reqwest::Method::GET, "/channels/41", None).await;
+    assert_eq!(raw_forum["flags"], json!(REQUIRE_TAG));
+    assert_eq!(
+        raw_forum["available_tags"][1],
+        json!({"id": "702", "name": "news", "moderated": false, "emoji_id": null, "emoji_name": "📰"})
+    );
+
+    let plain = unsuccessful(forum.send_message(&http, CreateMessage::new().content("hi")).await);
+    assert_eq!((plain.status_code.as_u16(), plain.error.code), (400, 40058));
+    assert_eq!(plain.error.message, "Cannot send a message in a forum channel");
+
+    let post = |name: &str| CreateForumPost::new(name, CreateMessage::new().content("This week in Rust"));
+    let untagged = unsuccessful(forum.create_forum_post(&http, post("Week 1")).await);
+    assert_eq!((untagged.status_code.as_u16(), untagged.error.code), (400, 40067));
+    let unknown_tag =
+        unsuccessful(forum.create_forum_post(&http, post("Week 1").add_applied_tag(ForumTagId::new(9))).await);
+    assert_eq!((unknown_tag.error.code, unknown_tag.error.errors[0].path.as_str()), (50035, "applied_tags.0"));
+    let six: Vec<ForumTagId> = (0..6).map(|_| ForumTagId::new(701)).collect();
+    let too_many = unsuccessful(forum.create_forum_post(&http, post("Week 1").set_applied_tags(six)).await);
+    assert_eq!(too_many.error.errors[0].path, "applied_tags");
+    let long = CreateForumPost::new("Week 1", CreateMessage::new().embed(CreateEmbed::new().title("t".repeat(300))))
+        .add_applied_tag(ForumTagId::new(701));
+    let refused = unsuccessful(forum.create_forum_post(&http, long).await);
+    assert_eq!((refused.error.code, refused.error.errors[0].path.as_str()), (50035, "message.embeds.0.title"));
+    assert!(fake.threads(41).is_empty(), "refused posts create nothing");
+
+    let thread =
+        forum.create_forum_post(&http, post("Week 1").add_applied_tag(ForumTagId::new(702))).await.expect("post");
+    assert_eq!((thread.kind, thread.parent_id), (ChannelType::PublicThread, Some(forum)));
+    assert_eq!(thread.owner_id.map(|o| o.get()), Some(fake.bot_user_id()));
+    assert_eq!(thread.applied_tags, vec![ForumTagId::new(702)]);
+    assert_eq!(fake.messages(thread.id.get())[0]["content"], "This week in Rust", "the starter message");
+    assert_eq!(fake.message_objects(thread.id.get())[0]["id"], json!(thread.id.to_string()), "its id is the thread's");
+    let (status, raw_post) = raw(
+        &fake,
+        reqwest::Method::POST,
+        "/channels/41/threads",
+        Some(json!({"name": "Week 2", "applied_tags": ["701"], "message": {"content": "raw", "nonce": "n-1"}})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    assert_eq!(raw_post["message"]["id"], raw_post["id"]);
+    assert_eq!(raw_post["message"]["channel_id"], raw_post["id"]);
+    assert!(raw_post["message"].get("nonce").is_none(), "forum posts take no nonce");
+
+    // A lost answer: the post exists; a retry (no nonce to protect it) makes a second one.
+    fake.inject_drop_response("POST", "/channels/41/threads", 1);
+    let lost = forum.create_forum_post(&http, post("Week 3").add_applied_tag(ForumTagId::new(701))).await;
+    assert!(matches!(lost, Err(serenity::Error::Http(HttpError::Request(_)))), "{lost:?}");
+    assert_eq!(fake.threads(41).len(), 3);
+    forum.create_forum_post(&http, post("Week 3").add_applied_tag(ForumTagId::new(701))).await.expect("retry");
+    assert_eq!(fake.threads(41).len(), 4, "a retried forum post is a duplicate");
+
+    let active = GuildId::new(GUILD_ID).get_active_threads(&http).await.expect("active threads");
+    let mut ids: Vec<u64> = active.threads.iter().map(|t| t.id.get()).collect();
+    assert_eq!(ids.len(), 4);
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first");
+    ids.sort_unstable();
+    assert_eq!(ids[0], thread.id.get());
+
+    // A media channel: the same posts; serenity 0.12.5 cannot read type 16 as a Channel.
+    fake.set_channel(ChannelSpec::media(42, vec![ForumTag::new(801, "clips")]));
+    let (_, media) = raw(&fake, reqwest::Method::GET, "/channels/42", None).await;
+    assert_eq!((media["type"].clone(), media["flags"].clone()), (json!(16), json!(0)));
+    assert!(ChannelId::new(42).to_channel(&http).await.is_err(), "serenity: Unknown channel type");
+    let untagged = ChannelId::new(42).create_forum_post(&http, post("Clip")).await.expect("no tag required");
+    assert_eq!(untagged.parent_id, Some(ChannelId::new(42)));
+    let plain = unsuccessful(ChannelId::new(42).send_message(&http, CreateMessage::new().content("hi")).await);
+    assert_eq!(plain.error.code, 40058);
+}
+
+#[tokio::test]
+async fn webhook_messages_are_returned_with_wait_and_edited_and_deleted() {
+    let fake = FakeDiscord::start(FakeOptions::default()).await;
+    let http = http_for(&fake);
+    let webhook = WebhookId::new(556);
+    let message = http
+        .execute_webhook(webhook, None, "hook-token", true, vec![], &ExecuteWebhook::new().content("v1"))
+        .await
+        .expect("execute webhook")
+        .expect("wait=true returns the message");
+    assert_eq!(fake.requests_to("POST", "/webhooks/556")[0].status, 200);
+    let none = http
+        .execute_webhook(webhook, None, "hook-token", false, vec![], &ExecuteWebhook::new().content("v0"))
+        .await
+        .expect("execute webhook without wait");
+    assert!(none.is_none());
+    assert_eq!(fake.requests_to("POST", "/webhooks/556")[1].status, 204);
+
+    let edit = EditWebhookMessage::new().content("v2");
+    let edited = http.edit_webhook_message(webhook, None, "hook-token", message.id, &edit, vec![]).await.expect("edit");
+    assert_eq!((edited.id, edited.content.as_str()), (message.id, "v2"));
+    assert!(edited.edited_timestamp.is_some());
+    assert_eq!(fake.webhook_messages(556)[0]["content"], "v2");
+    assert_eq!(fake.edits(message.id.get()).len(), 1);
+    assert_eq!(fake.webhook_message_objects(556)[0]["id"], json!(message.id.to_string()));
+
+    let wrong = unsuccessful(http.edit_webhook_message(webhook, None, "other", message.id, &edit, vec![]).await);
+    assert_eq!((wrong.status_code.as_u16(), wrong.error.code), (401, 50027));
+    let unknown = http.edit_webhook_message(webhook, None, "hook-token", MessageId::new(1), &edit, vec![]).await;
+    assert_eq!(unsuccessful(unknown).error.code, 10008);
+
+    http.delete_webhook_message(webhook, None, "hook-token", message.id).await.expect("delete");
+    assert_eq!(fake.webhook_messages(556).len(), 1, "only the post without wait is left");
+    let again = unsuccessful(http.delete_webhook_message(webhook, None, "hook-token", message.id).await);
+    assert_eq!((again.status_code.as_u16(), again.error.code), (404, 10008));
 }

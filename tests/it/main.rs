@@ -6,6 +6,7 @@ mod both;
 mod cli;
 mod discord;
 mod fake_discord_smoke;
+mod fake_slack_smoke;
 mod fixtures;
 mod hostile;
 mod lock;

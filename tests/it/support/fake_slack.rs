@@ -10,7 +10,15 @@
 //! first, `oldest`/`latest` exclusive unless `inclusive`, `limit` (default 100, at most 999) and
 //! `cursor` paging with `has_more` and `response_metadata.next_cursor`, `metadata` only with
 //! `include_all_metadata`, and `missing_scope` when the scopes lack `channels:history`. Webhooks and
-//! response URLs answer `ok`. Failures are injected per route ([`FakeSlack::inject`]): Slack's
+//! response URLs answer `ok`. `chat.update` edits a message in place (`text`, and `blocks` and
+//! `metadata` when given, else kept; `edited` set), `chat.delete` removes one; both answer
+//! `message_not_found` for an unknown `ts` and `cant_update_message` / `cant_delete_message` for a
+//! message the bot did not post. A post with `thread_ts` is a reply in that message's thread
+//! ([`FakeSlack::thread_replies`]), not in the channel's history (unless `reply_broadcast`); the
+//! parent gets `thread_ts`, `reply_count` and `latest_reply`. `chat.postMessage` documents no error for
+//! an unknown `thread_ts`, so the fake accepts it too, as a reply to a parent it does not have.
+//! [`block_actions_payload`] builds the interaction Slack sends when a button is clicked, and
+//! [`interaction_form`] its `payload=` form body. Failures are injected per route ([`FakeSlack::inject`]): Slack's
 //! `{ok: false, error}`, a 429 with `Retry-After`, a 5xx, or any status and text; and
 //! [`FakeSlack::lose`] accepts a request (a post is stored) but never answers it: the connection is
 //! closed, or the answer hangs. Tests wait for requests with [`FakeSlack::wait_for`], woken by a
@@ -40,6 +48,10 @@ pub enum Route {
     AuthTest,
     /// `POST /api/chat.postMessage`.
     PostMessage,
+    /// `POST /api/chat.update`.
+    Update,
+    /// `POST /api/chat.delete`.
+    Delete,
     /// `GET` or `POST /api/conversations.history`.
     History,
     /// `POST /services/...`, an incoming webhook.
@@ -134,6 +146,12 @@ struct FakeState {
     lose_in: Option<String>,
     /// Messages per channel, oldest first.
     channels: HashMap<String, Vec<Value>>,
+    /// Thread replies per `(channel, parent ts)`, oldest first.
+    replies: HashMap<(String, String), Vec<Value>>,
+    /// Accepted `chat.update`s per `(channel, ts)`.
+    updates: HashMap<(String, String), usize>,
+    /// `(channel, ts)` of the messages removed by `chat.delete`, in order.
+    deleted: Vec<(String, String)>,
     /// The `x-oauth-scopes` header of `auth.test`; `None` sends none.
     scopes: Option<String>,
     /// The fake's clock: `base` (Unix microseconds) at `since`.
@@ -151,6 +169,9 @@ impl Default for FakeState {
             lost: HashMap::new(),
             lose_in: None,
             channels: HashMap::new(),
+            replies: HashMap::new(),
+            updates: HashMap::new(),
+            deleted: Vec::new(),
             scopes: Some(ALL_SCOPES.to_string()),
             base: now.as_micros() as u64,
             since: std::time::Instant::now(),
@@ -320,6 +341,30 @@ impl FakeSlack {
         self.messages(channel).into_iter().filter(|m| m["bot_id"] == BOT_ID).collect()
     }
 
+    /// The replies in the thread of the message `ts` of `channel`, oldest first.
+    pub fn thread_replies(&self, channel: &str, ts: &str) -> Vec<Value> {
+        self.shared.lock().replies.get(&(channel.to_string(), ts.to_string())).cloned().unwrap_or_default()
+    }
+
+    /// How many `chat.update`s of the message `ts` of `channel` were accepted.
+    pub fn update_count(&self, channel: &str, ts: &str) -> usize {
+        self.shared.lock().updates.get(&(channel.to_string(), ts.to_string())).copied().unwrap_or(0)
+    }
+
+    /// The `ts` of the messages of `channel` removed by `chat.delete`, in order.
+    pub fn deleted(&self, channel: &str) -> Vec<String> {
+        self.shared.lock().deleted.iter().filter(|(c, _)| c == channel).map(|(_, ts)| ts.clone()).collect()
+    }
+
+    /// Adds a message from someone else (user `U0OTHER`) to `channel` and returns its `ts`.
+    pub fn add_user_message(&self, channel: &str, text: &str) -> String {
+        let mut state = self.shared.lock();
+        let ts = state.next_ts();
+        let message = json!({"type": "message", "user": "U0OTHER", "text": text, "ts": ts});
+        state.channels.entry(channel.to_string()).or_default().push(message);
+        ts
+    }
+
     /// Every request so far, in order of arrival.
     pub fn calls(&self) -> Vec<Call> {
         self.shared.lock().calls.clone()
@@ -386,6 +431,8 @@ async fn handle(
     let route = match (method.as_str(), path.as_str()) {
         ("POST", "/api/auth.test") => Route::AuthTest,
         ("POST", "/api/chat.postMessage") => Route::PostMessage,
+        ("POST", "/api/chat.update") => Route::Update,
+        ("POST", "/api/chat.delete") => Route::Delete,
         ("GET" | "POST", "/api/conversations.history") => Route::History,
         ("POST", p) if p.starts_with("/services/") => Route::Webhook,
         ("POST", p) if p.starts_with("/commands/") => Route::ResponseUrl,
@@ -405,7 +452,11 @@ async fn handle(
     let body: Value = match (route, method.as_str()) {
         (Route::History, "GET") => form(uri.query().unwrap_or("")),
         _ => serde_json::from_slice(&body).unwrap_or_else(|_| {
-            if route == Route::History { form(&String::from_utf8_lossy(&body)) } else { Value::Null }
+            if matches!(route, Route::History | Route::Update | Route::Delete) {
+                form(&String::from_utf8_lossy(&body))
+            } else {
+                Value::Null
+            }
         }),
     };
     let (answer, lost) = {
@@ -515,12 +566,120 @@ fn own_answer(state: &mut FakeState, route: Route, body: &Value) -> Answer {
             if let Some(metadata) = body.get("metadata") {
                 message["metadata"] = metadata.clone();
             }
-            state.channels.entry(channel.to_string()).or_default().push(message.clone());
+            match body.get("thread_ts").and_then(Value::as_str).filter(|t| !t.is_empty()) {
+                Some(parent) => {
+                    message["thread_ts"] = json!(parent);
+                    let key = (channel.to_string(), parent.to_string());
+                    state.replies.entry(key.clone()).or_default().push(message.clone());
+                    let count = state.replies[&key].len();
+                    if let Some(top) = state
+                        .channels
+                        .get_mut(channel)
+                        .and_then(|all| all.iter_mut().find(|m| m["ts"].as_str() == Some(parent)))
+                    {
+                        top["thread_ts"] = json!(parent);
+                        top["reply_count"] = json!(count);
+                        top["latest_reply"] = json!(ts);
+                        message["parent_user_id"] = top.get("user").cloned().unwrap_or_default();
+                        if let Some(last) = state.replies.get_mut(&key).and_then(|r| r.last_mut()) {
+                            *last = message.clone();
+                        }
+                    }
+                    let broadcast = body.get("reply_broadcast").is_some_and(|b| b == true || b == "true");
+                    if broadcast {
+                        state.channels.entry(channel.to_string()).or_default().push(message.clone());
+                    }
+                }
+                None => state.channels.entry(channel.to_string()).or_default().push(message.clone()),
+            }
             ok(json!({"ok": true, "channel": channel, "ts": ts, "message": message}))
         }
+        Route::Update => update(state, body),
+        Route::Delete => delete(state, body),
         Route::History => history(state, body),
         Route::Webhook | Route::ResponseUrl => Answer::text(200, "ok"),
     }
+}
+
+/// A string argument (JSON string, or any JSON value as text; form values are strings).
+fn text_arg(args: &Value, name: &str) -> Option<String> {
+    args.get(name).filter(|v| !v.is_null()).map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_string))
+}
+
+/// A JSON argument sent as JSON, or as a JSON string (form-encoded `blocks=[...]`).
+fn json_arg(args: &Value, name: &str) -> Option<Value> {
+    match args.get(name)? {
+        Value::Null => None,
+        Value::String(text) => serde_json::from_str(text).ok().or_else(|| Some(Value::String(text.clone()))),
+        other => Some(other.clone()),
+    }
+}
+
+/// The message `ts` of `channel`, top level or in a thread.
+fn find_message<'a>(state: &'a mut FakeState, channel: &str, ts: &str) -> Option<&'a mut Value> {
+    let FakeState { channels, replies, .. } = state;
+    let top = channels.get_mut(channel).into_iter().flat_map(|all| all.iter_mut());
+    let threaded = replies.iter_mut().filter(|((c, _), _)| c == channel).flat_map(|(_, all)| all.iter_mut());
+    top.chain(threaded).find(|m| m["ts"].as_str() == Some(ts))
+}
+
+/// `chat.update`: `text` replaced; `blocks` and `metadata` replaced when given, else kept.
+fn update(state: &mut FakeState, args: &Value) -> Answer {
+    let (Some(channel), Some(ts)) = (text_arg(args, "channel"), text_arg(args, "ts")) else {
+        return Answer::api_error(if text_arg(args, "channel").is_none() {
+            "channel_not_found"
+        } else {
+            "message_not_found"
+        });
+    };
+    let text = text_arg(args, "text");
+    let blocks = json_arg(args, "blocks");
+    let metadata = json_arg(args, "metadata");
+    if text.as_deref().is_none_or(str::is_empty) && blocks.is_none() && args.get("attachments").is_none() {
+        return Answer::api_error("no_text");
+    }
+    let edited_ts = state.next_ts();
+    let Some(message) = find_message(state, &channel, &ts) else { return Answer::api_error("message_not_found") };
+    if message["bot_id"] != BOT_ID {
+        return Answer::api_error("cant_update_message");
+    }
+    message["text"] = json!(text.unwrap_or_default());
+    if let Some(blocks) = blocks {
+        message["blocks"] = blocks;
+    }
+    if let Some(metadata) = metadata {
+        message["metadata"] = metadata;
+    }
+    message["edited"] = json!({"user": BOT_USER, "ts": edited_ts});
+    let message = message.clone();
+    *state.updates.entry((channel.clone(), ts.clone())).or_default() += 1;
+    let mut shown = message.clone();
+    if let Some(fields) = shown.as_object_mut() {
+        fields.remove("ts");
+        fields.remove("metadata");
+    }
+    ok(json!({"ok": true, "channel": channel, "ts": ts, "text": message["text"], "message": shown}))
+}
+
+/// `chat.delete`: the message leaves the channel (or its thread).
+fn delete(state: &mut FakeState, args: &Value) -> Answer {
+    let Some(channel) = text_arg(args, "channel") else { return Answer::api_error("channel_not_found") };
+    let Some(ts) = text_arg(args, "ts") else { return Answer::api_error("message_not_found") };
+    let Some(message) = find_message(state, &channel, &ts) else { return Answer::api_error("message_not_found") };
+    if message["bot_id"] != BOT_ID {
+        return Answer::api_error("cant_delete_message");
+    }
+    let is_ts = |m: &Value| m["ts"].as_str() == Some(ts.as_str());
+    if let Some(all) = state.channels.get_mut(&channel) {
+        all.retain(|m| !is_ts(m));
+    }
+    for ((c, _), all) in state.replies.iter_mut() {
+        if *c == channel {
+            all.retain(|m| !is_ts(m));
+        }
+    }
+    state.deleted.push((channel.clone(), ts.clone()));
+    ok(json!({"ok": true, "channel": channel, "ts": ts}))
 }
 
 /// `conversations.history`, as Slack answers it.
@@ -570,4 +729,102 @@ fn history(state: &FakeState, args: &Value) -> Answer {
         "ok": true, "messages": page, "has_more": has_more, "pin_count": 0,
         "response_metadata": {"next_cursor": next},
     }))
+}
+
+/// One button click in a [`block_actions_payload`].
+#[derive(Clone, Debug)]
+pub struct ButtonAction {
+    pub action_id: String,
+    pub block_id: String,
+    /// The button's label (`text.text`).
+    pub text: String,
+    pub value: Option<String>,
+    /// A URL button's `url`: Slack still sends the interaction, and the app must acknowledge it.
+    pub url: Option<String>,
+}
+
+/// Where and by whom a button was clicked, for [`block_actions_payload`].
+#[derive(Clone, Debug)]
+pub struct BlockActionsSpec {
+    pub user_id: String,
+    pub channel: String,
+    /// The message the button is on, as the channel holds it (its `ts` is used for `container`).
+    pub message: Value,
+    pub actions: Vec<ButtonAction>,
+    pub response_url: String,
+    pub trigger_id: String,
+}
+
+/// A `block_actions` interaction payload as Slack POSTs it to the Interactivity Request URL:
+/// `type`, `user`, `api_app_id`, `token`, `container`, `trigger_id`, `team`, `enterprise`,
+/// `is_enterprise_install`, `channel`, `message`, `state`, `response_url` and `actions` (each with
+/// `type: "button"`, `action_id`, `block_id`, `text`, `value`/`url` when set, `action_ts`).
+pub fn block_actions_payload(spec: &BlockActionsSpec) -> Value {
+    let message_ts = spec.message["ts"].clone();
+    let action_ts = {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("after 1970");
+        format!("{}.{:06}", now.as_secs(), now.subsec_micros())
+    };
+    let actions: Vec<Value> = spec
+        .actions
+        .iter()
+        .map(|a| {
+            let mut action = json!({
+                "type": "button",
+                "action_id": a.action_id,
+                "block_id": a.block_id,
+                "text": {"type": "plain_text", "text": a.text, "emoji": true},
+                "action_ts": action_ts,
+            });
+            if let Some(value) = &a.value {
+                action["value"] = json!(value);
+            }
+            if let Some(url) = &a.url {
+                action["url"] = json!(url);
+            }
+            action
+        })
+        .collect();
+    json!({
+        "type": "block_actions",
+        "user": {"id": spec.user_id, "username": "someone", "name": "someone", "team_id": "T0000"},
+        "api_app_id": APP_ID,
+        "token": "fake-verification-token",
+        "container": {"type": "message", "message_ts": message_ts, "channel_id": spec.channel, "is_ephemeral": false},
+        "trigger_id": spec.trigger_id,
+        "team": {"id": "T0000", "domain": "fake"},
+        "enterprise": null,
+        "is_enterprise_install": false,
+        "channel": {"id": spec.channel, "name": "digest"},
+        "message": spec.message,
+        "state": {"values": {}},
+        "response_url": spec.response_url,
+        "actions": actions,
+    })
+}
+
+/// The body Slack sends an interaction in: `payload=` and the JSON, form-encoded (for
+/// `Content-Type: application/x-www-form-urlencoded`; sign these exact bytes).
+pub fn interaction_form(payload: &Value) -> Vec<u8> {
+    format!("payload={}", encode(&payload.to_string())).into_bytes()
+}
+
+/// Percent-encoding of a form value (unreserved characters kept, space as `+`).
+fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 3);
+    for byte in text.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'*' => out.push(byte as char),
+            b' ' => out.push('+'),
+            other => out.push_str(&format!("%{other:02X}")),
+        }
+    }
+    out
+}
+
+/// The payload of an interaction form body (the inverse of [`interaction_form`]).
+pub fn payload_of_form(body: &[u8]) -> Option<Value> {
+    let text = String::from_utf8_lossy(body);
+    let value = text.split('&').find_map(|pair| pair.strip_prefix("payload="))?;
+    serde_json::from_str(&decode(value)).ok()
 }

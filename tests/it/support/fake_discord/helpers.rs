@@ -2,7 +2,7 @@
 //! millisecond, `global`) and the `X-RateLimit-*` and `Retry-After` (whole seconds) headers of Discord's
 //! docs Topics > Rate Limits, nonces as map keys, snowflake fields sent as strings (Reference >
 //! Snowflakes), and timestamps in RFC 3339 with microseconds as Discord writes them (Reference >
-//! ISO8601 Date/Time).
+//! ISO8601 Date/Time), and the `payload_json` part of a multipart body (Reference > Uploading Files).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -73,4 +73,23 @@ pub(super) fn rfc3339(time: SystemTime) -> String {
         day_secs % 60,
         since.subsec_micros()
     )
+}
+
+/// The `payload_json` part of a `multipart/form-data` body, parsed, as serenity sends forum posts
+/// and uploads (Discord's docs: Reference > Uploading Files).
+pub(super) fn multipart_payload_json(content_type: &str, body: &[u8]) -> Option<Value> {
+    let boundary = content_type
+        .strip_prefix("multipart/form-data")?
+        .split(';')
+        .find_map(|p| p.trim().strip_prefix("boundary="))?
+        .trim_matches('"');
+    let text = String::from_utf8_lossy(body);
+    let delimiter = format!("--{boundary}");
+    text.split(delimiter.as_str()).find_map(|part| {
+        let (head, content) = part.split_once("\r\n\r\n")?;
+        if !head.contains("name=\"payload_json\"") {
+            return None;
+        }
+        serde_json::from_str(content.strip_suffix("\r\n").unwrap_or(content)).ok()
+    })
 }

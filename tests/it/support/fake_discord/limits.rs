@@ -4,8 +4,9 @@
 //! Message resource > Create Message and Embed Limits; command names (`^[-_'\p{L}\p{N}]{1,32}$`,
 //! lower case), descriptions 1-100, at most 100 commands and 25 options, subcommand nesting, required
 //! options first, choices (25, name 1-100, value 100) and autocomplete without choices, from
-//! Application Commands. Failures are answered as Discord does: 400 "Invalid Form Body" (code 50035)
-//! with the error tree.
+//! Application Commands; action rows of 1-5 buttons (at most 5 rows), labels 80, link buttons with a
+//! `url` (512) and no `custom_id`, from Components (the error code names there are the fake's). Failures
+//! are answered as Discord does: 400 "Invalid Form Body" (code 50035) with the error tree.
 
 use serde_json::Value;
 
@@ -24,6 +25,12 @@ fn check_len(errors: &mut Vec<(String, &'static str, String)>, path: String, val
 /// Checks a message body (Create Message, webhook, follow-up, callback data, edit). `must_have_content`
 /// refuses a message with nothing to show (code 50006). A non-JSON body (multipart) is not checked.
 pub(super) fn validate_message(body: &Value, must_have_content: bool) -> Option<Reply> {
+    validate_message_at(body, must_have_content, "")
+}
+
+/// [`validate_message`] for a message nested in a larger body (a forum post's `message`): error
+/// paths start with `prefix.` when `prefix` is not empty.
+pub(super) fn validate_message_at(body: &Value, must_have_content: bool, prefix: &str) -> Option<Reply> {
     if !body.is_object() {
         return None;
     }
@@ -70,7 +77,13 @@ pub(super) fn validate_message(body: &Value, must_have_content: bool) -> Option<
             "Embed size exceeds maximum size of 6000".to_string(),
         ));
     }
+    validate_components(&mut errors, body.get("components"));
     if !errors.is_empty() {
+        if !prefix.is_empty() {
+            for error in &mut errors {
+                error.0 = format!("{prefix}.{}", error.0);
+            }
+        }
         return Some(Reply::invalid_form(errors));
     }
     let non_empty = |key: &str| body.get(key).and_then(Value::as_array).is_some_and(|a| !a.is_empty());
@@ -84,6 +97,47 @@ pub(super) fn validate_message(body: &Value, must_have_content: bool) -> Option<
         return Some(Reply::error(400, "Cannot send an empty message", 50006));
     }
     None
+}
+
+/// Components (Components > Reference): at most 5 action rows of 1-5 buttons; labels at most 80; a
+/// link button (style 5) has a `url` of at most 512 and no `custom_id`, the others a `custom_id` of
+/// at most 100.
+fn validate_components(errors: &mut Vec<(String, &'static str, String)>, components: Option<&Value>) {
+    let rows = components.and_then(Value::as_array).cloned().unwrap_or_default();
+    if rows.len() > 5 {
+        errors.push(("components".into(), "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.".into()));
+    }
+    for (i, row) in rows.iter().enumerate() {
+        if row.get("type").and_then(Value::as_u64) != Some(1) {
+            continue;
+        }
+        let buttons = row.get("components").and_then(Value::as_array).cloned().unwrap_or_default();
+        if !(1..=5).contains(&buttons.len()) {
+            errors.push((
+                format!("components.{i}.components"),
+                "BASE_TYPE_BAD_LENGTH",
+                "Must be between 1 and 5 in length.".into(),
+            ));
+        }
+        for (j, button) in buttons.iter().enumerate().filter(|(_, b)| b["type"].as_u64() == Some(2)) {
+            let here = format!("components.{i}.components.{j}");
+            check_len(errors, format!("{here}.label"), &button["label"], 80);
+            let link = button["style"].as_u64() == Some(5);
+            let (present, absent, max) = if link { ("url", "custom_id", 512) } else { ("custom_id", "url", 100) };
+            if text_len(&button[present]) == 0 {
+                errors.push((format!("{here}.{present}"), "BASE_TYPE_REQUIRED", "This field is required".into()));
+            } else {
+                check_len(errors, format!("{here}.{present}"), &button[present], max);
+            }
+            if button.get(absent).is_some_and(|v| !v.is_null()) {
+                errors.push((
+                    format!("{here}.{absent}"),
+                    "COMPONENT_INVALID_FIELD",
+                    format!("A {} button cannot have a {absent}", if link { "link" } else { "non-link" }),
+                ));
+            }
+        }
+    }
 }
 
 /// `^[-_'\p{L}\p{N}]{1,32}$`, lower case (for chat-input commands and their options).

@@ -8,11 +8,16 @@
 //! emulates what a bot must cope with: Discord's message and command limits (400 "Invalid Form Body"),
 //! `nonce` + `enforce_nonce` de-duplication, the global and per-channel rate limits (opt-in), the 3 s
 //! interaction deadline, injected failures ([`FakeDiscord::inject`]) and lost responses
-//! ([`FakeDiscord::inject_lost_response`]). Dropping the [`FakeDiscord`] shuts it down.
+//! ([`FakeDiscord::inject_lost_response`]). Messages are stored by id, so they can be edited and
+//! deleted ([`FakeDiscord::edits`], [`FakeDiscord::deleted`]); channels have types
+//! ([`FakeDiscord::set_channel`]: text, forum, media, thread), threads are started from messages or
+//! posted in forums ([`FakeDiscord::threads`]), and webhook messages are returned with `?wait=true`,
+//! edited and deleted. Dropping the [`FakeDiscord`] shuts it down.
 
 // Each test binary (and the benchmark) uses a different part of this module.
 #![allow(dead_code)]
 
+mod channels;
 mod connections;
 mod gateway;
 mod helpers;
@@ -39,7 +44,11 @@ use rest::{rest_handler, route_of};
 
 // The benchmark, which includes this module by path, builds no interactions.
 #[allow(unused_imports)]
+pub use channels::{ChannelSpec, ForumTag, GUILD_ID, REQUIRE_TAG};
+#[allow(unused_imports)]
 pub use interactions::{InteractionSpec, autocomplete_interaction, command_interaction};
+
+use channels::ChannelEntry;
 
 /// Milliseconds between the Unix epoch and Discord's epoch (2015-01-01), the base of snowflakes.
 const DISCORD_EPOCH_MS: u64 = 1_420_070_400_000;
@@ -167,6 +176,27 @@ impl Injected {
     /// A 401 "401: Unauthorized" (code 0), as for a revoked token.
     pub fn unauthorized() -> Self {
         Self::error(401, "401: Unauthorized", 0)
+    }
+
+    /// A 400 "Maximum number of edits to messages older than 1 hour reached. Try again later" (code
+    /// 30046), Discord's refusal of too many edits of an old message.
+    pub fn too_many_edits() -> Self {
+        Self::error(400, "Maximum number of edits to messages older than 1 hour reached. Try again later", 30046)
+    }
+
+    /// A 400 "Thread is archived" (code 50083), as for an edit in an archived thread.
+    pub fn thread_archived() -> Self {
+        Self::error(400, "Thread is archived", 50083)
+    }
+
+    /// A 403 "Missing Permissions" (code 50013).
+    pub fn missing_permissions() -> Self {
+        Self::error(403, "Missing Permissions", 50013)
+    }
+
+    /// A 404 "Unknown Message" (code 10008).
+    pub fn unknown_message() -> Self {
+        Self::error(404, "Unknown Message", 10008)
     }
 
     /// Any Discord-style JSON error `{"message", "code"}`.
@@ -331,21 +361,86 @@ impl FakeDiscord {
         self.shared.lock().commands.get(&guild).cloned()
     }
 
-    /// The bodies of the messages created in a channel (as sent), in order; de-duplicated repeats
-    /// and refused requests are not included.
+    /// The bodies of the messages created in a channel (as sent, with later edits applied), in
+    /// order; de-duplicated repeats, refused requests and deleted messages are not included. A
+    /// thread's messages are under the thread's id, a forum post's starter message included.
     pub fn messages(&self, channel_id: u64) -> Vec<Value> {
         let state = self.shared.lock();
         state.messages.iter().filter(|m| m.channel_id == channel_id).map(|m| m.body.clone()).collect()
     }
 
-    /// Every created message as `(channel id, body as sent)`, in creation order.
+    /// Every created message as `(channel id, body as sent with edits applied)`, in creation order.
     pub fn all_messages(&self) -> Vec<(u64, Value)> {
         self.shared.lock().messages.iter().map(|m| (m.channel_id, m.body.clone())).collect()
     }
 
-    /// The bodies posted to a (non-interaction) webhook, in order.
+    /// The Message objects of a channel's messages as Discord would return them now (ids,
+    /// `edited_timestamp`, `thread`), in order.
+    pub fn message_objects(&self, channel_id: u64) -> Vec<Value> {
+        let state = self.shared.lock();
+        state.messages.iter().filter(|m| m.channel_id == channel_id).map(|m| m.object.clone()).collect()
+    }
+
+    /// The Message object of one message (channel or webhook message), if it exists and was not
+    /// deleted.
+    pub fn message(&self, message_id: u64) -> Option<Value> {
+        let state = self.shared.lock();
+        let webhook = state.webhook_posts.iter().map(|p| &p.message);
+        state.messages.iter().chain(webhook).find(|m| m.id == message_id).map(|m| m.object.clone())
+    }
+
+    /// The accepted edit bodies of one message (Edit Message or Edit Webhook Message), in order.
+    pub fn edits(&self, message_id: u64) -> Vec<Value> {
+        let state = self.shared.lock();
+        let webhook = state.webhook_posts.iter().map(|p| &p.message);
+        state.messages.iter().chain(webhook).find(|m| m.id == message_id).map(|m| m.edits.clone()).unwrap_or_default()
+    }
+
+    /// The ids of the messages deleted from a channel with Delete Message, in order.
+    pub fn deleted(&self, channel_id: u64) -> Vec<u64> {
+        self.shared.lock().deleted.iter().filter(|(c, _)| *c == channel_id).map(|(_, m)| *m).collect()
+    }
+
+    /// The bodies posted to a (non-interaction) webhook, in order, with edits applied and deleted
+    /// messages left out.
     pub fn webhook_messages(&self, webhook_id: u64) -> Vec<Value> {
-        self.shared.lock().webhook_messages.get(&webhook_id).cloned().unwrap_or_default()
+        let state = self.shared.lock();
+        state.webhook_posts.iter().filter(|p| p.webhook_id == webhook_id).map(|p| p.message.body.clone()).collect()
+    }
+
+    /// The Message objects posted through a webhook (with their ids), in order.
+    pub fn webhook_message_objects(&self, webhook_id: u64) -> Vec<Value> {
+        let state = self.shared.lock();
+        state.webhook_posts.iter().filter(|p| p.webhook_id == webhook_id).map(|p| p.message.object.clone()).collect()
+    }
+
+    /// Configures one channel (type, guild, name, forum tags, REQUIRE_TAG, the bot's thread
+    /// permissions, archived), replacing what the fake knew of it. Unconfigured ids are text channels.
+    pub fn set_channel(&self, spec: ChannelSpec) {
+        self.shared.lock().channels.insert(spec.id, ChannelEntry::new(spec));
+    }
+
+    /// The Channel object Get Channel answers for this id.
+    pub fn channel(&self, channel_id: u64) -> Value {
+        self.shared.lock().channel(channel_id).to_json()
+    }
+
+    /// The Channel objects of the threads (created or configured) whose parent is `parent_id`, by id.
+    pub fn threads(&self, parent_id: u64) -> Vec<Value> {
+        let state = self.shared.lock();
+        let mut threads: Vec<&ChannelEntry> =
+            state.channels.values().filter(|c| c.spec.parent_id == Some(parent_id)).collect();
+        threads.sort_by_key(|c| c.spec.id);
+        threads.iter().map(|c| c.to_json()).collect()
+    }
+
+    /// Archives (or unarchives) a thread: edits in an archived thread get 400 50083, List Active
+    /// Guild Threads leaves it out, and a new message in it unarchives it.
+    pub fn set_archived(&self, thread_id: u64, archived: bool) {
+        let mut state = self.shared.lock();
+        let mut entry = state.channel(thread_id);
+        entry.spec.archived = archived;
+        state.channels.insert(thread_id, entry);
     }
 
     /// The callback bodies accepted for an interaction (at most one: a second gets 400 40060).
@@ -548,7 +643,11 @@ struct FakeState {
     command_ids: HashMap<(Option<u64>, String), u64>,
     messages: Vec<StoredMessage>,
     nonces: HashMap<(u64, String), Value>,
-    webhook_messages: HashMap<u64, Vec<Value>>,
+    webhook_posts: Vec<WebhookPost>,
+    /// Configured channels and the threads created through the API.
+    channels: HashMap<u64, ChannelEntry>,
+    /// `(channel id, message id)` of the messages deleted, in order.
+    deleted: Vec<(u64, u64)>,
     callbacks: HashMap<u64, Vec<Value>>,
     /// Interaction tokens that were acknowledged, with their original response message, if any.
     originals: HashMap<String, Option<Value>>,
@@ -565,8 +664,21 @@ struct FakeState {
 }
 
 struct StoredMessage {
+    id: u64,
     channel_id: u64,
+    /// The body as sent, with the edits applied.
     body: Value,
+    /// The Message object as Discord would return it now.
+    object: Value,
+    /// The edit bodies accepted, in order.
+    edits: Vec<Value>,
+}
+
+/// A message posted through a (non-interaction) webhook, and the token it was posted with.
+struct WebhookPost {
+    webhook_id: u64,
+    token: String,
+    message: StoredMessage,
 }
 
 struct Rule<T> {

@@ -6,7 +6,10 @@
 //! de-duplication, the per-route `X-RateLimit-*` headers and per-channel 429s), Execute Webhook
 //! (`?wait=true`), Create Interaction Response (callback types, 40060 once acknowledged, 10062 "Unknown
 //! interaction" after the deadline), Create Followup Message and Get/Edit Original Interaction
-//! Response; the global rate limit of Topics > Rate Limits (interaction and webhook routes excepted);
+//! Response; Get Channel, Edit and Delete Message, Start Thread from Message, Start Thread in Forum or
+//! Media Channel (or without a message), List Active Guild Threads (all in `channels`), Get, Edit and
+//! Delete Webhook Message (401 50027 for another token); multipart bodies read through their
+//! `payload_json`; the global rate limit of Topics > Rate Limits (interaction and webhook routes excepted);
 //! and JSON errors with the codes of Topics > Opcodes and Status Codes (401, 403 50001, 404, 405).
 
 use std::sync::Arc;
@@ -20,11 +23,19 @@ use axum::http::{HeaderMap, Method, Uri};
 use axum::response::Response;
 use serde_json::{Value, json};
 
+use super::channels::{
+    active_threads, apply_edit, check_create_message, delete_message, edit_message, get_channel, note_message_in,
+    start_thread, thread_from_message,
+};
 use super::connections::ConnHandle;
-use super::helpers::{nonce_key, rate_limit_body, rate_limit_headers, retry_after_header, rfc3339, snowflake_field};
+use super::helpers::{
+    multipart_payload_json, nonce_key, rate_limit_body, rate_limit_headers, retry_after_header, rfc3339,
+    snowflake_field,
+};
 use super::limits::{validate_choices, validate_commands, validate_message};
 use super::{
-    DEFAULT_CHANNEL_LIMIT, FakeState, LostResponse, Recorded, Shared, StoredMessage, UNKNOWN_CHANNEL_ID, take_rule,
+    DEFAULT_CHANNEL_LIMIT, FakeState, LostResponse, Recorded, Shared, StoredMessage, UNKNOWN_CHANNEL_ID, WebhookPost,
+    take_rule,
 };
 
 /// An answer before it becomes an HTTP response.
@@ -35,11 +46,11 @@ pub(super) struct Reply {
 }
 
 impl Reply {
-    fn json(status: u16, body: Value) -> Self {
+    pub(super) fn json(status: u16, body: Value) -> Self {
         Reply { status, body, headers: Vec::new() }
     }
 
-    fn no_content() -> Self {
+    pub(super) fn no_content() -> Self {
         Reply { status: 204, body: Value::Null, headers: Vec::new() }
     }
 
@@ -102,7 +113,12 @@ pub(super) async fn rest_handler(
     body: Bytes,
 ) -> Response {
     let at = Instant::now();
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    // A multipart body (serenity sends forum posts so) is recorded as its `payload_json` part.
+    let body: Value = serde_json::from_slice(&body)
+        .ok()
+        .or_else(|| multipart_payload_json(&content_type, &body))
+        .unwrap_or(Value::Null);
     let headers: Vec<(String, String)> = headers
         .iter()
         .map(|(k, v)| (k.as_str().to_ascii_lowercase(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
@@ -231,6 +247,33 @@ fn route_v10(shared: &Shared, state: &mut FakeState, method: &str, segments: &[&
             Ok(channel_id) => create_message(shared, state, channel_id, &req.body),
             Err(_) => Reply::error(404, "Unknown Channel", 10003),
         },
+        ["channels", channel] if allow(&["GET"]) => match channel.parse() {
+            Ok(channel_id) => get_channel(state, channel_id),
+            Err(_) => Reply::error(404, "Unknown Channel", 10003),
+        },
+        ["channels", channel, "messages", message] if allow(&["PATCH", "DELETE"]) => {
+            match (channel.parse(), message.parse()) {
+                (Ok(c), Ok(m)) if method == "PATCH" => edit_message(state, c, m, &req.body),
+                (Ok(c), Ok(m)) => delete_message(state, c, m),
+                (Err(_), _) => Reply::error(404, "Unknown Channel", 10003),
+                (_, Err(_)) => Reply::error(404, "Unknown Message", 10008),
+            }
+        }
+        ["channels", channel, "messages", message, "threads"] if allow(&["POST"]) => {
+            match (channel.parse(), message.parse()) {
+                (Ok(c), Ok(m)) => thread_from_message(shared, state, c, m, &req.body),
+                (Err(_), _) => Reply::error(404, "Unknown Channel", 10003),
+                (_, Err(_)) => Reply::error(404, "Unknown Message", 10008),
+            }
+        }
+        ["channels", channel, "threads"] if allow(&["POST"]) => match channel.parse() {
+            Ok(channel_id) => start_thread(shared, state, channel_id, &req.body),
+            Err(_) => Reply::error(404, "Unknown Channel", 10003),
+        },
+        ["guilds", guild, "threads", "active"] if allow(&["GET"]) => match guild.parse() {
+            Ok(guild_id) => active_threads(state, guild_id),
+            Err(_) => Reply::error(404, "Unknown Guild", 10004),
+        },
         ["interactions", id, token, "callback"] if allow(&["POST"]) => match id.parse() {
             Ok(id) => interaction_callback(shared, state, id, token, &req.body),
             Err(_) => Reply::error(404, "Unknown interaction", 10062),
@@ -245,6 +288,13 @@ fn route_v10(shared: &Shared, state: &mut FakeState, method: &str, segments: &[&
                 return Reply::error(404, "Unknown Webhook", 10015);
             }
             original_route(state, method, token, &req.body)
+        }
+        ["webhooks", id, token, "messages", message] if allow(&["GET", "PATCH", "DELETE"]) => {
+            match (id.parse::<u64>(), message.parse::<u64>()) {
+                (Ok(id), Ok(message)) if id != app_id => webhook_message_route(state, method, id, token, message, req),
+                (Ok(_), _) => Reply::error(404, "Unknown Message", 10008),
+                (Err(_), _) => Reply::error(404, "Unknown Webhook", 10015),
+            }
         }
         _ => Reply::error(405, "405: Method Not Allowed", 0),
     }
@@ -262,9 +312,14 @@ fn known_path(segments: &[&str]) -> bool {
             | ["applications", _, "commands"]
             | ["applications", _, "guilds", _, "commands"]
             | ["channels", _, "messages"]
+            | ["channels", _]
+            | ["channels", _, "messages", _]
+            | ["channels", _, "messages", _, "threads"]
+            | ["channels", _, "threads"]
+            | ["guilds", _, "threads", "active"]
             | ["interactions", _, _, "callback"]
             | ["webhooks", _, _]
-            | ["webhooks", _, _, "messages", "@original"]
+            | ["webhooks", _, _, "messages", _]
     )
 }
 
@@ -365,6 +420,9 @@ fn create_message(shared: &Shared, state: &mut FakeState, channel_id: u64, body:
             "Must be 25 or fewer in length.".to_string(),
         )]);
     }
+    if let Some(reply) = check_create_message(state, channel_id) {
+        return reply;
+    }
     let (limit, window) = shared.options.channel_messages.unwrap_or(DEFAULT_CHANNEL_LIMIT);
     let enforce = shared.options.channel_messages.is_some();
     let now = Instant::now();
@@ -396,11 +454,19 @@ fn create_message(shared: &Shared, state: &mut FakeState, channel_id: u64, body:
     {
         return Reply { status: 200, body: existing.clone(), headers };
     }
-    let message = message_json(shared.snowflake(), channel_id, body, shared.bot_user(), &[]);
+    let id = shared.snowflake();
+    let message = message_json(id, channel_id, body, shared.bot_user(), &[]);
     if let Some(nonce) = enforced_nonce {
         state.nonces.insert((channel_id, nonce), message.clone());
     }
-    state.messages.push(StoredMessage { channel_id, body: body.clone() });
+    state.messages.push(StoredMessage {
+        id,
+        channel_id,
+        body: body.clone(),
+        object: message.clone(),
+        edits: Vec::new(),
+    });
+    note_message_in(state, channel_id);
     Reply { status: 200, body: message, headers }
 }
 
@@ -408,16 +474,64 @@ fn execute_webhook(shared: &Shared, state: &mut FakeState, webhook_id: u64, req:
     if let Some(reply) = validate_message(&req.body, true) {
         return reply;
     }
-    state.webhook_messages.entry(webhook_id).or_default().push(req.body.clone());
-    let wait = req.query.as_deref().unwrap_or("").split('&').any(|pair| pair == "wait=true");
-    if !wait {
-        return Reply::no_content();
-    }
+    let query = req.query.as_deref().unwrap_or("");
+    let param = |name: &str| query.split('&').find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='));
+    let wait = param("wait") == Some("true");
+    // The fake has no webhook channels: a webhook posts into a channel with the webhook's id, or
+    // into the thread of `thread_id`.
+    let channel_id = param("thread_id").and_then(|t| t.parse().ok()).unwrap_or(webhook_id);
     let author = json!({"id": webhook_id.to_string(), "username": "Fake Webhook", "discriminator": "0000",
                         "avatar": null, "bot": true});
     let extra = [("webhook_id", json!(webhook_id.to_string()))];
-    // The fake has no channels: a webhook posts into a channel with the webhook's id.
-    Reply::json(200, message_json(shared.snowflake(), webhook_id, &req.body, author, &extra))
+    let id = shared.snowflake();
+    let object = message_json(id, channel_id, &req.body, author, &extra);
+    let (_, token) = webhook_parts(&req.path);
+    let message = StoredMessage { id, channel_id, body: req.body.clone(), object: object.clone(), edits: Vec::new() };
+    state.webhook_posts.push(WebhookPost { webhook_id, token, message });
+    if wait { Reply::json(200, object) } else { Reply::no_content() }
+}
+
+/// The webhook id and token of a `/webhooks/{id}/{token}...` path.
+fn webhook_parts(path: &str) -> (String, String) {
+    let (route, _) = route_of(path);
+    let mut parts = route.split('/').filter(|s| !s.is_empty()).skip(1);
+    let id = parts.next().unwrap_or_default().to_string();
+    (id, parts.next().unwrap_or_default().to_string())
+}
+
+/// Get, Edit and Delete Webhook Message: 404 10008 for a message the webhook did not post, 401 50027
+/// for the wrong token.
+fn webhook_message_route(
+    state: &mut FakeState,
+    method: &str,
+    webhook_id: u64,
+    token: &str,
+    message_id: u64,
+    req: &Recorded,
+) -> Reply {
+    let Some(index) = state.webhook_posts.iter().position(|p| p.webhook_id == webhook_id && p.message.id == message_id)
+    else {
+        return Reply::error(404, "Unknown Message", 10008);
+    };
+    if state.webhook_posts[index].token != token {
+        return Reply::error(401, "Invalid Webhook Token", 50027);
+    }
+    match method {
+        "GET" => Reply::json(200, state.webhook_posts[index].message.object.clone()),
+        "DELETE" => {
+            state.webhook_posts.remove(index);
+            Reply::no_content()
+        }
+        _ => {
+            if let Some(reply) = validate_message(&req.body, false) {
+                return reply;
+            }
+            match apply_edit(&mut state.webhook_posts[index].message, &req.body) {
+                Some(object) => Reply::json(200, object),
+                None => Reply::error(400, "Cannot send an empty message", 50006),
+            }
+        }
+    }
 }
 
 fn interaction_callback(shared: &Shared, state: &mut FakeState, id: u64, token: &str, body: &Value) -> Reply {
@@ -516,7 +630,7 @@ fn interaction_message(shared: &Shared, channel_id: u64, data: &Value) -> Value 
 }
 
 /// A Message object as Discord returns it, built from the body the client sent.
-fn message_json(id: u64, channel_id: u64, body: &Value, author: Value, extra: &[(&str, Value)]) -> Value {
+pub(super) fn message_json(id: u64, channel_id: u64, body: &Value, author: Value, extra: &[(&str, Value)]) -> Value {
     let mut message = json!({
         "id": id.to_string(),
         "channel_id": channel_id.to_string(),
@@ -546,7 +660,7 @@ fn message_json(id: u64, channel_id: u64, body: &Value, author: Value, extra: &[
 }
 
 /// Embeds as Discord echoes them: `type: "rich"` added, nothing else changed.
-fn normalize_embeds(embeds: &Value) -> Value {
+pub(super) fn normalize_embeds(embeds: &Value) -> Value {
     let list = embeds.as_array().cloned().unwrap_or_default();
     Value::Array(
         list.into_iter()
