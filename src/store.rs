@@ -25,7 +25,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use tokio::sync::watch;
 
-use crate::target::{Platform, Target};
+use crate::target::{Platform, Posted, Target};
 
 /// A subscription row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,22 +35,6 @@ pub struct Subscription {
     /// Set when delivery found the channel gone or forbidden; such a subscription is skipped until
     /// someone subscribes the channel again.
     pub failed_at: Option<DateTime<Utc>>,
-}
-
-/// Where a sent part landed: the platform's message id and, for Slack, the channel id and the
-/// message's `ts`, which is what `chat.update` and thread replies need.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Posted {
-    pub message_id: Option<String>,
-    pub channel: Option<String>,
-    pub ts: Option<String>,
-}
-
-impl Posted {
-    /// A message known only by its id (Discord).
-    pub fn id(message_id: Option<&str>) -> Posted {
-        Posted { message_id: message_id.map(str::to_string), ..Posted::default() }
-    }
 }
 
 /// A recorded failure.

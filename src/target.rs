@@ -61,3 +61,19 @@ impl std::fmt::Display for Target {
         write!(f, "{}:{}", self.platform.as_str(), self.channel)
     }
 }
+
+/// Where a sent part landed: the platform's message id and, for Slack, the channel id and the
+/// message's `ts`, which is what `chat.update` and thread replies need.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Posted {
+    pub message_id: Option<String>,
+    pub channel: Option<String>,
+    pub ts: Option<String>,
+}
+
+impl Posted {
+    /// A message known only by its id (Discord).
+    pub fn id(message_id: Option<&str>) -> Posted {
+        Posted { message_id: message_id.map(str::to_string), ..Posted::default() }
+    }
+}

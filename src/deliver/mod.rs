@@ -37,11 +37,11 @@ use crate::fnv::fnv1a64;
 use crate::i18n::Locale;
 use crate::logging::untrusted;
 use crate::render::{self, Doc};
-use crate::store::{Posted, StateLost, Store, StoreError};
-use crate::target::{Platform, Target};
+use crate::store::{StateLost, Store, StoreError};
+use crate::target::{Platform, Posted, Target};
 use limiter::{Keyed, Window};
 
-pub use sink::{FindFuture, PartKey, RateLimits, SendError, SendFuture, Sent, Sink};
+pub use sink::{ChangeFuture, FindFuture, PartKey, RateLimits, SendError, SendFuture, Sent, Sink};
 pub use webhooks::Webhooks;
 
 /// Retry bounds for temporary failures.

@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::clock::BoxFuture;
-use crate::target::Target;
+use crate::target::{Posted, Target};
 
 /// How a send failed, split by what the engine does next.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -75,6 +75,8 @@ pub struct RateLimits {
 pub type SendFuture<'a> = BoxFuture<'a, Result<Sent, SendError>>;
 /// What [`Sink::find_posted`] returns.
 pub type FindFuture<'a> = BoxFuture<'a, Result<Option<Sent>, SendError>>;
+/// What [`Sink::edit`] and [`Sink::delete`] return.
+pub type ChangeFuture<'a> = BoxFuture<'a, Result<(), SendError>>;
 
 /// One way of posting: Discord's REST, a Discord webhook, Slack's Web API, a Slack webhook.
 pub trait Sink: Send + Sync {
@@ -89,6 +91,30 @@ pub trait Sink: Send + Sync {
         let _ = (target, part, since);
         Box::pin(async { Ok(None) })
     }
-    /// How fast this sink may post.
+    /// How fast this sink may post (edits and deletions count the same).
     fn limits(&self) -> RateLimits;
+    /// Whether this sink can change the messages it posted ([`Sink::edit`], [`Sink::delete`]).
+    /// Slack's incoming webhooks cannot: they answer no message id.
+    fn edits(&self) -> bool {
+        false
+    }
+    /// Replaces a posted part's message with `body` (Discord Edit Message or Edit Webhook Message,
+    /// Slack `chat.update`), found by where it landed. Errors as for [`Sink::send`]; a message that
+    /// is no longer there, or that the platform will not let us edit (too many edits, an archived
+    /// thread), is [`SendError::Rejected`].
+    fn edit<'a>(
+        &'a self,
+        target: &'a Target,
+        posted: &'a Posted,
+        body: &'a Value,
+        part: PartKey<'a>,
+    ) -> ChangeFuture<'a> {
+        let _ = (target, posted, body, part);
+        Box::pin(async { Err(SendError::Rejected("this kind of target cannot be edited".into())) })
+    }
+    /// Deletes a posted part's message. A message that is already gone counts as deleted (`Ok`).
+    fn delete<'a>(&'a self, target: &'a Target, posted: &'a Posted) -> ChangeFuture<'a> {
+        let _ = (target, posted);
+        Box::pin(async { Err(SendError::Rejected("this kind of target cannot delete its messages".into())) })
+    }
 }
