@@ -28,6 +28,7 @@ use tracing::{error, info, warn};
 use crate::bot::Bot;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::corrections::Corrector;
 use crate::deliver::{Deliverer, RetryPolicy, Sink};
 use crate::discord;
 use crate::files::LibraryHandle;
@@ -240,6 +241,11 @@ impl App {
         Scheduler::new(self.bot.clone(), Arc::new(self.deliverer.clone()))
     }
 
+    /// A corrections watcher over the app's own bot and sinks.
+    pub fn corrector(&self) -> Corrector {
+        Corrector::new(self.bot.clone(), Arc::new(self.deliverer.clone()))
+    }
+
     /// The deliverer with the app's sinks (for `post`-like one-off deliveries in tests).
     pub fn deliverer(&self) -> &Deliverer {
         &self.deliverer
@@ -284,8 +290,12 @@ impl App {
                 Endpoint::Health => tokio::spawn(slack::serve_health(listener, stopped)),
             }
         });
-        let reloader = tokio::spawn(reload_loop(bot.library.clone(), bot.config.digests_poll, stopping.clone()));
-        let scheduler = Scheduler::new(bot, Arc::new(deliverer));
+        let deliverer = Arc::new(deliverer);
+        // Stepped apps leave corrections to the caller too ([`App::corrector`]).
+        let corrector = (slots == Slots::Loop).then(|| Corrector::new(bot.clone(), deliverer.clone()));
+        let reloader =
+            tokio::spawn(watch_digests(bot.library.clone(), corrector, bot.config.digests_poll, stopping.clone()));
+        let scheduler = Scheduler::new(bot, deliverer);
         let mut scheduler = match slots {
             Slots::Loop => Some(tokio::spawn(scheduler.run(stopping.clone()))),
             Slots::Stepped => None,
@@ -361,7 +371,13 @@ async fn bind(listener: Listener, config: &Config) -> anyhow::Result<TcpListener
     }
 }
 
-async fn reload_loop(library: LibraryHandle, every: Duration, mut shutdown: watch::Receiver<bool>) {
+/// Every `every`: re-reads the digests folder, then corrects what changed in posted digests.
+async fn watch_digests(
+    library: LibraryHandle,
+    corrector: Option<Corrector>,
+    every: Duration,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
@@ -369,6 +385,15 @@ async fn reload_loop(library: LibraryHandle, every: Duration, mut shutdown: watc
         }
         if let Err(e) = library.reload().await {
             warn!(error = %untrusted(&format!("{e:#}")), "could not re-read the digests folder");
+        }
+        if let Some(corrector) = &corrector {
+            let step = corrector.step();
+            tokio::select! {
+                result = step => if let Err(e) = result {
+                    warn!(error = %untrusted(&format!("{e:#}")), "could not look for corrections");
+                },
+                _ = shutdown.changed() => return,
+            }
         }
     }
 }

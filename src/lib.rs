@@ -25,6 +25,8 @@
 //! - [`http`]: the one HTTP client (timeouts, user agent) of both platforms, `Retry-After`, and
 //!   transport errors described without their URL.
 //! - [`scheduler`]: the weekly slot, catch-up after downtime, and retries of failed targets.
+//! - [`corrections`]: after each look at the folder, a posted digest whose file changed has its
+//!   messages edited in place.
 //! - [`discord`]: the gateway client for `/digest`, Create Message and webhook sinks.
 //! - [`slack`]: the signed `/digest` slash-command endpoint (answers within Slack's 3 s), and the
 //!   `chat.postMessage` and incoming-webhook sinks.
@@ -42,6 +44,7 @@ pub mod cli;
 pub mod clock;
 pub mod command;
 pub mod config;
+pub mod corrections;
 pub mod deliver;
 pub mod digest;
 pub mod discord;

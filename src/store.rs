@@ -154,7 +154,58 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE ledger ADD COLUMN pending_at TEXT;
     ALTER TABLE ledger ADD COLUMN message_channel TEXT;
     ALTER TABLE ledger ADD COLUMN message_ts TEXT;",
+    // 3: corrections. What each sent part's message shows (a hash of its body, and the version of the
+    // digest file it was rendered from), an edit or deletion in flight (`editing`: the body hash it
+    // brings the message to, or 'delete'), a body the platform refused to take for good (`refused`),
+    // and how many edits the message had. Parts sent before keep `version` 'unknown': the first
+    // correction look adopts what they show without editing. `corrections` holds the corrections
+    // under way, so that a restart finishes them.
+    "ALTER TABLE ledger ADD COLUMN body_hash TEXT;
+    ALTER TABLE ledger ADD COLUMN version TEXT;
+    ALTER TABLE ledger ADD COLUMN editing TEXT;
+    ALTER TABLE ledger ADD COLUMN refused TEXT;
+    ALTER TABLE ledger ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+    UPDATE ledger SET version = 'unknown' WHERE state = 'sent';
+    CREATE TABLE corrections (
+        platform TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        version TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        PRIMARY KEY (platform, channel, digest)
+    );
+    CREATE INDEX ledger_by_digest ON ledger (digest);",
 ];
+
+/// What a sent part's message shows: the hash of its body and the digest version it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shown<'a> {
+    pub body_hash: &'a str,
+    pub version: &'a str,
+}
+
+/// One ledger row of a target's digest, as a correction reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LedgerPart {
+    pub part: usize,
+    /// `sent` (else `pending`: an attempt whose outcome is unknown).
+    pub sent: bool,
+    pub posted: Posted,
+    pub body_hash: Option<String>,
+    /// The digest version the message shows; `unknown` for parts sent before versions were kept.
+    pub version: Option<String>,
+    /// An edit (the body hash it brings) or `delete` in flight.
+    pub editing: Option<String>,
+    /// The body hash the platform refused for good.
+    pub refused: Option<String>,
+    /// How many edits the message had.
+    pub revision: u32,
+}
+
+/// The version of parts sent before versions were kept.
+pub const UNKNOWN_VERSION: &str = "unknown";
+/// `editing` of a deletion in flight.
+pub const DELETING: &str = "delete";
 
 /// The state database.
 pub struct Store {
@@ -607,15 +658,32 @@ impl Store {
         posted: &Posted,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
+        self.mark_sent_showing(target, digest, part, parts, posted, None, at)
+    }
+
+    /// [`Store::mark_sent`], recording what the message shows (for corrections).
+    #[allow(clippy::too_many_arguments)]
+    pub fn mark_sent_showing(
+        &self,
+        target: &Target,
+        digest: &str,
+        part: usize,
+        parts: usize,
+        posted: &Posted,
+        shown: Option<Shown<'_>>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let (body_hash, version) = shown.map_or((None, None), |s| (Some(s.body_hash), Some(s.version)));
         self.write(|conn| {
             conn.execute(
                 "INSERT INTO ledger (platform, channel, digest, part, parts, state, message_id, updated_at,
-                                     message_channel, message_ts)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?9)
+                                     message_channel, message_ts, body_hash, version)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?9, ?10, ?11)
                  ON CONFLICT (platform, channel, digest, part) DO UPDATE SET
                     state = 'sent', parts = excluded.parts, message_id = excluded.message_id,
                     updated_at = excluded.updated_at, message_channel = excluded.message_channel,
-                    message_ts = excluded.message_ts",
+                    message_ts = excluded.message_ts, body_hash = excluded.body_hash,
+                    version = excluded.version, editing = NULL, refused = NULL",
                 params![
                     target.platform.as_str(),
                     target.channel,
@@ -625,7 +693,9 @@ impl Store {
                     posted.message_id,
                     ts(at),
                     posted.channel,
-                    posted.ts
+                    posted.ts,
+                    body_hash,
+                    version
                 ],
             )
         })?;
@@ -663,6 +733,150 @@ impl Store {
             Ok((r.get::<_, i64>(0)? as usize, Posted { message_id: r.get(1)?, channel: r.get(2)?, ts: r.get(3)? }))
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every ledger row of the digest at the target, by part.
+    pub fn ledger_parts(&self, target: &Target, digest: &str) -> Result<Vec<LedgerPart>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT part, state, message_id, message_channel, message_ts, body_hash, version, editing, refused,
+                    revision
+             FROM ledger WHERE platform = ?1 AND channel = ?2 AND digest = ?3 ORDER BY part",
+        )?;
+        let rows = stmt.query_map(params![target.platform.as_str(), target.channel, digest], |r| {
+            Ok(LedgerPart {
+                part: r.get::<_, i64>(0)? as usize,
+                sent: r.get::<_, String>(1)? == "sent",
+                posted: Posted { message_id: r.get(2)?, channel: r.get(3)?, ts: r.get(4)? },
+                body_hash: r.get(5)?,
+                version: r.get(6)?,
+                editing: r.get(7)?,
+                refused: r.get(8)?,
+                revision: r.get::<_, i64>(9)?.max(0) as u32,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The targets whose messages of `digest` do not all show `version`, or whose correction is under
+    /// way: those a correction to `version` has work at.
+    pub fn correction_targets(&self, digest: &str, version: &str) -> Result<Vec<Target>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT platform, channel FROM ledger
+             WHERE digest = ?1 AND state = 'sent' AND (version IS NULL OR version != ?2 OR editing IS NOT NULL)
+             UNION SELECT platform, channel FROM corrections WHERE digest = ?1
+             ORDER BY 1, 2",
+        )?;
+        let rows = stmt.query_map(params![digest, version], |r| {
+            Ok(Target::new(platform_of(&r.get::<_, String>(0)?)?, r.get::<_, String>(1)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records that a correction of the target's digest to `version` has started (a restart finishes it).
+    pub fn begin_correction(
+        &self,
+        target: &Target,
+        digest: &str,
+        version: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.write(|conn| {
+            conn.execute(
+                "INSERT INTO corrections (platform, channel, digest, version, started_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (platform, channel, digest) DO UPDATE SET version = excluded.version",
+                params![target.platform.as_str(), target.channel, digest, version, ts(at)],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Ends the correction of the target's digest: every row now counts `parts` parts.
+    pub fn finish_correction(&self, target: &Target, digest: &str, parts: usize) -> Result<(), StoreError> {
+        self.write(|conn| {
+            let tx = conn.transaction()?;
+            let key = params![target.platform.as_str(), target.channel, digest];
+            tx.execute(
+                "UPDATE ledger SET parts = ?4 WHERE platform = ?1 AND channel = ?2 AND digest = ?3",
+                params![target.platform.as_str(), target.channel, digest, parts as i64],
+            )?;
+            tx.execute("DELETE FROM corrections WHERE platform = ?1 AND channel = ?2 AND digest = ?3", key)?;
+            tx.commit()
+        })
+    }
+
+    /// Writes an edit (`editing` = the body hash it brings) or a deletion ([`DELETING`]) as about to
+    /// be sent.
+    pub fn mark_editing(&self, target: &Target, digest: &str, part: usize, editing: &str) -> Result<(), StoreError> {
+        self.write(|conn| {
+            conn.execute(
+                "UPDATE ledger SET editing = ?5 WHERE platform = ?1 AND channel = ?2 AND digest = ?3 AND part = ?4",
+                params![target.platform.as_str(), target.channel, digest, part as i64, editing],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Records an edit as done: the message now shows `shown`.
+    pub fn mark_edited(
+        &self,
+        target: &Target,
+        digest: &str,
+        part: usize,
+        shown: Shown<'_>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.write(|conn| {
+            conn.execute(
+                "UPDATE ledger SET body_hash = ?5, version = ?6, editing = NULL, refused = NULL,
+                        revision = revision + 1, updated_at = ?7
+                 WHERE platform = ?1 AND channel = ?2 AND digest = ?3 AND part = ?4",
+                params![
+                    target.platform.as_str(),
+                    target.channel,
+                    digest,
+                    part as i64,
+                    shown.body_hash,
+                    shown.version,
+                    ts(at)
+                ],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Records that the message keeps what it showed: the platform refused `refused` (the new body's
+    /// hash) for good, or (for a part sent before versions were kept) what it shows is adopted.
+    /// Either way it now counts as showing `version`, so the correction does not come back to it.
+    pub fn settle_part(
+        &self,
+        target: &Target,
+        digest: &str,
+        part: usize,
+        version: &str,
+        body_hash: Option<&str>,
+        refused: Option<&str>,
+    ) -> Result<(), StoreError> {
+        self.write(|conn| {
+            conn.execute(
+                "UPDATE ledger SET version = ?5, body_hash = COALESCE(?6, body_hash), refused = ?7, editing = NULL
+                 WHERE platform = ?1 AND channel = ?2 AND digest = ?3 AND part = ?4",
+                params![target.platform.as_str(), target.channel, digest, part as i64, version, body_hash, refused],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Removes a part's row: its message was deleted.
+    pub fn remove_part(&self, target: &Target, digest: &str, part: usize) -> Result<(), StoreError> {
+        self.write(|conn| {
+            conn.execute(
+                "DELETE FROM ledger WHERE platform = ?1 AND channel = ?2 AND digest = ?3 AND part = ?4",
+                params![target.platform.as_str(), target.channel, digest, part as i64],
+            )
+        })?;
+        Ok(())
     }
 
     /// The newest digest fully delivered to the target, and when its last part went out.

@@ -17,6 +17,7 @@
 //! is lost and refuses every later write, so every target stops before its next part with
 //! [`TargetOutcome::Halted`], and [`Report::state_lost`] tells the caller to stop the process.
 
+mod correct;
 pub mod limiter;
 pub mod sink;
 pub mod webhooks;
@@ -37,7 +38,7 @@ use crate::fnv::fnv1a64;
 use crate::i18n::Locale;
 use crate::logging::untrusted;
 use crate::render::{self, Doc};
-use crate::store::{StateLost, Store, StoreError};
+use crate::store::{Shown, StateLost, Store, StoreError};
 use crate::target::{Platform, Posted, Target};
 use limiter::{Keyed, Window};
 
@@ -110,6 +111,15 @@ pub enum TargetOutcome {
     /// The ledger cannot record parts any more: this target got nothing more (nor did any other), and
     /// the process must stop. A part already sent whose `sent` row failed stays `pending`.
     Halted(StateLost),
+    /// A correction brought the target's messages to the digest's current version: `edited` parts
+    /// edited in place, `posted` added after them, `deleted` removed; `refused` parts the platform
+    /// would not let us edit (recorded as failures, not retried for this version).
+    Corrected {
+        edited: usize,
+        posted: usize,
+        deleted: usize,
+        refused: usize,
+    },
 }
 
 /// The result of delivering one digest.
@@ -179,6 +189,18 @@ pub struct Deliverer {
     /// Targets served at once.
     concurrency: usize,
     shutdown: watch::Receiver<bool>,
+    /// Held by every delivery and correction, so that no two ever work on the same target at once.
+    busy: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// The hash of a part's body as the ledger keeps it: what its message shows.
+pub fn body_hash(body: &Value) -> String {
+    format!("{:016x}", fnv1a64(&serde_json::to_vec(body).unwrap_or_default()))
+}
+
+/// A digest's version as the ledger keeps it.
+pub fn version_of(digest: &Digest) -> String {
+    format!("{:016x}", digest.version)
 }
 
 impl Deliverer {
@@ -191,6 +213,7 @@ impl Deliverer {
             locale,
             concurrency: 64,
             shutdown,
+            busy: Arc::new(tokio::sync::Mutex::new(())),
         }
     }
 
@@ -237,13 +260,31 @@ impl Deliverer {
 
     /// Delivers `digest` to every target (in parallel), returning what happened at each.
     pub async fn deliver(&self, digest: &Digest, targets: &[Target], options: &DeliverOptions) -> Report {
+        let salt = if options.force { format!("force-{}", self.clock.now().timestamp_millis()) } else { String::new() };
+        self.run_jobs(digest, targets, Work::Deliver { force: options.force, salt }).await
+    }
+
+    /// Brings the messages of `digest` already posted at each target to the digest's current
+    /// version: parts whose body changed are edited in place, parts the new version adds are posted
+    /// after the others, parts it drops are deleted. Through the same limiters, retries and ledger as
+    /// a delivery; a correction cut short (a crash, a shutdown) is finished by the next call.
+    pub async fn correct(&self, digest: &Digest, targets: &[Target]) -> Report {
+        self.run_jobs(digest, targets, Work::Correct).await
+    }
+
+    /// Whether the sink of `platform` can edit what it posted.
+    pub fn can_edit(&self, platform: Platform) -> bool {
+        self.lanes.get(&platform).is_some_and(|lane| lane.sink.edits())
+    }
+
+    async fn run_jobs(&self, digest: &Digest, targets: &[Target], work: Work) -> Report {
+        let _busy = self.busy.lock().await;
         let id = digest.id();
         let doc = render::digest_doc(digest, self.locale);
         let mut payloads: HashMap<Platform, Arc<Vec<Value>>> = HashMap::new();
         for target in targets {
             payloads.entry(target.platform).or_insert_with(|| Arc::new(Self::payloads(target.platform, &doc)));
         }
-        let salt = if options.force { format!("force-{}", self.clock.now().timestamp_millis()) } else { String::new() };
         let permits = Arc::new(Semaphore::new(self.concurrency));
         let mut tasks = tokio::task::JoinSet::new();
         for (index, target) in targets.iter().cloned().enumerate() {
@@ -251,15 +292,17 @@ impl Deliverer {
                 tasks.spawn(async move { (index, target, TargetOutcome::NoSink) });
                 continue;
             };
+            let parts = payloads[&target.platform].clone();
             let job = Job {
                 store: self.store.clone(),
                 clock: self.clock.clone(),
                 lane,
                 retry: self.retry,
                 digest: id.clone(),
-                parts: payloads[&target.platform].clone(),
-                force: options.force,
-                salt: salt.clone(),
+                version: version_of(digest),
+                hashes: Arc::new(parts.iter().map(body_hash).collect()),
+                parts,
+                work: work.clone(),
                 shutdown: self.shutdown.clone(),
             };
             let permits = permits.clone();
@@ -313,6 +356,9 @@ fn log_report(report: &Report) {
             TargetOutcome::Interrupted => info!(%target, "delivery interrupted by shutdown; will resume"),
             TargetOutcome::NoSink => warn!(%target, "no client is configured for this platform; skipped"),
             TargetOutcome::Halted(_) => {}
+            TargetOutcome::Corrected { edited, posted, deleted, refused } => {
+                info!(%target, edited, posted, deleted, refused, "corrected")
+            }
         }
     }
     // Once: every halted target has the same reason.
@@ -329,10 +375,23 @@ struct Job {
     lane: Arc<Lane>,
     retry: RetryPolicy,
     digest: String,
+    /// The digest's version ([`version_of`]) and each part's [`body_hash`]: what the ledger records
+    /// the messages show.
+    version: String,
+    hashes: Arc<Vec<String>>,
     parts: Arc<Vec<Value>>,
-    force: bool,
-    salt: String,
+    work: Work,
     shutdown: watch::Receiver<bool>,
+}
+
+/// What a job does at its target.
+#[derive(Debug, Clone)]
+enum Work {
+    /// Post the parts the ledger does not have as sent (all of them when `force`, with nonces salted
+    /// by `salt`).
+    Deliver { force: bool, salt: String },
+    /// Bring the posted messages to the current version (`correct.rs`).
+    Correct,
 }
 
 /// One part to send: its place in the digest, and whether an earlier attempt may have posted it
@@ -353,20 +412,24 @@ enum PartEnd {
 
 impl Job {
     async fn run(&self, target: &Target) -> TargetOutcome {
-        match self.run_inner(target).await {
+        let result = match &self.work {
+            Work::Deliver { force, .. } => self.deliver(target, *force).await,
+            Work::Correct => self.correct(target).await,
+        };
+        match result {
             Ok(outcome) => outcome,
             Err(StoreError::Lost(lost)) => TargetOutcome::Halted(lost),
             Err(e) => TargetOutcome::Failed(format!("state database: {e}")),
         }
     }
 
-    async fn run_inner(&self, target: &Target) -> Result<TargetOutcome, StoreError> {
+    async fn deliver(&self, target: &Target, force: bool) -> Result<TargetOutcome, StoreError> {
         let total = self.parts.len();
-        if total == 0 || (!self.force && Deliverer::already_delivered(&self.store, target, &self.digest)?) {
+        if total == 0 || (!force && Deliverer::already_delivered(&self.store, target, &self.digest)?) {
             return Ok(TargetOutcome::AlreadyDelivered);
         }
         // A delivery cut short resumes after the parts the ledger has as sent.
-        let done: Vec<usize> = if self.force {
+        let done: Vec<usize> = if force {
             Vec::new()
         } else {
             self.store.sent_parts(target, &self.digest)?.into_iter().map(|(p, _)| p).collect()
@@ -403,7 +466,11 @@ impl Job {
 
     async fn send_part(&self, target: &Target, attempt: Attempt, body: &Value) -> Result<PartEnd, StoreError> {
         let Attempt { part, total, since, mut uncertain } = attempt;
-        let nonce = nonce(&self.digest, target, part, &self.salt);
+        let salt = match &self.work {
+            Work::Deliver { salt, .. } => salt.as_str(),
+            Work::Correct => "",
+        };
+        let nonce = nonce(&self.digest, target, part, salt);
         let key = PartKey { digest: &self.digest, part, nonce: &nonce };
         let channel = self.lane.channels.get(&target.channel);
         let seed = fnv1a64(nonce.as_bytes());
@@ -444,7 +511,16 @@ impl Job {
                         message_id: sent.message_id,
                         channel: sent.channel,
                     };
-                    self.store.mark_sent(target, &self.digest, part, total, &posted, self.clock.now())?;
+                    let shown = Shown { body_hash: &self.hashes[part], version: &self.version };
+                    self.store.mark_sent_showing(
+                        target,
+                        &self.digest,
+                        part,
+                        total,
+                        &posted,
+                        Some(shown),
+                        self.clock.now(),
+                    )?;
                     if let Some(pause) = sent.exhausted_for {
                         channel.block_for(pause);
                     }

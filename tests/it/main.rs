@@ -4,6 +4,7 @@
 mod app;
 mod both;
 mod cli;
+mod corrections;
 mod discord;
 mod fake_discord_smoke;
 mod fake_slack_smoke;

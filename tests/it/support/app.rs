@@ -12,6 +12,7 @@ use digestbot::app::{App, Credentials, Listener};
 use digestbot::bot::Bot;
 use digestbot::clock::Clock;
 use digestbot::config::Config;
+use digestbot::corrections::Corrector;
 use digestbot::scheduler::Scheduler;
 
 /// The running app.
@@ -22,6 +23,8 @@ pub struct Running {
     pub addr: Option<SocketAddr>,
     /// A scheduler over the app's sinks, for tests that step through slots ([`App::stepped`]).
     pub scheduler: Scheduler,
+    /// A corrections watcher over the app's sinks, for tests that step through its looks.
+    pub corrector: Corrector,
     stop: Mutex<Option<oneshot::Sender<()>>>,
     task: tokio::sync::Mutex<Option<JoinHandle<anyhow::Result<()>>>>,
 }
@@ -36,12 +39,12 @@ pub async fn spawn_app(
 ) -> Running {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
     let app = tune(App::build(config, credentials, clock, Listener::Bound(listener)).await.expect("the app builds"));
-    let (bot, addr, scheduler) = (app.bot().clone(), app.local_addr(), app.scheduler());
+    let (bot, addr, scheduler, corrector) = (app.bot().clone(), app.local_addr(), app.scheduler(), app.corrector());
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run(async {
         let _ = stopped.await;
     }));
-    Running { bot, addr, scheduler, stop: Mutex::new(Some(stop)), task: tokio::sync::Mutex::new(Some(task)) }
+    Running { bot, addr, scheduler, corrector, stop: Mutex::new(Some(stop)), task: tokio::sync::Mutex::new(Some(task)) }
 }
 
 impl Running {
