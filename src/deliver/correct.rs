@@ -53,7 +53,9 @@ impl Job {
         let rows = self.store.ledger_parts(target, &self.digest)?;
         let row = |part: usize| rows.iter().find(|row| row.part == part);
         let total = self.parts.len();
-        if (0..total).all(|part| row(part).is_some_and(|row| self.shows(row))) && rows.len() == total {
+        if (0..total).all(|part| row(part).is_some_and(|row| self.shows(row) || self.refused(row)))
+            && rows.len() == total
+        {
             self.store.finish_correction(target, &self.digest, total)?;
             return Ok(TargetOutcome::AlreadyDelivered);
         }
@@ -65,7 +67,7 @@ impl Job {
             }
             match row(part) {
                 Some(row) if row.sent => {
-                    if self.shows(row) || row.refused.as_deref() == Some(self.hashes[part].as_str()) {
+                    if self.shows(row) || self.refused(row) {
                         if row.version.as_deref() != Some(self.version.as_str()) {
                             let hash = row.body_hash.as_deref();
                             self.store.settle_part(
@@ -147,6 +149,11 @@ impl Job {
         row.sent && row.editing.is_none() && row.body_hash.as_deref() == self.hashes.get(row.part).map(String::as_str)
     }
 
+    /// Whether the platform refused, for good, to make the row's message show its new body.
+    fn refused(&self, row: &LedgerPart) -> bool {
+        row.refused.is_some() && row.refused.as_deref() == self.hashes.get(row.part).map(String::as_str)
+    }
+
     fn stopped(&self) -> Option<TargetOutcome> {
         if *self.shutdown.borrow() {
             return Some(TargetOutcome::Interrupted);
@@ -208,5 +215,246 @@ impl Job {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use chrono::{TimeZone, Utc};
+    use tokio::sync::watch;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::deliver::{Deliverer, RateLimits, RetryPolicy, SendFuture, Sent, Sink, sink::ChangeFuture};
+    use crate::digest::Digest;
+    use crate::i18n::Locale;
+    use crate::store::Store;
+    use crate::target::Platform;
+
+    /// A channel kept in memory: message id -> body, and a log of what was done.
+    #[derive(Default)]
+    struct Channel {
+        messages: Mutex<Vec<(String, Value)>>,
+        log: Mutex<Vec<String>>,
+        /// Edits to refuse, by message id.
+        refuse: Mutex<Vec<String>>,
+        /// Edits that take effect but whose answer is lost, by message id.
+        lose: Mutex<Vec<String>>,
+    }
+
+    impl Sink for Channel {
+        fn send<'a>(&'a self, _: &'a Target, body: &'a Value, _: PartKey<'a>) -> SendFuture<'a> {
+            Box::pin(async move {
+                let mut messages = self.messages.lock().unwrap();
+                let id = format!("m{}", messages.len() + self.log.lock().unwrap().len() * 100);
+                messages.push((id.clone(), body.clone()));
+                self.log.lock().unwrap().push(format!("post {id}"));
+                Ok(Sent { message_id: Some(id), ..Sent::default() })
+            })
+        }
+        fn limits(&self) -> RateLimits {
+            RateLimits { per_channel: (1000, Duration::from_secs(1)), global: None }
+        }
+        fn edits(&self) -> bool {
+            true
+        }
+        fn edit<'a>(&'a self, _: &'a Target, posted: &'a Posted, body: &'a Value, _: PartKey<'a>) -> ChangeFuture<'a> {
+            Box::pin(async move {
+                let id = posted.message_id.clone().unwrap_or_default();
+                if self.refuse.lock().unwrap().contains(&id) {
+                    return Err(SendError::Rejected("30046: too many edits".into()));
+                }
+                let mut messages = self.messages.lock().unwrap();
+                let message = messages.iter_mut().find(|(m, _)| *m == id).ok_or(SendError::Rejected("10008".into()))?;
+                message.1 = body.clone();
+                self.log.lock().unwrap().push(format!("edit {id}"));
+                if self.lose.lock().unwrap().contains(&id) {
+                    return Err(SendError::Transient("connection closed".into()));
+                }
+                Ok(())
+            })
+        }
+        fn delete<'a>(&'a self, _: &'a Target, posted: &'a Posted) -> ChangeFuture<'a> {
+            Box::pin(async move {
+                let id = posted.message_id.clone().unwrap_or_default();
+                self.messages.lock().unwrap().retain(|(m, _)| *m != id);
+                self.log.lock().unwrap().push(format!("delete {id}"));
+                Ok(())
+            })
+        }
+    }
+
+    struct Fixture {
+        store: Arc<Store>,
+        channel: Arc<Channel>,
+        deliverer: Deliverer,
+        _tx: watch::Sender<bool>,
+        dir: std::path::PathBuf,
+    }
+
+    impl Drop for Fixture {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    fn fixture(name: &str) -> Fixture {
+        let dir = std::env::temp_dir().join(format!("digestbot-correct-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let store = Arc::new(Store::open(&dir.join("s.db")).unwrap());
+        let channel = Arc::new(Channel::default());
+        let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 2, 16, 0, 0, 0).unwrap()));
+        let (tx, rx) = watch::channel(false);
+        let retry = RetryPolicy {
+            attempts: 2,
+            base: Duration::from_millis(1),
+            max: Duration::from_millis(2),
+            rate_limit_retries: 2,
+        };
+        let deliverer = Deliverer::new(store.clone(), clock, Locale::En, rx)
+            .with_sink(Platform::Discord, channel.clone())
+            .with_retry(retry);
+        Fixture { store, channel, deliverer, _tx: tx, dir }
+    }
+
+    /// A digest of `articles` long articles, the `n`th titled `title`: several Discord messages.
+    fn digest(articles: usize, changed: Option<(usize, &str)>) -> Digest {
+        let mut text = "---\ntitle: T\ndate: 2026-02-16\n---\n\n".to_string();
+        for i in 1..=articles {
+            let title = match changed {
+                Some((n, title)) if n == i => title.to_string(),
+                _ => format!("Article {i}"),
+            };
+            text.push_str(&format!(
+                "## {i}. S{i} - \"{title}\"\n\n**링크:** https://e.com/{i}\n\n{}\n\n",
+                "body ".repeat(400)
+            ));
+        }
+        crate::digest::parse("d/2026-02-16.md", text.as_bytes()).unwrap()
+    }
+
+    fn target() -> Target {
+        Target::new(Platform::Discord, "1")
+    }
+
+    fn log(f: &Fixture) -> Vec<String> {
+        std::mem::take(&mut *f.channel.log.lock().unwrap())
+    }
+
+    async fn corrected(f: &Fixture, digest: &Digest) -> TargetOutcome {
+        f.deliverer.correct(digest, &[target()]).await.outcomes[0].1.clone()
+    }
+
+    #[tokio::test]
+    async fn only_changed_parts_are_edited_and_a_second_run_does_nothing() {
+        let f = fixture("changed");
+        let first = digest(10, None);
+        f.deliverer.deliver(&first, &[target()], &Default::default()).await;
+        let posted = log(&f);
+        assert!(posted.len() >= 3, "{posted:?}");
+        let fixed = digest(10, Some((10, "Article Ten")));
+        assert_eq!(f.store.correction_targets("2026-02-16", &crate::deliver::version_of(&fixed)).unwrap(), [target()]);
+        assert_eq!(
+            corrected(&f, &fixed).await,
+            TargetOutcome::Corrected { edited: 1, posted: 0, deleted: 0, refused: 0 }
+        );
+        let last = posted.last().unwrap().replace("post", "edit");
+        assert_eq!(log(&f), [last]);
+        assert!(f.store.correction_targets("2026-02-16", &crate::deliver::version_of(&fixed)).unwrap().is_empty());
+        assert_eq!(corrected(&f, &fixed).await, TargetOutcome::AlreadyDelivered);
+        assert!(log(&f).is_empty());
+        assert!(f.store.delivered(&target(), "2026-02-16").unwrap());
+    }
+
+    #[tokio::test]
+    async fn more_parts_are_posted_after_the_others_and_fewer_delete_the_surplus() {
+        let f = fixture("counts");
+        f.deliverer.deliver(&digest(4, None), &[target()], &Default::default()).await;
+        let before = log(&f).len();
+        let TargetOutcome::Corrected { posted, deleted: 0, .. } = corrected(&f, &digest(12, None)).await else {
+            panic!()
+        };
+        assert!(posted >= 1);
+        assert!(log(&f).iter().all(|l| l.starts_with("post") || l.starts_with("edit")));
+        assert_eq!(f.channel.messages.lock().unwrap().len(), before + posted);
+        let TargetOutcome::Corrected { deleted, posted: 0, .. } = corrected(&f, &digest(2, None)).await else {
+            panic!()
+        };
+        assert_eq!(deleted, before + posted - f.channel.messages.lock().unwrap().len());
+        assert!(f.store.delivered(&target(), "2026-02-16").unwrap());
+        assert_eq!(
+            f.store.ledger_parts(&target(), "2026-02-16").unwrap().len(),
+            f.channel.messages.lock().unwrap().len()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refusal_is_recorded_and_not_retried_for_the_same_version() {
+        let f = fixture("refused");
+        f.deliverer.deliver(&digest(10, None), &[target()], &Default::default()).await;
+        let last = log(&f).last().unwrap().replace("post ", "");
+        f.channel.refuse.lock().unwrap().push(last);
+        let fixed = digest(10, Some((10, "Article Ten")));
+        assert_eq!(
+            corrected(&f, &fixed).await,
+            TargetOutcome::Corrected { edited: 0, posted: 0, deleted: 0, refused: 1 }
+        );
+        assert!(f.store.last_failure(&target()).unwrap().unwrap().message.contains("30046"));
+        assert!(f.store.correction_targets("2026-02-16", &crate::deliver::version_of(&fixed)).unwrap().is_empty());
+        log(&f);
+        assert_eq!(corrected(&f, &fixed).await, TargetOutcome::AlreadyDelivered);
+        assert!(log(&f).is_empty(), "not retried");
+    }
+
+    #[tokio::test]
+    async fn an_edit_cut_short_is_finished_by_the_next_correction_and_no_part_is_done_twice() {
+        let f = fixture("cut");
+        let first = digest(10, None);
+        f.deliverer.deliver(&first, &[target()], &Default::default()).await;
+        let ids: Vec<String> = log(&f).iter().map(|l| l.replace("post ", "")).collect();
+        // Every part changes; the answer of the second part's edit is lost (twice: retries run out).
+        let mut text_changed = digest(10, None);
+        for article in &mut text_changed.articles {
+            article.title.push('!');
+        }
+        text_changed.version ^= 1;
+        f.channel.lose.lock().unwrap().push(ids[1].clone());
+        assert!(matches!(corrected(&f, &text_changed).await, TargetOutcome::Failed(_)));
+        assert_eq!(log(&f), [format!("edit {}", ids[0]), format!("edit {}", ids[1]), format!("edit {}", ids[1])]);
+        let version = crate::deliver::version_of(&text_changed);
+        assert_eq!(
+            f.store.correction_targets("2026-02-16", &version).unwrap(),
+            [target()],
+            "the correction is unfinished"
+        );
+        f.channel.lose.lock().unwrap().clear();
+        let TargetOutcome::Corrected { edited, .. } = corrected(&f, &text_changed).await else { panic!() };
+        // The first part is not edited again; the one in doubt is, and the rest once each.
+        let done = log(&f);
+        assert!(!done.contains(&format!("edit {}", ids[0])), "{done:?}");
+        assert_eq!(done.first(), Some(&format!("edit {}", ids[1])));
+        assert_eq!(edited, ids.len() - 1);
+        assert!(f.store.correction_targets("2026-02-16", &version).unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn parts_sent_before_versions_were_kept_are_adopted_not_edited() {
+        let f = fixture("adopt");
+        let first = digest(6, None);
+        f.deliverer.deliver(&first, &[target()], &Default::default()).await;
+        log(&f);
+        // As migration 3 leaves rows sent by an older digestbot.
+        for row in f.store.ledger_parts(&target(), "2026-02-16").unwrap() {
+            f.store.settle_part(&target(), "2026-02-16", row.part, UNKNOWN_VERSION, None, None).unwrap();
+        }
+        let fixed = digest(6, Some((6, "Six")));
+        let version = crate::deliver::version_of(&fixed);
+        assert_eq!(f.store.correction_targets("2026-02-16", &version).unwrap(), [target()]);
+        assert_eq!(corrected(&f, &fixed).await, TargetOutcome::AlreadyDelivered);
+        assert!(log(&f).is_empty());
+        assert!(f.store.correction_targets("2026-02-16", &version).unwrap().is_empty());
     }
 }
