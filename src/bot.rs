@@ -117,6 +117,10 @@ impl Bot {
             subscribed: self.is_pinned(target) || subscription.is_some(),
             last_delivery: self.store.last_delivery(target)?,
             last_failure: last_failure.map(|f| (f.message, f.at)),
+            uncorrectable_webhooks: match target.platform {
+                Platform::Slack | Platform::SlackWebhook => self.config.slack.webhooks.len(),
+                Platform::Discord | Platform::DiscordWebhook => 0,
+            },
         })
     }
 

@@ -206,6 +206,22 @@ impl Locale {
         self.pick("마지막 실패", "Last failure")
     }
 
+    pub fn status_webhooks(self) -> &'static str {
+        self.pick("수신 웹후크", "Incoming webhooks")
+    }
+
+    /// Why corrections never reach Slack's incoming webhooks.
+    pub fn status_webhooks_uncorrectable(self, count: usize) -> String {
+        match self {
+            Locale::Ko => format!(
+                "Slack 수신 웹후크 {count}개도 다이제스트를 받습니다. 웹후크로 올린 메시지는 수정할 수 없어, 발송 뒤 고친 내용은 반영되지 않습니다 (다시 올리지도 않습니다)."
+            ),
+            Locale::En => format!(
+                "{count} Slack incoming webhook(s) also get the digest. Messages posted through a webhook cannot be edited, so corrections made after a post do not reach them (nor are they posted again)."
+            ),
+        }
+    }
+
     pub fn status_channel(self) -> &'static str {
         self.pick("이 채널", "This channel")
     }

@@ -44,6 +44,8 @@ pub struct ChannelStatus {
     pub last_delivery: Option<(String, DateTime<Utc>)>,
     /// (what went wrong, when), if the last attempt failed.
     pub last_failure: Option<(String, DateTime<Utc>)>,
+    /// How many Slack incoming webhooks get the digest: corrections cannot reach them.
+    pub uncorrectable_webhooks: usize,
 }
 
 fn private(locale: Locale, text: impl Into<String>) -> Reply {
@@ -100,6 +102,10 @@ pub fn status(status: &ChannelStatus, next: &DateTime<Tz>, locale: Locale) -> Re
     if let Some((what, at)) = &status.last_failure {
         card.fields.push(field(locale.status_failure(), format!("{} — {what}", when(at))));
     }
+    if status.uncorrectable_webhooks > 0 {
+        card.fields
+            .push(field(locale.status_webhooks(), locale.status_webhooks_uncorrectable(status.uncorrectable_webhooks)));
+    }
     Reply { visibility: Visibility::Ephemeral, doc: Doc { cards: vec![card], ..Doc::blocks(locale, Vec::new()) } }
 }
 
@@ -140,6 +146,7 @@ mod tests {
             subscribed: true,
             last_delivery: Some(("2026-02-09".into(), delivered)),
             last_failure: Some(("Missing Access (403)".into(), failed)),
+            uncorrectable_webhooks: 0,
         };
         let r = status(&s, &next(), Locale::En);
         assert_eq!(r.visibility, Visibility::Ephemeral);
@@ -157,9 +164,15 @@ mod tests {
                 ("Last failure".to_string(), "2026-02-09 09:01 KST — Missing Access (403)".to_string()),
             ]
         );
-        let none = ChannelStatus { subscribed: false, last_delivery: None, last_failure: None };
+        let none =
+            ChannelStatus { subscribed: false, last_delivery: None, last_failure: None, uncorrectable_webhooks: 0 };
         let r = status(&none, &next(), Locale::Ko);
         assert_eq!(r.doc.cards[0].fields.len(), 2);
         assert_eq!(crate::digest::text::plain_text(&r.doc.cards[0].fields[1].value).trim(), "아직 없음");
+        // Slack incoming webhooks are named: corrections cannot reach them.
+        let r = status(&ChannelStatus { uncorrectable_webhooks: 2, ..none }, &next(), Locale::En);
+        let last = r.doc.cards[0].fields.last().unwrap();
+        assert_eq!(last.name, "Incoming webhooks");
+        assert!(crate::digest::text::plain_text(&last.value).contains("2 Slack incoming webhook(s)"));
     }
 }
