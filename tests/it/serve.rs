@@ -169,3 +169,68 @@ async fn a_refused_token_stops_the_bot_with_a_clear_error() {
     assert!(log.contains("Discord refused the token (DISCORD_TOKEN)"), "{log}");
     assert!(!log.contains("test-token"), "the token must never be logged");
 }
+
+/// What one channel shows: the bodies of its messages, in order.
+fn bodies(fake: &FakeDiscord, channel: u64) -> Vec<String> {
+    fake.messages(channel).iter().map(|m| m["embeds"].to_string()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killed_mid_correction_and_restarted_every_message_is_corrected_once_and_nothing_is_posted_again() {
+    let fake = FakeDiscord::start(FakeOptions { token: Some("test-token".into()), ..FakeOptions::default() }).await;
+    let (dir, config) = setup(&fake, &[]);
+    // The folder is checked every second, so a change is applied about two seconds after it is made.
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(&config, format!("digests_poll: 1s\n{text}")).unwrap();
+    let mut first = serve(dir.path(), &config, "2026-02-09T09:01:00+09:00");
+    let delivered = |records: &[Recorded]| {
+        records.iter().filter(|r| r.method == "POST" && r.path.contains("/messages") && r.status == 200).count()
+            == CHANNELS.len() * 2
+    };
+    assert!(fake.wait_for(delivered, WAIT).await, "the slot was not delivered");
+    let posts = fake.requests_to("POST", "/channels/").len();
+
+    // Every article's title changes: both messages of every channel need an edit. The edit of the
+    // stuck channel's second message never gets an answer, and the process is killed there.
+    let path = dir.path().join("digests/2026-02-09.md");
+    let fixed = synthetic_digest("2026-02-09", 11, 200).replace("\"Article ", "\"Fixed article ");
+    let stuck = fake.message_objects(STUCK)[1]["id"].as_str().unwrap().to_string();
+    fake.inject_lost_response("PATCH", &format!("/channels/{STUCK}/messages/{stuck}"), 1, LostResponse::Hang);
+    std::fs::write(&path, &fixed).unwrap();
+    // Every other edit answered (both messages of five channels, the first of the stuck one), and the
+    // stuck one sent.
+    let at_the_stuck_edit = |records: &[Recorded]| {
+        let answered = records.iter().filter(|r| r.method == "PATCH" && r.status == 200).count();
+        answered == CHANNELS.len() * 2 - 1 && records.iter().any(|r| r.method == "PATCH" && r.path.ends_with(&stuck))
+    };
+    assert!(fake.wait_for(at_the_stuck_edit, WAIT).await, "the correction never reached the stuck message");
+    first.kill().unwrap();
+    first.wait().unwrap();
+
+    let mut second = serve(dir.path(), &config, "2026-02-09T09:05:00+09:00");
+    let corrected = || {
+        CHANNELS.iter().all(|&c| fake.messages(c).iter().all(|m| m.to_string().contains("Fixed article")))
+    };
+    let deadline = std::time::Instant::now() + WAIT;
+    while !corrected() {
+        assert!(std::time::Instant::now() < deadline, "the restart did not finish the correction");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Let a few more checks of the folder pass: nothing more happens.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(terminate(&mut second), Some(0));
+
+    assert_eq!(fake.requests_to("POST", "/channels/").len(), posts, "no message was posted again");
+    for channel in CHANNELS {
+        assert_eq!(fake.messages(channel).len(), 2, "channel {channel}");
+        for message in fake.message_objects(channel) {
+            let id: u64 = message["id"].as_str().unwrap().parse().unwrap();
+            let edits = fake.edits(id).len();
+            // Each message is edited once; only the one whose answer was lost is edited again, with
+            // the same body, after the restart.
+            let expected = if message["id"].as_str() == Some(stuck.as_str()) { 2 } else { 1 };
+            assert_eq!(edits, expected, "message {id} in channel {channel}");
+        }
+    }
+    assert!(bodies(&fake, STUCK).iter().all(|b| !b.contains("\"Article ")));
+}
