@@ -435,6 +435,100 @@ mod tests {
     }
 
     #[test]
+    fn edit_and_delete_answers() {
+        let none = HeaderMap::new();
+        let error = |code: i64, message: &str| json!({"message": message, "code": code});
+        let (edit, delete) = (Change::Edit, Change::Delete);
+        assert_eq!(classify_change(edit, 200, &none, &json!({"id": "1"})), Ok(()));
+        assert_eq!(classify_change(delete, 204, &none, &Value::Null), Ok(()));
+        assert_eq!(classify_change(delete, 404, &none, &error(10008, "Unknown Message")), Ok(()), "already gone");
+        assert_eq!(
+            classify_change(edit, 404, &none, &error(10008, "Unknown Message")),
+            Err(SendError::Rejected("the message is no longer there: Unknown Message (HTTP 404, code 10008)".into()))
+        );
+        let too_many = "Maximum number of edits to messages older than 1 hour reached. Try again later";
+        match classify_change(edit, 400, &none, &error(30046, too_many)) {
+            Err(SendError::Rejected(m)) => assert!(m.contains("no more edits") && m.contains("code 30046"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        for change in [edit, delete] {
+            match classify_change(change, 400, &none, &error(50083, "Thread is archived")) {
+                Err(SendError::Rejected(m)) => {
+                    assert!(m.contains("archived thread") && m.contains("code 50083"), "{m}")
+                }
+                other => panic!("{other:?}"),
+            }
+            assert!(matches!(
+                classify_change(change, 403, &none, &error(50005, "Cannot edit a message authored by another user")),
+                Err(SendError::Rejected(m)) if m.contains("code 50005")
+            ));
+            assert_eq!(
+                classify_change(change, 404, &none, &error(10003, "Unknown Channel")),
+                Err(SendError::Gone("Unknown Channel (HTTP 404, code 10003)".into()))
+            );
+            assert!(matches!(
+                classify_change(change, 403, &none, &error(50001, "Missing Access")),
+                Err(SendError::Gone(_))
+            ));
+            assert!(matches!(
+                classify_change(change, 404, &none, &error(10015, "Unknown Webhook")),
+                Err(SendError::Gone(_))
+            ));
+            assert!(matches!(classify_change(change, 401, &none, &Value::Null), Err(SendError::Unauthorized(_))));
+            assert!(matches!(classify_change(change, 503, &none, &Value::Null), Err(SendError::Transient(_))));
+            assert_eq!(
+                classify_change(change, 429, &none, &json!({"retry_after": 1.5, "global": false})),
+                Err(SendError::RateLimited { retry_after: Duration::from_millis(1500), global: false })
+            );
+            assert!(matches!(
+                classify_change(change, 400, &none, &error(50035, "Invalid Form Body")),
+                Err(SendError::Rejected(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn an_edit_replaces_the_whole_message_and_pings_no_one() {
+        let body = json!({"embeds": [{"title": "t"}], "nonce": "db0", "enforce_nonce": true, "username": "x"});
+        assert_eq!(
+            edit_body(&body).unwrap(),
+            json!({"content": "", "embeds": [{"title": "t"}], "components": [], "allowed_mentions": {"parse": []}})
+        );
+        let mentions = json!({"content": "hi", "allowed_mentions": {"parse": ["users"]}});
+        assert_eq!(edit_body(&mentions).unwrap()["allowed_mentions"], json!({"parse": ["users"]}));
+        assert!(matches!(edit_body(&json!([1])), Err(SendError::Rejected(_))));
+    }
+
+    #[test]
+    fn parts_without_a_message_id_cannot_be_changed() {
+        assert_eq!(
+            message_id(&Posted::default(), Change::Edit),
+            Err(SendError::Rejected("posted before message ids were kept; it cannot be edited".into()))
+        );
+        assert!(matches!(message_id(&Posted::id(Some("abc")), Change::Delete), Err(SendError::Rejected(_))));
+        assert_eq!(message_id(&Posted::id(Some("123")), Change::Edit), Ok(123));
+    }
+
+    #[test]
+    fn webhook_message_urls_keep_the_thread_and_wait_only_when_posting() {
+        let hooks = vec![
+            ("plain".to_string(), Secret::new("https://discord.com/api/webhooks/1/abc")),
+            ("thread".to_string(), Secret::new("https://discord.com/api/webhooks/1/abc?thread_id=9&wait=false")),
+            ("bad".to_string(), Secret::new("not a url abc")),
+        ];
+        let sink = WebhookSink::new(reqwest::Client::new(), "http://127.0.0.1:9", hooks);
+        let url = |label: &str, id: Option<&str>| sink.hook_url(label, id).map(|u| u.to_string());
+        assert_eq!(url("plain", None).unwrap(), "http://127.0.0.1:9/api/webhooks/1/abc?wait=true");
+        assert_eq!(url("plain", Some("5")).unwrap(), "http://127.0.0.1:9/api/webhooks/1/abc/messages/5");
+        assert_eq!(url("thread", None).unwrap(), "http://127.0.0.1:9/api/webhooks/1/abc?thread_id=9&wait=true");
+        assert_eq!(url("thread", Some("5")).unwrap(), "http://127.0.0.1:9/api/webhooks/1/abc/messages/5?thread_id=9");
+        match url("bad", None) {
+            Err(SendError::Rejected(m)) => assert!(m.starts_with("webhook bad:") && !m.contains("abc"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn webhook_urls_follow_the_api_base_and_stay_secret() {
         let hooks = vec![("env:HOOK".to_string(), Secret::new("https://discord.com/api/webhooks/1/abc"))];
         let sink = WebhookSink::new(reqwest::Client::new(), "http://127.0.0.1:9/", hooks.clone());
