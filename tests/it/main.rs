@@ -5,6 +5,7 @@ mod app;
 mod both;
 mod cli;
 mod discord;
+mod edits;
 mod fake_discord_smoke;
 mod fake_slack_smoke;
 mod fixtures;
