@@ -1,22 +1,36 @@
-//! Delivery sinks for Discord: Create Message in a channel, and Execute Webhook.
+//! Delivery sinks for Discord: Create Message in a channel, and Execute Webhook; each also edits and
+//! deletes the messages it posted.
 //!
 //! Both send the raw JSON the Discord encoder produced, through serenity's request builder (so the
 //! proxy rewrite and the token header are serenity's) but read the answer whole: the status, the
 //! rate-limit headers and the body's `retry_after`, which serenity's error type drops. Create Message
 //! adds `nonce` and `enforce_nonce: true`, so a retry after a lost answer cannot post twice.
+//! Execute Webhook is sent with `?wait=true`, so that its answer is the message and names its id.
+//!
+//! A correction replaces a posted part in place: Edit Message (`PATCH /channels/{c}/messages/{m}`) or
+//! Edit Webhook Message (`PATCH {webhook}/messages/{m}`), with the new body made a whole replacement
+//! ([`edit_body`]: no `nonce`, `allowed_mentions` always, since Discord parses mentions again on an
+//! edit, and `content`/`embeds`/`components` cleared when the new body has none). Delete Message and
+//! Delete Webhook Message remove one; a message already gone (404, code 10008) counts as deleted.
+//! [`classify_change`] sorts those answers: too many edits of an old message (30046), an archived
+//! thread (50083), an unknown message on edit (10008) or another author's message (50005) are
+//! [`SendError::Rejected`], the rest as for a post.
+//!
 //! Webhooks are resolved by [`Webhooks`]; a request that got no answer is [`describe`]d without its
-//! URL. The limits each sink declares are [`CHANNEL_LIMITS`] and [`WEBHOOK_LIMITS`].
+//! URL. The limits each sink declares are [`CHANNEL_LIMITS`] and [`WEBHOOK_LIMITS`] (edits and
+//! deletions count the same as posts).
 
 use std::time::Duration;
 
+use reqwest::Url;
 use reqwest::header::HeaderMap;
-use serde_json::Value;
-use serenity::all::{ChannelId, LightMethod, Request, Route};
+use serde_json::{Value, json};
+use serenity::all::{ChannelId, LightMethod, MessageId, Request, Route};
 
-use crate::deliver::{PartKey, RateLimits, SendError, SendFuture, Sent, Sink, Webhooks};
+use crate::deliver::{ChangeFuture, PartKey, RateLimits, SendError, SendFuture, Sent, Sink, Webhooks};
 use crate::http::describe;
 use crate::secret::{Secret, WebhookRef};
-use crate::target::{Platform, Target};
+use crate::target::{Platform, Posted, Target};
 
 use super::{DEFAULT_API_BASE, Rest};
 
@@ -38,12 +52,7 @@ impl ChannelSink {
     }
 
     async fn create_message(&self, target: &Target, body: &Value, nonce: &str) -> Result<Sent, SendError> {
-        let channel_id = target
-            .channel
-            .parse::<u64>()
-            .ok()
-            .filter(|&id| id != 0)
-            .ok_or_else(|| SendError::Rejected(format!("`{}` is not a Discord channel id", target.channel)))?;
+        let channel_id = channel_id(&target.channel)?;
         let mut body = body.clone();
         if let Some(map) = body.as_object_mut() {
             map.insert("nonce".into(), Value::String(nonce.to_string()));
@@ -58,6 +67,31 @@ impl ChannelSink {
         let response = request.send().await.map_err(|e| network_error("Create Message", &e))?;
         read_answer(response).await
     }
+
+    /// Edit Message (`body` is `Some`) or Delete Message (`None`) of a part posted in `target`'s
+    /// channel, or in the channel `posted` names (a thread) when it names one.
+    async fn change_message(&self, target: &Target, posted: &Posted, body: Option<&Value>) -> Result<(), SendError> {
+        let change = if body.is_some() { Change::Edit } else { Change::Delete };
+        let channel = posted.channel.as_deref().filter(|c| channel_id(c).is_ok()).unwrap_or(&target.channel);
+        let route = Route::ChannelMessage {
+            channel_id: ChannelId::new(channel_id(channel)?),
+            message_id: MessageId::new(message_id(posted, change)?),
+        };
+        let (method, bytes) = match body {
+            Some(body) => {
+                let bytes = serde_json::to_vec(&edit_body(body)?).map_err(|e| SendError::Rejected(e.to_string()))?;
+                (LightMethod::Patch, Some(bytes))
+            }
+            None => (LightMethod::Delete, None),
+        };
+        let request = Request::new(route, method)
+            .body(bytes)
+            .build(&self.rest.client, self.rest.http.token(), self.rest.http.proxy.as_deref())
+            .map_err(|e| SendError::Rejected(format!("cannot build the request: {e}")))?;
+        let what = change.name("Message");
+        let response = request.send().await.map_err(|e| network_error(&what, &e))?;
+        read_change(response, change).await
+    }
 }
 
 impl Sink for ChannelSink {
@@ -67,6 +101,25 @@ impl Sink for ChannelSink {
 
     fn limits(&self) -> RateLimits {
         CHANNEL_LIMITS
+    }
+
+    fn edits(&self) -> bool {
+        true
+    }
+
+    /// Edit Message, without the nonce (Discord takes none on an edit).
+    fn edit<'a>(
+        &'a self,
+        target: &'a Target,
+        posted: &'a Posted,
+        body: &'a Value,
+        _part: PartKey<'a>,
+    ) -> ChangeFuture<'a> {
+        Box::pin(self.change_message(target, posted, Some(body)))
+    }
+
+    fn delete<'a>(&'a self, target: &'a Target, posted: &'a Posted) -> ChangeFuture<'a> {
+        Box::pin(self.change_message(target, posted, None))
     }
 }
 
@@ -105,17 +158,51 @@ impl WebhookSink {
         WebhookSink { client, hooks }
     }
 
+    /// The webhook's URL with the message `id`'s path (`…/messages/{id}`) when given, its own query
+    /// (`thread_id`) kept, and `wait=true` when posting. Errors name the webhook by its label only.
+    fn hook_url(&self, label: &str, message: Option<&str>) -> Result<Url, SendError> {
+        let unreadable = || SendError::Rejected(format!("webhook {label}: its URL is not a valid webhook URL"));
+        let mut url = Url::parse(self.hooks.url(label)?.expose()).map_err(|_| unreadable())?;
+        let kept: Vec<(String, String)> =
+            url.query_pairs().filter(|(k, _)| k != "wait").map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+        if let Some(id) = message {
+            url.path_segments_mut().map_err(|()| unreadable())?.pop_if_empty().extend(["messages", id]);
+        }
+        url.set_query(None);
+        if !kept.is_empty() || message.is_none() {
+            let mut query = url.query_pairs_mut();
+            query.extend_pairs(&kept);
+            if message.is_none() {
+                query.append_pair("wait", "true");
+            }
+        }
+        Ok(url)
+    }
+
     async fn execute(&self, target: &Target, body: &Value) -> Result<Sent, SendError> {
-        let url = self.hooks.url(&target.channel)?;
+        let url = self.hook_url(&target.channel, None)?;
         let response = self
             .client
-            .post(url.expose())
-            .query(&[("wait", "true")])
+            .post(url)
             .json(body)
             .send()
             .await
             .map_err(|e| network_error(&format!("webhook {}", target.channel), &e))?;
         read_answer(response).await
+    }
+
+    /// Edit Webhook Message (`body` is `Some`) or Delete Webhook Message (`None`).
+    async fn change_message(&self, target: &Target, posted: &Posted, body: Option<&Value>) -> Result<(), SendError> {
+        let change = if body.is_some() { Change::Edit } else { Change::Delete };
+        let id = message_id(posted, change)?.to_string();
+        let url = self.hook_url(&target.channel, Some(&id))?;
+        let request = match body {
+            Some(body) => self.client.patch(url).json(&edit_body(body)?),
+            None => self.client.delete(url),
+        };
+        let what = format!("webhook {}: {}", target.channel, change.name("Webhook Message"));
+        let response = request.send().await.map_err(|e| network_error(&what, &e))?;
+        read_change(response, change).await
     }
 }
 
@@ -127,6 +214,95 @@ impl Sink for WebhookSink {
 
     fn limits(&self) -> RateLimits {
         WEBHOOK_LIMITS
+    }
+
+    fn edits(&self) -> bool {
+        true
+    }
+
+    /// Edit Webhook Message, in the thread of the webhook URL's `thread_id` when it has one. A part
+    /// posted before `?wait=true` has no message id and cannot be edited.
+    fn edit<'a>(
+        &'a self,
+        target: &'a Target,
+        posted: &'a Posted,
+        body: &'a Value,
+        _part: PartKey<'a>,
+    ) -> ChangeFuture<'a> {
+        Box::pin(self.change_message(target, posted, Some(body)))
+    }
+
+    fn delete<'a>(&'a self, target: &'a Target, posted: &'a Posted) -> ChangeFuture<'a> {
+        Box::pin(self.change_message(target, posted, None))
+    }
+}
+
+/// A Discord channel id, or why it is not one.
+fn channel_id(channel: &str) -> Result<u64, SendError> {
+    channel
+        .parse::<u64>()
+        .ok()
+        .filter(|&id| id != 0)
+        .ok_or_else(|| SendError::Rejected(format!("`{channel}` is not a Discord channel id")))
+}
+
+/// The snowflake of a posted part, or why it cannot be changed.
+fn message_id(posted: &Posted, change: Change) -> Result<u64, SendError> {
+    let Some(id) = posted.message_id.as_deref() else {
+        let verb = if change == Change::Edit { "edited" } else { "deleted" };
+        return Err(SendError::Rejected(format!("posted before message ids were kept; it cannot be {verb}")));
+    };
+    id.parse::<u64>()
+        .ok()
+        .filter(|&id| id != 0)
+        .ok_or_else(|| SendError::Rejected(format!("`{id}` is not a Discord message id")))
+}
+
+/// Fields of a post that Edit Message and Edit Webhook Message do not take.
+const CREATE_ONLY: &[&str] = &[
+    "nonce",
+    "enforce_nonce",
+    "tts",
+    "message_reference",
+    "sticker_ids",
+    "poll",
+    "username",
+    "avatar_url",
+    "thread_name",
+    "applied_tags",
+];
+
+/// What an edit sends: the encoder's body without the fields only a post takes, as a whole
+/// replacement (`content`, `embeds` and `components` the new body lacks are cleared, or the old ones
+/// would stay), and with `allowed_mentions` (none, when the body says nothing): Discord parses the
+/// mentions of an edited message again.
+pub fn edit_body(body: &Value) -> Result<Value, SendError> {
+    let Some(fields) = body.as_object() else {
+        return Err(SendError::Rejected("the message body is not a JSON object".into()));
+    };
+    let mut fields = fields.clone();
+    fields.retain(|key, _| !CREATE_ONLY.contains(&key.as_str()));
+    fields.entry("content").or_insert_with(|| json!(""));
+    fields.entry("embeds").or_insert_with(|| json!([]));
+    fields.entry("components").or_insert_with(|| json!([]));
+    fields.entry("allowed_mentions").or_insert_with(|| json!({"parse": []}));
+    Ok(Value::Object(fields))
+}
+
+/// An edit or a deletion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    Edit,
+    Delete,
+}
+
+impl Change {
+    /// `Edit Message`, `Delete Webhook Message`: what a transport error names.
+    fn name(self, what: &str) -> String {
+        match self {
+            Change::Edit => format!("Edit {what}"),
+            Change::Delete => format!("Delete {what}"),
+        }
     }
 }
 
@@ -141,6 +317,14 @@ async fn read_answer(response: reqwest::Response) -> Result<Sent, SendError> {
     let headers = response.headers().clone();
     let body: Value = response.json().await.unwrap_or(Value::Null);
     classify(status, &headers, &body)
+}
+
+/// Sorts Discord's answer to an edit or a deletion.
+async fn read_change(response: reqwest::Response, change: Change) -> Result<(), SendError> {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    classify_change(change, status, &headers, &body)
 }
 
 fn header_f64(headers: &HeaderMap, name: &str) -> Option<f64> {
@@ -185,6 +369,28 @@ pub fn classify(status: u16, headers: &HeaderMap, body: &Value) -> Result<Sent, 
     }
 }
 
+/// The answer of an Edit (Webhook) Message or a Delete (Webhook) Message. A message that is gone
+/// (404, code 10008) is deleted already, and cannot be edited; Discord's refusals to change this one
+/// message (too many edits of an old message, 30046; an archived thread, 50083; another author's
+/// message, 50005) cannot be helped by retrying. The rest is as for a post ([`classify`]): 403 and
+/// other 404s (the channel, the webhook) are [`SendError::Gone`].
+pub fn classify_change(change: Change, status: u16, headers: &HeaderMap, body: &Value) -> Result<(), SendError> {
+    let code = body.get("code").and_then(Value::as_i64);
+    let refused = |why: &str| {
+        let text = body.get("message").and_then(Value::as_str).unwrap_or("no message");
+        SendError::Rejected(format!("{why}: {text} (HTTP {status}, code {})", code.unwrap_or_default()))
+    };
+    match (change, status, code) {
+        (_, 200..=299, _) => Ok(()),
+        (Change::Delete, 404, Some(10008)) => Ok(()),
+        (Change::Edit, 404, Some(10008)) => Err(refused("the message is no longer there")),
+        (_, _, Some(30046)) => Err(refused("Discord allows no more edits of this message for now")),
+        (_, _, Some(50083)) => Err(refused("the message is in an archived thread")),
+        (_, _, Some(50005)) => Err(refused("the message was posted by someone else")),
+        _ => classify(status, headers, body).map(|_| ()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,6 +432,100 @@ mod tests {
         assert!(matches!(classify(404, &none, &Value::Null), Err(SendError::Gone(_))));
         assert!(matches!(classify(502, &none, &Value::Null), Err(SendError::Transient(_))));
         assert!(matches!(classify(400, &none, &Value::Null), Err(SendError::Rejected(_))));
+    }
+
+    #[test]
+    fn edit_and_delete_answers() {
+        let none = HeaderMap::new();
+        let error = |code: i64, message: &str| json!({"message": message, "code": code});
+        let (edit, delete) = (Change::Edit, Change::Delete);
+        assert_eq!(classify_change(edit, 200, &none, &json!({"id": "1"})), Ok(()));
+        assert_eq!(classify_change(delete, 204, &none, &Value::Null), Ok(()));
+        assert_eq!(classify_change(delete, 404, &none, &error(10008, "Unknown Message")), Ok(()), "already gone");
+        assert_eq!(
+            classify_change(edit, 404, &none, &error(10008, "Unknown Message")),
+            Err(SendError::Rejected("the message is no longer there: Unknown Message (HTTP 404, code 10008)".into()))
+        );
+        let too_many = "Maximum number of edits to messages older than 1 hour reached. Try again later";
+        match classify_change(edit, 400, &none, &error(30046, too_many)) {
+            Err(SendError::Rejected(m)) => assert!(m.contains("no more edits") && m.contains("code 30046"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+        for change in [edit, delete] {
+            match classify_change(change, 400, &none, &error(50083, "Thread is archived")) {
+                Err(SendError::Rejected(m)) => {
+                    assert!(m.contains("archived thread") && m.contains("code 50083"), "{m}")
+                }
+                other => panic!("{other:?}"),
+            }
+            assert!(matches!(
+                classify_change(change, 403, &none, &error(50005, "Cannot edit a message authored by another user")),
+                Err(SendError::Rejected(m)) if m.contains("code 50005")
+            ));
+            assert_eq!(
+                classify_change(change, 404, &none, &error(10003, "Unknown Channel")),
+                Err(SendError::Gone("Unknown Channel (HTTP 404, code 10003)".into()))
+            );
+            assert!(matches!(
+                classify_change(change, 403, &none, &error(50001, "Missing Access")),
+                Err(SendError::Gone(_))
+            ));
+            assert!(matches!(
+                classify_change(change, 404, &none, &error(10015, "Unknown Webhook")),
+                Err(SendError::Gone(_))
+            ));
+            assert!(matches!(classify_change(change, 401, &none, &Value::Null), Err(SendError::Unauthorized(_))));
+            assert!(matches!(classify_change(change, 503, &none, &Value::Null), Err(SendError::Transient(_))));
+            assert_eq!(
+                classify_change(change, 429, &none, &json!({"retry_after": 1.5, "global": false})),
+                Err(SendError::RateLimited { retry_after: Duration::from_millis(1500), global: false })
+            );
+            assert!(matches!(
+                classify_change(change, 400, &none, &error(50035, "Invalid Form Body")),
+                Err(SendError::Rejected(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn an_edit_replaces_the_whole_message_and_pings_no_one() {
+        let body = json!({"embeds": [{"title": "t"}], "nonce": "db0", "enforce_nonce": true, "username": "x"});
+        assert_eq!(
+            edit_body(&body).unwrap(),
+            json!({"content": "", "embeds": [{"title": "t"}], "components": [], "allowed_mentions": {"parse": []}})
+        );
+        let mentions = json!({"content": "hi", "allowed_mentions": {"parse": ["users"]}});
+        assert_eq!(edit_body(&mentions).unwrap()["allowed_mentions"], json!({"parse": ["users"]}));
+        assert!(matches!(edit_body(&json!([1])), Err(SendError::Rejected(_))));
+    }
+
+    #[test]
+    fn parts_without_a_message_id_cannot_be_changed() {
+        assert_eq!(
+            message_id(&Posted::default(), Change::Edit),
+            Err(SendError::Rejected("posted before message ids were kept; it cannot be edited".into()))
+        );
+        assert!(matches!(message_id(&Posted::id(Some("abc")), Change::Delete), Err(SendError::Rejected(_))));
+        assert_eq!(message_id(&Posted::id(Some("123")), Change::Edit), Ok(123));
+    }
+
+    #[test]
+    fn webhook_message_urls_keep_the_thread_and_wait_only_when_posting() {
+        let hooks = vec![
+            ("plain".to_string(), Secret::new("https://discord.com/api/webhooks/1/abc")),
+            ("thread".to_string(), Secret::new("https://discord.com/api/webhooks/1/abc?thread_id=9&wait=false")),
+            ("bad".to_string(), Secret::new("not a url abc")),
+        ];
+        let sink = WebhookSink::new(reqwest::Client::new(), "http://127.0.0.1:9", hooks);
+        let url = |label: &str, id: Option<&str>| sink.hook_url(label, id).map(|u| u.to_string());
+        assert_eq!(url("plain", None).unwrap(), "http://127.0.0.1:9/api/webhooks/1/abc?wait=true");
+        assert_eq!(url("plain", Some("5")).unwrap(), "http://127.0.0.1:9/api/webhooks/1/abc/messages/5");
+        assert_eq!(url("thread", None).unwrap(), "http://127.0.0.1:9/api/webhooks/1/abc?thread_id=9&wait=true");
+        assert_eq!(url("thread", Some("5")).unwrap(), "http://127.0.0.1:9/api/webhooks/1/abc/messages/5?thread_id=9");
+        match url("bad", None) {
+            Err(SendError::Rejected(m)) => assert!(m.starts_with("webhook bad:") && !m.contains("abc"), "{m}"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

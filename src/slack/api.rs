@@ -1,5 +1,5 @@
 //! Posting to Slack channels through the Web API's `chat.postMessage`, as a delivery [`Sink`],
-//! exactly once per part.
+//! exactly once per part; and changing a posted part with `chat.update` and `chat.delete`.
 //!
 //! Each part of a digest is one `POST {api_base}/chat.postMessage` with the bot token as a bearer
 //! token and the encoder's body plus two transport fields: `channel`, and `metadata` with
@@ -21,8 +21,14 @@
 //!
 //! Looking needs the `channels:history` and `groups:history` scopes. [`SlackApi::identity`] calls
 //! `auth.test` once and reads its `x-oauth-scopes` header: when one is missing, one warning names it
-//! and what it costs, and parts are posted again without looking, as incoming webhooks are. Nothing
-//! here ever puts the token in an error or a log line.
+//! and what it costs, and parts are posted again without looking, as incoming webhooks are.
+//!
+//! A correction edits a part in place with `chat.update` (`channel` and `ts` from where the part
+//! landed, the new body's `text` and `blocks`, and the same `metadata` as the post, so that the part
+//! stays recognisable) and removes one with `chat.delete`; a message already gone
+//! (`message_not_found`) counts as deleted. [`classify_change`] sorts their answers: a message that is
+//! not there, not ours or past the edit window is [`SendError::Rejected`], the rest as for a post.
+//! Nothing here ever puts the token in an error or a log line.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,11 +40,11 @@ use serde_json::{Value, json};
 use tokio::sync::OnceCell;
 use tracing::{info, warn};
 
-use crate::deliver::{FindFuture, PartKey, RateLimits, SendError, SendFuture, Sent, Sink};
+use crate::deliver::{ChangeFuture, FindFuture, PartKey, RateLimits, SendError, SendFuture, Sent, Sink};
 use crate::http::{REQUEST_TIMEOUT, describe, retry_after, snippet};
 use crate::logging::untrusted;
 use crate::secret::Secret;
-use crate::target::Target;
+use crate::target::{Posted, Target};
 
 /// Slack allows about one message per second per channel, with short bursts. No global limit:
 /// chat.postMessage is limited per channel, and Slack publishes no workspace-wide number for it
@@ -82,6 +88,15 @@ const UNAUTHORIZED: &[&str] = &[
 /// Error codes of a hiccup on Slack's side: retry with back-off.
 const TRANSIENT: &[&str] = &["internal_error", "fatal_error", "service_unavailable", "request_timeout"];
 const RATE_LIMITED: &[&str] = &["ratelimited", "rate_limited"];
+/// Error codes of `chat.update` and `chat.delete` about the one message: it is not there, the bot may
+/// not change it, or it is too old to edit. Retrying cannot help.
+const MESSAGE_REFUSED: &[(&str, &str)] = &[
+    ("message_not_found", "the message is no longer there"),
+    ("cant_update_message", "the bot may not edit this message"),
+    ("cant_delete_message", "the bot may not delete this message"),
+    ("edit_window_closed", "the message is too old to edit"),
+    ("compliance_exports_prevent_deletion", "compliance exports prevent deleting this message"),
+];
 
 /// The `chat.postMessage` client, which also reads channels back to find parts already posted.
 #[derive(Debug, Clone)]
@@ -372,6 +387,31 @@ impl SlackApi {
         classify_history(answer.status, retry_after(&answer.headers), &answer.text)
     }
 
+    /// `chat.update` (`body` is `Some`, with the part's `metadata`) or `chat.delete` (`None`) of the
+    /// message `posted` names: its `channel` (else the target's) and its `ts` (else its message id).
+    async fn change(&self, target: &Target, posted: &Posted, body: Option<(&Value, Value)>) -> Result<(), SendError> {
+        let method = if body.is_some() { "chat.update" } else { "chat.delete" };
+        let channel = posted.channel.as_deref().filter(|c| !c.is_empty()).unwrap_or(&target.channel);
+        let Some(ts) = posted.ts.as_deref().or(posted.message_id.as_deref()).filter(|ts| !ts.is_empty()) else {
+            let verb = if body.is_some() { "edited" } else { "deleted" };
+            return Err(SendError::Rejected(format!("posted before message ids were kept; it cannot be {verb}")));
+        };
+        let mut payload = serde_json::Map::new();
+        payload.insert("channel".into(), json!(channel));
+        payload.insert("ts".into(), json!(ts));
+        if let Some((body, metadata)) = body {
+            let Some(fields) = body.as_object() else {
+                return Err(SendError::Rejected("the message body is not a JSON object".into()));
+            };
+            payload.insert("text".into(), fields.get("text").cloned().unwrap_or_else(|| json!("")));
+            // Without `blocks`, chat.update keeps the old ones: an empty list removes them.
+            payload.insert("blocks".into(), fields.get("blocks").cloned().unwrap_or_else(|| json!([])));
+            payload.insert("metadata".into(), metadata);
+        }
+        let answer = self.call(method, self.http.post(self.url(method)).json(&payload)).await?;
+        classify_change(method, answer.status, retry_after(&answer.headers), &answer.text)
+    }
+
     /// Sends one Web API request with the bot token and reads the answer whole. A request that got
     /// no answer, or whose answer could not be read, is temporary, named by the `method` it called.
     async fn call(&self, method: &str, request: reqwest::RequestBuilder) -> Result<Exchange, SendError> {
@@ -419,6 +459,26 @@ impl Sink for SlackApi {
     fn limits(&self) -> RateLimits {
         LIMITS
     }
+
+    fn edits(&self) -> bool {
+        true
+    }
+
+    /// `chat.update` with the part's text, blocks and the same `metadata` as its post.
+    fn edit<'a>(
+        &'a self,
+        target: &'a Target,
+        posted: &'a Posted,
+        body: &'a Value,
+        part: PartKey<'a>,
+    ) -> ChangeFuture<'a> {
+        Box::pin(self.change(target, posted, Some((body, part_metadata(part)))))
+    }
+
+    /// `chat.delete`; a message already gone is deleted.
+    fn delete<'a>(&'a self, target: &'a Target, posted: &'a Posted) -> ChangeFuture<'a> {
+        Box::pin(self.change(target, posted, None))
+    }
 }
 
 /// An error code Slack returned (`channel_not_found`), as it may be stored and logged: as is when it
@@ -445,6 +505,23 @@ pub fn classify_history(status: StatusCode, retry_after: Duration, body: &str) -
 pub fn classify(status: StatusCode, retry_after: Duration, body: &str) -> Result<Sent, SendError> {
     let answer = classify_answer(status, retry_after, body)?;
     Ok(Sent { message_id: answer.ts, channel: answer.channel, exhausted_for: None })
+}
+
+/// What a `chat.update` or `chat.delete` (`method`) answer means. `message_not_found` is success for
+/// a deletion; it, `cant_update_message`, `cant_delete_message` and `edit_window_closed` are
+/// otherwise [`SendError::Rejected`], named with the method and the reason; every other answer is
+/// sorted as a post's ([`classify`]: `channel_not_found` gone, `ratelimited` waits, `invalid_auth`
+/// unauthorized).
+pub fn classify_change(method: &str, status: StatusCode, retry_after: Duration, body: &str) -> Result<(), SendError> {
+    match classify_answer(status, retry_after, body) {
+        Ok(_) => Ok(()),
+        Err(SendError::Rejected(code)) if code == "message_not_found" && method == "chat.delete" => Ok(()),
+        Err(SendError::Rejected(code)) => Err(match MESSAGE_REFUSED.iter().find(|(c, _)| *c == code) {
+            Some((_, why)) => SendError::Rejected(format!("{method}: {code}: {why}")),
+            None => SendError::Rejected(format!("{method}: {code}")),
+        }),
+        Err(other) => Err(other),
+    }
 }
 
 /// The common part of every Web API answer: `Ok` when Slack says `ok`, else what to do next.
@@ -530,6 +607,44 @@ mod tests {
             check(200, &error(code), Err(SendError::Rejected(code.into())));
         }
         check(200, r#"{"ok": false}"#, Err(SendError::Rejected("unknown_error".into())));
+    }
+
+    #[test]
+    fn update_and_delete_answers() {
+        let change = |method: &str, status: u16, body: &str| {
+            classify_change(method, StatusCode::from_u16(status).unwrap(), SECOND, body)
+        };
+        let ok = r#"{"ok": true, "channel": "C1", "ts": "1.000001"}"#;
+        assert_eq!(change("chat.update", 200, ok), Ok(()));
+        assert_eq!(change("chat.delete", 200, ok), Ok(()));
+        assert_eq!(change("chat.delete", 200, &error("message_not_found")), Ok(()), "already gone");
+        assert_eq!(
+            change("chat.update", 200, &error("message_not_found")),
+            Err(SendError::Rejected("chat.update: message_not_found: the message is no longer there".into()))
+        );
+        for code in ["cant_update_message", "edit_window_closed"] {
+            match change("chat.update", 200, &error(code)) {
+                Err(SendError::Rejected(m)) => assert!(m.starts_with(&format!("chat.update: {code}: ")), "{m}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(matches!(change("chat.delete", 200, &error("cant_delete_message")), Err(SendError::Rejected(_))));
+        for method in ["chat.update", "chat.delete"] {
+            for code in ["channel_not_found", "not_in_channel", "is_archived"] {
+                assert_eq!(change(method, 200, &error(code)), Err(SendError::Gone(code.into())));
+            }
+            for code in ["invalid_auth", "token_revoked", "missing_scope"] {
+                assert_eq!(change(method, 200, &error(code)), Err(SendError::Unauthorized(code.into())));
+            }
+            let limited = Err(SendError::RateLimited { retry_after: SECOND, global: false });
+            assert_eq!(change(method, 429, &error("ratelimited")), limited);
+            assert_eq!(change(method, 200, &error("ratelimited")), limited);
+            assert!(matches!(change(method, 502, ""), Err(SendError::Transient(_))));
+            assert_eq!(
+                change(method, 200, &error("invalid_blocks")),
+                Err(SendError::Rejected(format!("{method}: invalid_blocks")))
+            );
+        }
     }
 
     #[test]

@@ -10,7 +10,10 @@
 //! Webhook deliveries are at-least-once: a webhook answers a plain `ok`, with no message `ts`, and
 //! cannot read its channel, so a part whose answer was lost cannot be looked for and is posted again
 //! (the default [`Sink::find_posted`]). Only `chat.postMessage` ([`super::api`]) is exactly-once.
-//! The webhooks are resolved by [`Webhooks`], as Discord's are.
+//! For the same reason a webhook's posts can be neither edited nor deleted: [`Sink::edits`] is
+//! false, and a correction to a webhook target is left to the deliverer (the default
+//! [`Sink::edit`] and [`Sink::delete`] refuse). The webhooks are resolved by [`Webhooks`], as
+//! Discord's are.
 
 use std::time::Duration;
 
@@ -93,6 +96,11 @@ impl SlackWebhooks {
     }
 }
 
+/// Posts only. Slack's incoming webhooks answer a plain `ok` with no message `ts`, and
+/// `chat.update`/`chat.delete` need the `ts` (and a bot token, which a webhook is not): a webhook's
+/// message can never be found again, so [`Sink::edits`] keeps its default, false, and the default
+/// [`Sink::edit`] and [`Sink::delete`] refuse with [`SendError::Rejected`]: a correction to a
+/// webhook target cannot be made in place.
 impl Sink for SlackWebhooks {
     fn send<'a>(&'a self, target: &'a Target, body: &'a Value, _part: PartKey<'a>) -> SendFuture<'a> {
         Box::pin(self.post(&target.channel, body))
