@@ -16,7 +16,7 @@ use std::sync::atomic::Ordering;
 use serde_json::Value;
 use tracing::{info, warn};
 
-use super::{Attempt, Job, PartEnd, PartKey, SendError, TargetOutcome, nonce};
+use super::{Attempt, Job, PartEnd, PartKey, Retries, SendError, TargetOutcome, nonce};
 use crate::fnv::fnv1a64;
 use crate::logging::untrusted;
 use crate::store::{DELETING, LedgerPart, Shown, StoreError, UNKNOWN_VERSION};
@@ -169,8 +169,7 @@ impl Job {
         let nonce = nonce(&self.digest, target, part, "");
         let key = PartKey { digest: &self.digest, part, nonce: &nonce };
         let channel = self.lane.channels.get(&target.channel);
-        let seed = fnv1a64(nonce.as_bytes()) ^ 0x5eed;
-        let (mut failures, mut limited) = (0u32, 0u32);
+        let mut retries = Retries::new(self, fnv1a64(nonce.as_bytes()) ^ 0x5eed);
         loop {
             let channel_place = channel.acquire().await;
             let global_place = match &self.lane.global {
@@ -185,23 +184,14 @@ impl Job {
             match result {
                 Ok(()) => return Ok(Change::Done),
                 Err(SendError::RateLimited { retry_after, global }) => {
-                    limited += 1;
-                    if limited > self.retry.rate_limit_retries {
-                        return self.fail(target, "rate limited too many times".into()).map(Change::Stop);
-                    }
-                    match (&self.lane.global, global) {
-                        (Some(window), true) => window.block_for(retry_after),
-                        _ => channel.block_for(retry_after),
+                    if let Some(why) = retries.rate_limited(&channel, retry_after, global) {
+                        return self.fail(target, why).map(Change::Stop);
                     }
                 }
                 Err(SendError::Transient(e)) => {
-                    failures += 1;
-                    if failures >= self.retry.attempts {
-                        return self.fail(target, e).map(Change::Stop);
+                    if let Some(why) = retries.transient(target, part, e).await {
+                        return self.fail(target, why).map(Change::Stop);
                     }
-                    let wait = self.retry.backoff(failures - 1, seed);
-                    warn!(target = %untrusted(&target.to_string()), part, error = %untrusted(&e.to_string()), ?wait, "temporary failure of a correction; retrying");
-                    tokio::time::sleep(wait).await;
                 }
                 Err(SendError::Rejected(e)) => return Ok(Change::Refused(e)),
                 Err(SendError::Gone(e)) => {

@@ -404,6 +404,48 @@ struct Attempt {
     uncertain: bool,
 }
 
+/// The retry bookkeeping of one part's requests (a post, an edit, a deletion): what a rate limit or
+/// a temporary failure does next, the same for every kind of request.
+struct Retries<'a> {
+    job: &'a Job,
+    /// Seeds the back-off's jitter: stable for the part.
+    seed: u64,
+    failures: u32,
+    limited: u32,
+}
+
+impl<'a> Retries<'a> {
+    fn new(job: &'a Job, seed: u64) -> Retries<'a> {
+        Retries { job, seed, failures: 0, limited: 0 }
+    }
+
+    /// Pauses the channel (or the platform, for a global limit) as asked; `Some(why)` when the part
+    /// was limited too many times and is given up.
+    fn rate_limited(&mut self, channel: &Window, retry_after: Duration, global: bool) -> Option<String> {
+        self.limited += 1;
+        if self.limited > self.job.retry.rate_limit_retries {
+            return Some("rate limited too many times".into());
+        }
+        match (&self.job.lane.global, global) {
+            (Some(window), true) => window.block_for(retry_after),
+            _ => channel.block_for(retry_after),
+        }
+        None
+    }
+
+    /// Backs off before the next try; `Some(why)` when the tries are used up.
+    async fn transient(&mut self, target: &Target, part: usize, error: String) -> Option<String> {
+        self.failures += 1;
+        if self.failures >= self.job.retry.attempts {
+            return Some(error);
+        }
+        let wait = self.job.retry.backoff(self.failures - 1, self.seed);
+        warn!(target = %untrusted(&target.to_string()), part, error = %untrusted(&error), ?wait, "temporary failure; retrying");
+        tokio::time::sleep(wait).await;
+        None
+    }
+}
+
 /// How a part ended.
 enum PartEnd {
     Sent,
@@ -473,8 +515,7 @@ impl Job {
         let nonce = nonce(&self.digest, target, part, salt);
         let key = PartKey { digest: &self.digest, part, nonce: &nonce };
         let channel = self.lane.channels.get(&target.channel);
-        let seed = fnv1a64(nonce.as_bytes());
-        let (mut failures, mut limited) = (0u32, 0u32);
+        let mut retries = Retries::new(self, fnv1a64(nonce.as_bytes()));
         loop {
             // Both places are held until the answer arrives (see `limiter`), for a look at the
             // channel as for a post: a rate limit on either pauses the channel.
@@ -527,25 +568,16 @@ impl Job {
                     return Ok(PartEnd::Sent);
                 }
                 Err(SendError::RateLimited { retry_after, global }) => {
-                    limited += 1;
-                    if limited > self.retry.rate_limit_retries {
-                        return self.fail(target, "rate limited too many times".into()).map(PartEnd::Stop);
-                    }
-                    match (&self.lane.global, global) {
-                        (Some(window), true) => window.block_for(retry_after),
-                        _ => channel.block_for(retry_after),
+                    if let Some(why) = retries.rate_limited(&channel, retry_after, global) {
+                        return self.fail(target, why).map(PartEnd::Stop);
                     }
                 }
                 Err(SendError::Transient(e)) => {
                     // A post that failed in transit may have been accepted: look before the next one.
                     uncertain = true;
-                    failures += 1;
-                    if failures >= self.retry.attempts {
-                        return self.fail(target, e).map(PartEnd::Stop);
+                    if let Some(why) = retries.transient(target, part, e).await {
+                        return self.fail(target, why).map(PartEnd::Stop);
                     }
-                    let wait = self.retry.backoff(failures - 1, seed);
-                    warn!(target = %untrusted(&target.to_string()), part, error = %untrusted(&e.to_string()), ?wait, "temporary failure; retrying");
-                    tokio::time::sleep(wait).await;
                 }
                 Err(SendError::Gone(e)) => {
                     self.store.record_failure(target, Some(&self.digest), &e, true, self.clock.now())?;

@@ -8,7 +8,8 @@
 //! - [`commands`]: the `/digest` registration payload and its idempotent bulk overwrite.
 //! - [`handler`]: interactions in, replies out, within Discord's 3-second window; and the raw events
 //!   serenity cannot read, so that none goes unanswered or unlogged.
-//! - [`rest`]: Create Message with a nonce, and Execute Webhook, as delivery sinks.
+//! - [`rest`]: Create Message with a nonce, and Execute Webhook (with `?wait=true`, so its message id
+//!   is kept), as delivery sinks; Edit and Delete Message and their webhook forms, for corrections.
 
 pub mod commands;
 pub mod handler;
