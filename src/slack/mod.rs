@@ -15,6 +15,7 @@
 //! server with a head timeout and a cap on open connections ([`EndpointLimits`]).
 
 pub mod api;
+pub mod interactions;
 pub mod listen;
 pub mod reply;
 pub mod server;
