@@ -1,9 +1,11 @@
-//! The Slack HTTP endpoint: `POST /slack/commands` for the `/digest` slash command, `GET /healthz`
-//! (alone, [`serve_health`], when there is no signing secret).
+//! The Slack HTTP endpoint: `POST /slack/commands` for the `/digest` slash command,
+//! `POST /slack/interactions` for button clicks ([`super::interactions`]), `GET /healthz` (alone,
+//! [`serve_health`], when there is no signing secret).
 //!
 //! A slash command arrives as a signed, form-encoded POST. The handler reads the raw body (at most
-//! 64 KiB), verifies the signature against the bot's clock, and only then parses the form: any
-//! verification failure is a 401 with nothing done, a verified body that is not a usable form a 400.
+//! 64 KiB) and verifies the signature against the bot's clock ([`verified`], which every signed route
+//! shares), and only then parses the form: any verification failure is a 401 with nothing done, a
+//! verified body that is not a usable form a 400.
 //! It then runs the command through the shared [`Bot::run`], answers with the first Slack message in
 //! the HTTP response (well within Slack's 3 s), and posts the rest to the `response_url` from a
 //! spawned task once that response is on its way, if that URL is one `slack.response_url_prefixes`
