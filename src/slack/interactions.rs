@@ -2,7 +2,7 @@
 //!
 //! Slack posts a `block_actions` interaction even when the button only opens a link (`Read the
 //! original` on each article), and warns the user unless the app answers 200 within 3 s. The request
-//! is verified exactly as a slash command is ([`server::verified`]: the body capped at 64 KiB, the
+//! is verified exactly as a slash command is (`server::verified`: the body capped at 64 KiB, the
 //! signature and its five-minute window); its one form field, `payload`, is parsed into an
 //! [`Interaction`] ([`parse`], pure), which [`dispatch`] acts on before the empty 200 goes out. A link
 //! button needs nothing more than that answer; a button without a `url`, and every other interaction

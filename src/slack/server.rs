@@ -3,7 +3,7 @@
 //! [`serve_health`], when there is no signing secret).
 //!
 //! A slash command arrives as a signed, form-encoded POST. The handler reads the raw body (at most
-//! 64 KiB) and verifies the signature against the bot's clock ([`verified`], which every signed route
+//! 64 KiB) and verifies the signature against the bot's clock (`verified`, which every signed route
 //! shares), and only then parses the form: any verification failure is a 401 with nothing done, a
 //! verified body that is not a usable form a 400.
 //! It then runs the command through the shared [`Bot::run`], answers with the first Slack message in
