@@ -1,8 +1,10 @@
-//! Slack: the `/digest` slash-command endpoint, and the two ways a digest is posted to Slack.
+//! Slack: the `/digest` slash-command and interactivity endpoint, and the two ways a digest is posted
+//! to Slack.
 //!
-//! Slack calls us for commands and we call Slack for deliveries; the two directions share nothing but
-//! the HTTP client. [`server`] is the endpoint (signed requests checked by [`verify`], replies split by
-//! [`reply`] into the HTTP answer and `response_url` follow-ups); [`api`] (`chat.postMessage` with the
+//! Slack calls us for commands and button clicks, and we call Slack for deliveries; the two directions
+//! share nothing but the HTTP client. [`server`] is the endpoint (signed requests checked by
+//! [`verify`], replies split by [`reply`] into the HTTP answer and `response_url` follow-ups;
+//! [`interactions`] acknowledges clicks, link buttons included); [`api`] (`chat.postMessage` with the
 //! bot token) and [`webhook`] (incoming webhooks) are the delivery [`Sink`]s; the transport they share
 //! with Discord is [`crate::http`]. The payloads themselves come from `render::slack`; nothing here
 //! builds a message, and no credential (token, signing secret, webhook or response URL) is ever logged
@@ -15,6 +17,7 @@
 //! server with a head timeout and a cap on open connections ([`EndpointLimits`]).
 
 pub mod api;
+pub mod interactions;
 pub mod listen;
 pub mod reply;
 pub mod server;

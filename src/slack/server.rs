@@ -1,9 +1,11 @@
-//! The Slack HTTP endpoint: `POST /slack/commands` for the `/digest` slash command, `GET /healthz`
-//! (alone, [`serve_health`], when there is no signing secret).
+//! The Slack HTTP endpoint: `POST /slack/commands` for the `/digest` slash command,
+//! `POST /slack/interactions` for button clicks ([`super::interactions`]), `GET /healthz` (alone,
+//! [`serve_health`], when there is no signing secret).
 //!
 //! A slash command arrives as a signed, form-encoded POST. The handler reads the raw body (at most
-//! 64 KiB), verifies the signature against the bot's clock, and only then parses the form: any
-//! verification failure is a 401 with nothing done, a verified body that is not a usable form a 400.
+//! 64 KiB) and verifies the signature against the bot's clock (`verified`, which every signed route
+//! shares), and only then parses the form: any verification failure is a 401 with nothing done, a
+//! verified body that is not a usable form a 400.
 //! It then runs the command through the shared [`Bot::run`], answers with the first Slack message in
 //! the HTTP response (well within Slack's 3 s), and posts the rest to the `response_url` from a
 //! spawned task once that response is on its way, if that URL is one `slack.response_url_prefixes`
@@ -28,6 +30,7 @@ use tokio::sync::oneshot;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutError, TimeoutLayer};
 use tracing::{error, info, warn};
 
+use super::interactions;
 use super::listen::{self, EndpointLimits};
 use super::reply::{self, RESPONSE_URL_USES};
 use super::verify::{MAX_BODY, SIGNATURE_HEADER, TIMESTAMP_HEADER, VerifyError, verify};
@@ -88,6 +91,7 @@ struct SlashCommand {
 pub fn router(state: SlackState, limits: &EndpointLimits) -> Router {
     Router::new()
         .route("/slack/commands", post(commands))
+        .route("/slack/interactions", post(interactions::interactions))
         .route("/healthz", get(healthz))
         .with_state(state)
         .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
@@ -131,23 +135,28 @@ async fn healthz() -> Json<Value> {
     Json(json!({"status": "ok"}))
 }
 
-async fn commands(State(state): State<SlackState>, request: Request) -> Response {
+/// Reads `request`'s body (at most [`MAX_BODY`] bytes, refused unread when its `Content-Length` says
+/// more) and checks Slack's signature over it against the bot's clock. `Ok` is the request with its
+/// body in memory, for a `Form` extractor; `Err` the answer to send: 401 for any verification failure
+/// (an oversized body included), 408 for a body that stopped arriving. Every signed route goes
+/// through here, so each is verified exactly as the others.
+pub(super) async fn verified(state: &SlackState, request: Request) -> Result<Request, Response> {
     let (parts, body) = request.into_parts();
     // A body announced as too large is refused before any of it is read (or waited for).
     let announced = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if announced.is_some_and(|length| length > MAX_BODY as u64) {
         warn!("Slack request refused: its Content-Length is over {MAX_BODY} bytes");
-        return refused();
+        return Err(refused());
     }
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(bytes) => bytes,
         Err(e) if is_timeout(&e) => {
             warn!("Slack request dropped: its body stopped arriving");
-            return (StatusCode::REQUEST_TIMEOUT, "the request body did not arrive in time").into_response();
+            return Err((StatusCode::REQUEST_TIMEOUT, "the request body did not arrive in time").into_response());
         }
         Err(_) => {
             warn!("Slack request refused: the body is over {MAX_BODY} bytes or could not be read");
-            return refused();
+            return Err(refused());
         }
     };
     // A header that is not visible ASCII cannot be a valid timestamp or signature: "" fails as such.
@@ -155,17 +164,24 @@ async fn commands(State(state): State<SlackState>, request: Request) -> Response
     let checked =
         verify(&state.signing_secret, header(TIMESTAMP_HEADER), header(SIGNATURE_HEADER), &bytes, state.bot.now());
     match checked {
-        Ok(()) => {}
+        Ok(()) => Ok(Request::from_parts(parts, Body::from(bytes))),
         Err(e @ VerifyError::NoSecret) => {
             error!(error = %e, "Slack request refused: set SLACK_SIGNING_SECRET");
-            return refused();
+            Err(refused())
         }
         Err(e) => {
             warn!(error = %e, "Slack request refused");
-            return refused();
+            Err(refused())
         }
     }
-    let form = match Form::<SlashCommand>::from_request(Request::from_parts(parts, Body::from(bytes)), &state).await {
+}
+
+async fn commands(State(state): State<SlackState>, request: Request) -> Response {
+    let request = match verified(&state, request).await {
+        Ok(request) => request,
+        Err(answer) => return answer,
+    };
+    let form = match Form::<SlashCommand>::from_request(request, &state).await {
         Ok(Form(form)) => form,
         Err(rejection) => {
             warn!(error = %untrusted(&rejection.body_text()), "signed Slack request is not a slash-command form");

@@ -1183,3 +1183,185 @@ async fn a_rate_limit_past_the_first_page_resumes_the_scan_where_it_was() {
     // The failed first run's look, then page 1, page 2 (limited), page 2 again, page 3.
     assert_eq!(cursors[1..4], [None, Some("bmV4dF9200"), Some("bmV4dF9200")], "{cursors:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// The endpoint: interactions (button clicks on the Interactivity Request URL)
+
+use crate::support::fake_slack::{BlockActionsSpec, ButtonAction, block_actions_payload, interaction_form};
+
+/// A click's trigger id: like its `response_url`, it lets the holder act as the app, so never logged.
+const TRIGGER_ID: &str = "7777777.trigger-id-never-logged";
+
+/// A `block_actions` payload: `U0CLICK` clicks `action_id` in C0001; a URL button when `url` is set.
+fn click(app: &App, action_id: &str, url: Option<&str>) -> Value {
+    block_actions_payload(&BlockActionsSpec {
+        user_id: "U0CLICK".into(),
+        channel: "C0001".into(),
+        message: json!({"type": "message", "ts": "1770598800.000100", "text": SEED_TITLE}),
+        actions: vec![ButtonAction {
+            action_id: action_id.into(),
+            block_id: "article-1".into(),
+            text: "Read the original".into(),
+            value: None,
+            url: url.map(str::to_string),
+        }],
+        response_url: app.fake.response_url("click"),
+        trigger_id: TRIGGER_ID.into(),
+    })
+}
+
+impl App {
+    /// A POST to `/slack/interactions` signed with `secret` at `timestamp` (Unix seconds).
+    fn interaction_request(&self, secret: &str, timestamp: i64, body: Vec<u8>) -> reqwest::RequestBuilder {
+        let timestamp = timestamp.to_string();
+        let signature = signature(secret, &timestamp, &body);
+        self.client
+            .post(format!("{}/slack/interactions", self.url))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-slack-request-timestamp", timestamp)
+            .header("x-slack-signature", signature)
+            .body(body)
+    }
+
+    /// `payload` as Slack sends it, properly signed, now.
+    async fn interact(&self, payload: &Value) -> Answered {
+        self.send(self.interaction_request(SECRET, now().timestamp(), interaction_form(payload))).await
+    }
+
+    /// Nothing reached the fake Slack: no follow-up, no post.
+    async fn assert_nothing_posted(&self) {
+        assert!(
+            !self.fake.wait_for(Duration::from_millis(100), |calls| !calls.is_empty()).await,
+            "{:?}",
+            self.fake.calls()
+        );
+    }
+}
+
+/// No credential of a click in the logs.
+fn assert_no_click_credentials(app: &App, logs: &Logs) {
+    let text = logs.text();
+    assert!(!text.contains(TRIGGER_ID), "{text}");
+    assert!(!text.contains(&app.fake.response_url("click")), "{text}");
+    assert!(!text.contains("response_url"), "{text}");
+}
+
+#[tokio::test]
+async fn a_link_button_click_is_acknowledged_at_once_and_nothing_else_is_done() {
+    let logs = Logs::default();
+    let _guard = logs.install_at(tracing::Level::DEBUG);
+    let app = spawn_app().await;
+    let started = Instant::now();
+    let answer = app.interact(&click(&app, "read-original-1", Some("https://techblog.woowahan.com/24820/"))).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.text, "", "an acknowledgement has an empty body");
+    assert!(started.elapsed() < Duration::from_millis(500), "Slack waits 3 s at most: {:?}", started.elapsed());
+    assert!(logs.wait_for("link button clicked", WAIT).await, "{}", logs.text());
+    let line = logs.text().lines().find(|l| l.contains("link button clicked")).unwrap().to_string();
+    assert!(line.contains("DEBUG") && line.contains("read-original-1") && line.contains("U0CLICK"), "{line}");
+    app.assert_nothing_posted().await;
+    assert_no_click_credentials(&app, &logs);
+}
+
+#[tokio::test]
+async fn a_button_without_a_url_is_acknowledged_and_logged_as_unhandled() {
+    let logs = Logs::default();
+    let _guard = logs.install_at(tracing::Level::DEBUG);
+    let app = spawn_app().await;
+    let answer = app.interact(&click(&app, "vote-up", None)).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_eq!(answer.text, "");
+    let line = logs.text().lines().find(|l| l.contains("button without a handler")).map(str::to_string);
+    let line = line.unwrap_or_else(|| panic!("{}", logs.text()));
+    assert!(line.contains(" INFO ") && line.contains("vote-up"), "{line}");
+    app.assert_nothing_posted().await;
+    assert_no_click_credentials(&app, &logs);
+}
+
+#[tokio::test]
+async fn interactions_are_verified_as_commands_are() {
+    let logs = Logs::default();
+    let _guard = logs.install_at(tracing::Level::DEBUG);
+    let app = spawn_app().await;
+    let body = || interaction_form(&click(&app, "read-original-1", Some("https://example.com/1")));
+    let bad = app.send(app.interaction_request("not-the-secret", now().timestamp(), body())).await;
+    assert_eq!(bad.status, 401);
+    let six_minutes = 6 * 60;
+    let old = app.send(app.interaction_request(SECRET, now().timestamp() - six_minutes, body())).await;
+    assert_eq!(old.status, 401);
+    let future = app.send(app.interaction_request(SECRET, now().timestamp() + six_minutes, body())).await;
+    assert_eq!(future.status, 401);
+    let unsigned = app
+        .client
+        .post(format!("{}/slack/interactions", app.url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(body());
+    assert_eq!(app.send(unsigned).await.status, 401);
+    for refused in [&bad, &old, &future] {
+        assert!(!refused.text.contains(TRIGGER_ID) && !refused.text.contains("actions"), "{}", refused.text);
+    }
+    // Within the window, the same click is acknowledged.
+    let recent = app.send(app.interaction_request(SECRET, now().timestamp() - 4 * 60, body())).await;
+    assert_eq!(recent.status, 200);
+    app.assert_nothing_posted().await;
+    assert_no_click_credentials(&app, &logs);
+}
+
+#[tokio::test]
+async fn a_signed_body_without_a_usable_payload_is_a_bad_request_that_echoes_nothing() {
+    let logs = Logs::default();
+    let _guard = logs.install_at(tracing::Level::DEBUG);
+    let app = spawn_app().await;
+    let secretish = format!(r#"{{"type": 5, "trigger_id": "{TRIGGER_ID}"}}"#);
+    let mut url = reqwest::Url::parse("http://form.invalid/").unwrap();
+    url.query_pairs_mut().append_pair("payload", &secretish);
+    let not_an_interaction = url.query().unwrap().as_bytes().to_vec();
+    for body in [b"".to_vec(), b"token=x&team_id=T0001".to_vec(), b"payload=not-json".to_vec(), not_an_interaction] {
+        let answer = app.send(app.interaction_request(SECRET, now().timestamp(), body.clone())).await;
+        assert_eq!(answer.status, 400, "{:?}: {}", String::from_utf8_lossy(&body), answer.text);
+        assert!(answer.text.len() < 40 && !answer.text.contains(TRIGGER_ID), "{}", answer.text);
+    }
+    // The click as JSON, not as a form.
+    let json = click(&app, "read-original-1", Some("https://example.com/1")).to_string().into_bytes();
+    let ts = now().timestamp().to_string();
+    let request = app
+        .client
+        .post(format!("{}/slack/interactions", app.url))
+        .header("content-type", "application/json")
+        .header("x-slack-request-timestamp", &ts)
+        .header("x-slack-signature", signature(SECRET, &ts, &json))
+        .body(json);
+    assert_eq!(app.send(request).await.status, 400);
+    app.assert_nothing_posted().await;
+    assert_no_click_credentials(&app, &logs);
+}
+
+#[tokio::test]
+async fn other_interaction_types_are_acknowledged() {
+    let logs = Logs::default();
+    let _guard = logs.install_at(tracing::Level::DEBUG);
+    let app = spawn_app().await;
+    for kind in ["view_submission", "shortcut", "message_action", "something_slack_adds_later"] {
+        let mut payload = click(&app, "read-original-1", None);
+        payload["type"] = json!(kind);
+        let answer = app.interact(&payload).await;
+        assert_eq!((answer.status, answer.text.as_str()), (200, ""), "{kind}");
+        assert!(logs.wait_for(kind, WAIT).await, "{kind} logged at debug: {}", logs.text());
+    }
+    assert!(!logs.text().contains("button without a handler"), "{}", logs.text());
+    app.assert_nothing_posted().await;
+    assert_no_click_credentials(&app, &logs);
+}
+
+#[tokio::test]
+async fn an_oversized_interaction_is_refused_as_a_command_is() {
+    let app = spawn_app().await;
+    let mut body = interaction_form(&click(&app, "read-original-1", Some("https://example.com/1")));
+    body.extend(b"&padding=");
+    body.resize(70 * 1024, b'a');
+    let interaction = app.send(app.interaction_request(SECRET, now().timestamp(), body.clone())).await;
+    let command = app.send(app.signed_request(SECRET, now().timestamp(), body)).await;
+    assert_eq!(interaction.status, command.status);
+    assert_eq!(interaction.status, 401, "{}", interaction.text);
+    app.assert_nothing_posted().await;
+}

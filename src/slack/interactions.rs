@@ -1,0 +1,243 @@
+//! `POST /slack/interactions`: Slack's Interactivity Request URL, where every button click arrives.
+//!
+//! Slack posts a `block_actions` interaction even when the button only opens a link (`Read the
+//! original` on each article), and warns the user unless the app answers 200 within 3 s. The request
+//! is verified exactly as a slash command is (`server::verified`: the body capped at 64 KiB, the
+//! signature and its five-minute window); its one form field, `payload`, is parsed into an
+//! [`Interaction`] ([`parse`], pure), which [`dispatch`] acts on before the empty 200 goes out. A link
+//! button needs nothing more than that answer; a button without a `url`, and every other interaction
+//! type, is acknowledged and logged. Only the fields the log needs are read: the `response_url` and
+//! `trigger_id` (which let whoever holds them answer as the app) are never deserialised, so never
+//! logged, and no answer echoes the payload.
+
+use axum::Form;
+use axum::extract::{FromRequest, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::error::Category;
+use tracing::{debug, info, warn};
+
+use super::server::{self, SlackState};
+use crate::logging::untrusted;
+
+/// An interaction Slack sent, reduced to what digestbot acts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Interaction {
+    /// A click on one or more buttons (Slack sends one action per click).
+    BlockActions { user_id: String, actions: Vec<Action> },
+    /// `view_submission`, `shortcut`, `message_action`, or a type Slack adds later: acknowledged,
+    /// nothing done.
+    Other { kind: String },
+}
+
+/// One clicked element of a `block_actions` interaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    pub action_id: String,
+    pub kind: ActionKind,
+}
+
+/// What a click asks of digestbot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionKind {
+    /// A URL button: Slack opened the link itself; the acknowledgement is all it needs.
+    Link,
+    /// Anything without a `url` (a plain button, a menu): digestbot has no handler for it yet.
+    Unhandled,
+}
+
+/// Why a signed request's `payload` is not an interaction (answered 400).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PayloadError {
+    #[error("the form has no payload field")]
+    Missing,
+    /// serde_json's own message can quote the payload's strings: only the kind and place of the fault.
+    #[error("the payload is not an interaction ({what} at line {line}, column {column})")]
+    Malformed { what: &'static str, line: usize, column: usize },
+}
+
+impl From<serde_json::Error> for PayloadError {
+    fn from(e: serde_json::Error) -> PayloadError {
+        let what = match e.classify() {
+            Category::Io => "unreadable",
+            Category::Syntax => "not JSON",
+            Category::Data => "unexpected shape",
+            Category::Eof => "cut short",
+        };
+        PayloadError::Malformed { what, line: e.line(), column: e.column() }
+    }
+}
+
+/// The form Slack posts an interaction in.
+#[derive(Deserialize)]
+struct InteractionForm {
+    #[serde(default)]
+    payload: Option<String>,
+}
+
+/// Every interaction has a `type`; the rest depends on it.
+#[derive(Deserialize)]
+struct Envelope {
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+/// The fields of a `block_actions` payload that are used (serde skips the rest unread into any type).
+#[derive(Deserialize)]
+struct BlockActions {
+    #[serde(default)]
+    user: Option<User>,
+    #[serde(default)]
+    actions: Vec<RawAction>,
+}
+
+#[derive(Deserialize)]
+struct User {
+    #[serde(default)]
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct RawAction {
+    #[serde(default)]
+    action_id: String,
+    #[serde(default)]
+    url: Option<String>,
+}
+
+/// Parses an interaction's `payload` JSON. The effort is bounded by the body cap (64 KiB) and
+/// serde_json's nesting limit.
+pub fn parse(payload: &str) -> Result<Interaction, PayloadError> {
+    let Envelope { kind } = serde_json::from_str(payload)?;
+    if kind != "block_actions" {
+        return Ok(Interaction::Other { kind });
+    }
+    let BlockActions { user, actions } = serde_json::from_str(payload)?;
+    let actions = actions
+        .into_iter()
+        .map(|a| Action {
+            action_id: a.action_id,
+            kind: if a.url.is_some() { ActionKind::Link } else { ActionKind::Unhandled },
+        })
+        .collect();
+    Ok(Interaction::BlockActions { user_id: user.map(|u| u.id).unwrap_or_default(), actions })
+}
+
+/// Acts on an interaction before it is acknowledged: for now, only logs it. Handlers for buttons
+/// (issue 11) become arms of the `match` on [`ActionKind`]; one that takes time spawns its work, so
+/// that the acknowledgement still goes out at once.
+pub fn dispatch(interaction: &Interaction) {
+    match interaction {
+        Interaction::BlockActions { user_id, actions } => {
+            for action in actions {
+                let action_id = untrusted(&action.action_id);
+                let user = untrusted(user_id);
+                match action.kind {
+                    ActionKind::Link => debug!(action_id = %action_id, user = %user, "link button clicked"),
+                    ActionKind::Unhandled => info!(action_id = %action_id, user = %user, "button without a handler"),
+                }
+            }
+        }
+        Interaction::Other { kind } => debug!(kind = %untrusted(kind), "Slack interaction acknowledged; nothing to do"),
+    }
+}
+
+/// The route: verified as every signed request is, then parsed, dispatched and answered 200 with an
+/// empty body; a payload that is missing or not an interaction is a 400 that does not echo it.
+pub(super) async fn interactions(State(state): State<SlackState>, request: Request) -> Response {
+    let request = match server::verified(&state, request).await {
+        Ok(request) => request,
+        Err(answer) => return answer,
+    };
+    let form = match Form::<InteractionForm>::from_request(request, &state).await {
+        Ok(Form(form)) => form,
+        Err(rejection) => {
+            // The rejection's text can quote the body: its status says enough.
+            warn!(status = rejection.status().as_u16(), "signed Slack request is not an interaction form");
+            return (StatusCode::BAD_REQUEST, "not an interaction form").into_response();
+        }
+    };
+    let parsed = form.payload.as_deref().ok_or(PayloadError::Missing).and_then(parse);
+    match parsed {
+        Ok(interaction) => {
+            dispatch(&interaction);
+            StatusCode::OK.into_response()
+        }
+        Err(e) => {
+            warn!(error = %e, "signed Slack request has no usable interaction payload");
+            let answer = match e {
+                PayloadError::Missing => "payload is missing",
+                PayloadError::Malformed { .. } => "payload is not an interaction",
+            };
+            (StatusCode::BAD_REQUEST, answer).into_response()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn link(action_id: &str) -> Action {
+        Action { action_id: action_id.into(), kind: ActionKind::Link }
+    }
+
+    #[test]
+    fn a_url_button_is_a_link_and_a_plain_one_unhandled() {
+        let payload = json!({
+            "type": "block_actions",
+            "user": {"id": "U0001", "name": "someone"},
+            "response_url": "https://hooks.slack.com/actions/T/1/secret",
+            "trigger_id": "1.2.secret",
+            "message": {"blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]},
+            "actions": [
+                {"type": "button", "action_id": "read-1", "url": "https://example.com/1", "text": {"type": "plain_text", "text": "Read"}},
+                {"type": "button", "action_id": "vote", "value": "up"},
+            ],
+        });
+        let expected = Interaction::BlockActions {
+            user_id: "U0001".into(),
+            actions: vec![link("read-1"), Action { action_id: "vote".into(), kind: ActionKind::Unhandled }],
+        };
+        assert_eq!(parse(&payload.to_string()), Ok(expected));
+    }
+
+    #[test]
+    fn other_types_are_named_and_their_shape_is_not_checked() {
+        for kind in ["view_submission", "shortcut", "message_action", "something_new"] {
+            // `actions` of another shape is no concern of a type digestbot does not act on.
+            let payload = json!({"type": kind, "actions": "not a list", "user": 7});
+            assert_eq!(parse(&payload.to_string()), Ok(Interaction::Other { kind: kind.into() }), "{kind}");
+        }
+    }
+
+    #[test]
+    fn missing_fields_of_a_click_are_empty() {
+        let parsed = parse(r#"{"type":"block_actions","actions":[{"url":"https://e.x"}]}"#);
+        assert_eq!(parsed, Ok(Interaction::BlockActions { user_id: String::new(), actions: vec![link("")] }));
+        assert_eq!(
+            parse(r#"{"type":"block_actions"}"#),
+            Ok(Interaction::BlockActions { user_id: String::new(), actions: vec![] })
+        );
+    }
+
+    #[test]
+    fn what_is_not_an_interaction_is_refused_without_quoting_it() {
+        for bad in [
+            "",
+            "payload",
+            "[1, 2]",
+            r#"{"no_type": true}"#,
+            r#"{"type": 5}"#,
+            r#"{"type": "block_actions", "user": "xoxb-quoted-secret"}"#,
+            r#"{"type": "block_actions", "actions": [{"url": 5}]"#,
+            &"[".repeat(10_000),
+        ] {
+            let e = parse(bad).unwrap_err();
+            assert!(matches!(e, PayloadError::Malformed { .. }), "{bad:.40}: {e:?}");
+            assert!(!e.to_string().contains("xoxb"), "{e}");
+        }
+    }
+}
