@@ -29,7 +29,7 @@ use crate::bot::Bot;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::corrections::Corrector;
-use crate::deliver::{Deliverer, RetryPolicy, Sink};
+use crate::deliver::{Deliverer, Report, RetryPolicy, Sink};
 use crate::discord;
 use crate::files::LibraryHandle;
 use crate::http;
@@ -293,7 +293,7 @@ impl App {
         let deliverer = Arc::new(deliverer);
         // Stepped apps leave corrections to the caller too ([`App::corrector`]).
         let corrector = (slots == Slots::Loop).then(|| Corrector::new(bot.clone(), deliverer.clone()));
-        let reloader =
+        let mut watcher =
             tokio::spawn(watch_digests(bot.library.clone(), corrector, bot.config.digests_poll, stopping.clone()));
         let scheduler = Scheduler::new(bot, deliverer);
         let mut scheduler = match slots {
@@ -324,6 +324,12 @@ impl App {
                 Err(e) => Err(anyhow::anyhow!("the scheduler stopped unexpectedly: {e}")),
             },
             end = gateway_stopped => Err(end.into()),
+            // Only a refused token or a lost state ends the watcher before the shutdown.
+            result = &mut watcher => match result {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(e.into()),
+                Err(e) => Err(anyhow::anyhow!("the digests watcher stopped unexpectedly: {e}")),
+            },
             // A subscription or the ledger found the state lost: every later write would fail too.
             Ok(lost) = state_lost.wait_for(Option::is_some) => {
                 Err(lost.clone().map_or_else(|| anyhow::anyhow!("the state database was lost"), Into::into))
@@ -337,7 +343,11 @@ impl App {
                 Err(_) => warn!("deliveries still running after {DRAIN:?}; the ledger resumes them at the next start"),
             }
         }
-        reloader.abort();
+        // A correction in progress stops before its next part, as deliveries do.
+        if !watcher.is_finished() && tokio::time::timeout(DRAIN, &mut watcher).await.is_err() {
+            warn!("a correction was still running after {DRAIN:?}; the ledger resumes it at the next start");
+            watcher.abort();
+        }
         if let Some(endpoint) = endpoint {
             match tokio::time::timeout(ENDPOINT_DRAIN, endpoint).await {
                 Ok(Ok(Err(e))) => warn!(error = %e, "the Slack endpoint stopped with an error"),
@@ -371,28 +381,36 @@ async fn bind(listener: Listener, config: &Config) -> anyhow::Result<TcpListener
     }
 }
 
-/// Every `every`: re-reads the digests folder, then corrects what changed in posted digests.
+/// Every `every`: re-reads the digests folder, then corrects what changed in posted digests. Ends
+/// with an error when a platform refuses the token or the state is lost during a correction.
 async fn watch_digests(
     library: LibraryHandle,
     corrector: Option<Corrector>,
     every: Duration,
     mut shutdown: watch::Receiver<bool>,
-) {
+) -> Result<(), SchedulerError> {
     loop {
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
-            _ = shutdown.changed() => return,
+            _ = shutdown.changed() => return Ok(()),
         }
         if let Err(e) = library.reload().await {
             warn!(error = %untrusted(&format!("{e:#}")), "could not re-read the digests folder");
         }
+        // Not raced against the shutdown: a correction stops between parts on its own (the
+        // deliverer watches the same signal), so no request is cut off in flight.
         if let Some(corrector) = &corrector {
-            let step = corrector.step();
-            tokio::select! {
-                result = step => if let Err(e) = result {
-                    warn!(error = %untrusted(&format!("{e:#}")), "could not look for corrections");
-                },
-                _ = shutdown.changed() => return,
+            match corrector.step().await {
+                Ok(reports) => {
+                    if let Some((platform, message)) = reports.iter().flat_map(Report::unauthorized).next() {
+                        return Err(SchedulerError::Unauthorized { platform: platform.service(), message });
+                    }
+                    if let Some(lost) = reports.iter().find_map(Report::state_lost) {
+                        return Err(StoreError::Lost(lost.clone()).into());
+                    }
+                }
+                Err(e) if e.lost().is_some() => return Err(e.into()),
+                Err(e) => warn!(error = %untrusted(&format!("{e:#}")), "could not look for corrections"),
             }
         }
     }

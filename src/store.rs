@@ -157,7 +157,8 @@ const MIGRATIONS: &[&str] = &[
     // 3: corrections. What each sent part's message shows (a hash of its body, and the version of the
     // digest file it was rendered from), an edit or deletion in flight (`editing`: the body hash it
     // brings the message to, or 'delete'), a body the platform refused to take for good (`refused`),
-    // and how many edits the message had. Parts sent before keep `version` 'unknown': the first
+    // how many edits the message had, and the file it came from (`source`: a correction only follows
+    // the same file). Parts sent before keep `version` 'unknown': the first
     // correction look adopts what they show without editing. `corrections` holds the corrections
     // under way, so that a restart finishes them.
     "ALTER TABLE ledger ADD COLUMN body_hash TEXT;
@@ -165,6 +166,7 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE ledger ADD COLUMN editing TEXT;
     ALTER TABLE ledger ADD COLUMN refused TEXT;
     ALTER TABLE ledger ADD COLUMN revision INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE ledger ADD COLUMN source TEXT;
     UPDATE ledger SET version = 'unknown' WHERE state = 'sent';
     CREATE TABLE corrections (
         platform TEXT NOT NULL,
@@ -182,6 +184,8 @@ const MIGRATIONS: &[&str] = &[
 pub struct Shown<'a> {
     pub body_hash: &'a str,
     pub version: &'a str,
+    /// The digest file it was rendered from, as the library names it.
+    pub source: &'a str,
 }
 
 /// One ledger row of a target's digest, as a correction reads it.
@@ -200,6 +204,8 @@ pub struct LedgerPart {
     pub refused: Option<String>,
     /// How many edits the message had.
     pub revision: u32,
+    /// The digest file the message was rendered from (none for parts sent before sources were kept).
+    pub source: Option<String>,
 }
 
 /// The version of parts sent before versions were kept.
@@ -673,17 +679,18 @@ impl Store {
         shown: Option<Shown<'_>>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        let (body_hash, version) = shown.map_or((None, None), |s| (Some(s.body_hash), Some(s.version)));
+        let (body_hash, version, source) =
+            shown.map_or((None, None, None), |s| (Some(s.body_hash), Some(s.version), Some(s.source)));
         self.write(|conn| {
             conn.execute(
                 "INSERT INTO ledger (platform, channel, digest, part, parts, state, message_id, updated_at,
-                                     message_channel, message_ts, body_hash, version)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?9, ?10, ?11)
+                                     message_channel, message_ts, body_hash, version, source)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'sent', ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                  ON CONFLICT (platform, channel, digest, part) DO UPDATE SET
                     state = 'sent', parts = excluded.parts, message_id = excluded.message_id,
                     updated_at = excluded.updated_at, message_channel = excluded.message_channel,
                     message_ts = excluded.message_ts, body_hash = excluded.body_hash,
-                    version = excluded.version, editing = NULL, refused = NULL",
+                    version = excluded.version, source = excluded.source, editing = NULL, refused = NULL",
                 params![
                     target.platform.as_str(),
                     target.channel,
@@ -695,7 +702,8 @@ impl Store {
                     posted.channel,
                     posted.ts,
                     body_hash,
-                    version
+                    version,
+                    source
                 ],
             )
         })?;
@@ -740,7 +748,7 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT part, state, message_id, message_channel, message_ts, body_hash, version, editing, refused,
-                    revision
+                    revision, source
              FROM ledger WHERE platform = ?1 AND channel = ?2 AND digest = ?3 ORDER BY part",
         )?;
         let rows = stmt.query_map(params![target.platform.as_str(), target.channel, digest], |r| {
@@ -753,6 +761,7 @@ impl Store {
                 editing: r.get(7)?,
                 refused: r.get(8)?,
                 revision: r.get::<_, i64>(9)?.max(0) as u32,
+                source: r.get(10)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -811,7 +820,8 @@ impl Store {
     pub fn mark_editing(&self, target: &Target, digest: &str, part: usize, editing: &str) -> Result<(), StoreError> {
         self.write(|conn| {
             conn.execute(
-                "UPDATE ledger SET editing = ?5 WHERE platform = ?1 AND channel = ?2 AND digest = ?3 AND part = ?4",
+                "UPDATE ledger SET editing = ?5, refused = NULL
+                 WHERE platform = ?1 AND channel = ?2 AND digest = ?3 AND part = ?4",
                 params![target.platform.as_str(), target.channel, digest, part as i64, editing],
             )
         })?;
@@ -863,6 +873,27 @@ impl Store {
                 "UPDATE ledger SET version = ?5, body_hash = COALESCE(?6, body_hash), refused = ?7, editing = NULL
                  WHERE platform = ?1 AND channel = ?2 AND digest = ?3 AND part = ?4",
                 params![target.platform.as_str(), target.channel, digest, part as i64, version, body_hash, refused],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// Adopts a part sent before versions were kept: it counts as showing `shown` (its body hash, if
+    /// given, else the one it had), without any edit.
+    pub fn adopt_part(&self, target: &Target, digest: &str, part: usize, shown: Shown<'_>) -> Result<(), StoreError> {
+        self.write(|conn| {
+            conn.execute(
+                "UPDATE ledger SET version = ?5, body_hash = ?6, source = COALESCE(source, ?7), editing = NULL
+                 WHERE platform = ?1 AND channel = ?2 AND digest = ?3 AND part = ?4",
+                params![
+                    target.platform.as_str(),
+                    target.channel,
+                    digest,
+                    part as i64,
+                    shown.version,
+                    shown.body_hash,
+                    shown.source
+                ],
             )
         })?;
         Ok(())

@@ -44,13 +44,21 @@ impl Job {
         if rows.is_empty() {
             return Ok(TargetOutcome::AlreadyDelivered);
         }
-        let (mut edited, mut posted, mut deleted, mut refused) = (0, 0, 0, 0);
-        // Parts sent before versions were kept: what they show is adopted, not edited.
-        for row in rows.iter().filter(|row| row.sent && row.version.as_deref() == Some(UNKNOWN_VERSION)) {
-            let hash = self.hashes.get(row.part).map(String::as_str);
-            self.store.settle_part(target, &self.digest, row.part, &self.version, hash, None)?;
+        // Another file now holds this date (a copy, a changed date): what was posted is not its to change.
+        if rows.iter().any(|row| row.source.as_deref().is_some_and(|source| source != self.source)) {
+            return Ok(TargetOutcome::AlreadyDelivered);
         }
-        let rows = self.store.ledger_parts(target, &self.digest)?;
+        // Parts sent before versions were kept: what they show is adopted as this version and nothing
+        // is sent for it, even when the part count differs; later changes are corrected.
+        if rows.iter().any(|row| row.version.as_deref() == Some(UNKNOWN_VERSION)) {
+            for row in rows.iter().filter(|row| row.sent) {
+                let body_hash = self.hashes.get(row.part).map_or("", String::as_str);
+                let shown = Shown { body_hash, version: &self.version, source: &self.source };
+                self.store.adopt_part(target, &self.digest, row.part, shown)?;
+            }
+            return Ok(TargetOutcome::AlreadyDelivered);
+        }
+        let (mut edited, mut posted, mut deleted, mut refused) = (0, 0, 0, 0);
         let row = |part: usize| rows.iter().find(|row| row.part == part);
         let total = self.parts.len();
         if (0..total).all(|part| row(part).is_some_and(|row| self.shows(row) || self.refused(row)))
@@ -84,7 +92,8 @@ impl Job {
                     self.store.mark_editing(target, &self.digest, part, &self.hashes[part])?;
                     match self.change(target, part, &row.posted, Op::Edit(body)).await? {
                         Change::Done => {
-                            let shown = Shown { body_hash: &self.hashes[part], version: &self.version };
+                            let shown =
+                                Shown { body_hash: &self.hashes[part], version: &self.version, source: &self.source };
                             self.store.mark_edited(target, &self.digest, part, shown, self.clock.now())?;
                             edited += 1;
                         }
@@ -151,7 +160,9 @@ impl Job {
 
     /// Whether the platform refused, for good, to make the row's message show its new body.
     fn refused(&self, row: &LedgerPart) -> bool {
-        row.refused.is_some() && row.refused.as_deref() == self.hashes.get(row.part).map(String::as_str)
+        row.editing.is_none()
+            && row.refused.is_some()
+            && row.refused.as_deref() == self.hashes.get(row.part).map(String::as_str)
     }
 
     fn stopped(&self) -> Option<TargetOutcome> {
@@ -446,5 +457,50 @@ mod tests {
         assert_eq!(corrected(&f, &fixed).await, TargetOutcome::AlreadyDelivered);
         assert!(log(&f).is_empty());
         assert!(f.store.correction_targets("2026-02-16", &version).unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn adopting_old_rows_sends_nothing_even_when_the_part_count_differs() {
+        let f = fixture("adopt-count");
+        f.deliverer.deliver(&digest(4, None), &[target()], &Default::default()).await;
+        log(&f);
+        for row in f.store.ledger_parts(&target(), "2026-02-16").unwrap() {
+            f.store.settle_part(&target(), "2026-02-16", row.part, UNKNOWN_VERSION, None, None).unwrap();
+        }
+        let outcome = corrected(&f, &digest(12, None)).await;
+        assert_eq!(outcome, TargetOutcome::AlreadyDelivered, "adoption posted or deleted: {:?}", log(&f));
+        assert!(log(&f).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_refused_part_whose_later_edit_is_in_doubt_is_not_taken_as_settled() {
+        let f = fixture("refused-doubt");
+        f.deliverer.deliver(&digest(10, None), &[target()], &Default::default()).await;
+        let last = log(&f).last().unwrap().replace("post ", "");
+        let v2 = digest(10, Some((10, "Article Ten")));
+        f.channel.refuse.lock().unwrap().push(last.clone());
+        corrected(&f, &v2).await;
+        f.channel.refuse.lock().unwrap().clear();
+        // v3: the edit goes through but its answer is lost (retries run out): in doubt.
+        let v3 = digest(10, Some((10, "Third")));
+        f.channel.lose.lock().unwrap().push(last.clone());
+        assert!(matches!(corrected(&f, &v3).await, TargetOutcome::Failed(_)));
+        f.channel.lose.lock().unwrap().clear();
+        // Back to v2: the message in doubt is edited back, and the correction ends.
+        corrected(&f, &v2).await;
+        let shown = f.channel.messages.lock().unwrap().iter().find(|(id, _)| *id == last).unwrap().1.to_string();
+        let pending = f.store.correction_targets("2026-02-16", &crate::deliver::version_of(&v2)).unwrap();
+        assert!(!shown.contains("Third") && pending.is_empty(), "message shows v3, targets {pending:?}");
+    }
+
+    #[tokio::test]
+    async fn a_file_other_than_the_one_posted_never_changes_its_messages() {
+        let f = fixture("other-file");
+        f.deliverer.deliver(&digest(6, None), &[target()], &Default::default()).await;
+        log(&f);
+        let mut copy = digest(6, Some((1, "Draft of next week")));
+        copy.path = "d/2026-02-16-next.md".into();
+        assert_eq!(corrected(&f, &copy).await, TargetOutcome::AlreadyDelivered);
+        assert!(log(&f).is_empty());
     }
 }

@@ -301,6 +301,7 @@ impl Deliverer {
                 digest: id.clone(),
                 version: version_of(digest),
                 hashes: Arc::new(parts.iter().map(body_hash).collect()),
+                source: digest.path.clone(),
                 parts,
                 work: work.clone(),
                 shutdown: self.shutdown.clone(),
@@ -379,6 +380,8 @@ struct Job {
     /// the messages show.
     version: String,
     hashes: Arc<Vec<String>>,
+    /// The digest's file, as the library names it: a correction only follows the file that was posted.
+    source: String,
     parts: Arc<Vec<Value>>,
     work: Work,
     shutdown: watch::Receiver<bool>,
@@ -552,7 +555,7 @@ impl Job {
                         message_id: sent.message_id,
                         channel: sent.channel,
                     };
-                    let shown = Shown { body_hash: &self.hashes[part], version: &self.version };
+                    let shown = Shown { body_hash: &self.hashes[part], version: &self.version, source: &self.source };
                     self.store.mark_sent_showing(
                         target,
                         &self.digest,

@@ -84,7 +84,12 @@ impl App {
 
     /// Rewrites the digest file and re-reads the folder.
     async fn rewrite(&self, text: &str) {
-        std::fs::write(self.dir.path().join("digests").join(FILE), text).unwrap();
+        self.write(FILE, text).await;
+    }
+
+    /// Writes a file in the digests folder and re-reads the folder.
+    async fn write(&self, name: &str, text: &str) {
+        std::fs::write(self.dir.path().join("digests").join(name), text).unwrap();
         self.running.bot.library.reload().await.unwrap();
     }
 
@@ -224,7 +229,10 @@ async fn an_edit_whose_answer_is_lost_is_finished_at_the_next_look() {
     app.look().await;
     let reports = app.look().await;
     assert!(matches!(outcome(&reports, Platform::Discord), Some(TargetOutcome::Failed(_))), "{reports:?}");
-    // The next look finds the correction unfinished and ends it: every message shows the new title once.
+    // A failed correction is tried again after ten minutes, as a failed delivery is; that look finds
+    // it unfinished and ends it: every message shows the new title once.
+    assert!(app.look().await.is_empty(), "not at the very next look");
+    app.clock.advance(chrono::Duration::minutes(11));
     let reports = app.look().await;
     assert!(matches!(outcome(&reports, Platform::Discord), Some(TargetOutcome::Corrected { .. })), "{reports:?}");
     assert!(app.discord.messages(111)[0].to_string().contains("Synthetic, fixed"));
@@ -266,4 +274,77 @@ async fn old_digests_slack_webhooks_and_corrections_off_are_left_alone() {
     off.look().await;
     assert!(off.look().await.is_empty());
     assert!(off.discord.requests_to("PATCH", "/channels/").is_empty());
+}
+
+#[tokio::test]
+async fn a_gone_channel_is_not_asked_again_at_every_look() {
+    let app = spawn(|_, _| {}).await;
+    app.deliver().await;
+    app.discord.inject("PATCH", "/channels/111/messages", (0..50).map(|_| Injected::not_found()).collect());
+    app.rewrite(&digest(13).replace("\"Article 13\"", "\"Article Thirteen\"")).await;
+    app.look().await;
+    for _ in 0..5 {
+        app.look().await;
+    }
+    assert_eq!(app.discord.requests_to("PATCH", "/channels/111/messages").len(), 1);
+    // Ten minutes later it is tried again, as a failed delivery is.
+    app.clock.advance(chrono::Duration::minutes(11));
+    app.look().await;
+    assert_eq!(app.discord.requests_to("PATCH", "/channels/111/messages").len(), 2);
+}
+
+#[tokio::test]
+async fn a_copy_with_the_same_date_never_rewrites_the_posted_issue() {
+    let app = spawn(|_, _| {}).await;
+    app.deliver().await;
+    // Next week's draft starts as a copy; it sorts before the original, so it now holds the date.
+    app.write("2026-02-16-next.md", &digest(13)).await;
+    app.look().await;
+    app.look().await;
+    app.write("2026-02-16-next.md", &digest(13).replace("\"Article 1\"", "\"DRAFT next week\"")).await;
+    app.look().await;
+    app.look().await;
+    assert!(!app.discord.messages(111).iter().any(|m| m.to_string().contains("DRAFT next week")));
+    assert!(!app.slack.bot_messages("C0FIX").iter().any(|m| m.to_string().contains("DRAFT next week")));
+    assert!(app.discord.requests_to("PATCH", "/channels/").is_empty());
+}
+
+#[tokio::test]
+async fn an_unsubscribed_channel_is_no_longer_corrected() {
+    let app = spawn(|config, _| config.discord.channels = vec![]).await;
+    let target = Target::new(Platform::Discord, "111");
+    app.running.bot.store.subscribe(&target, slot() - chrono::Duration::days(1)).unwrap();
+    app.deliver().await;
+    let before = app.discord.messages(111).len();
+    app.running.bot.store.unsubscribe(&target).unwrap();
+    app.rewrite(&digest(20)).await;
+    app.look().await;
+    app.look().await;
+    assert_eq!(app.discord.messages(111).len(), before);
+    assert!(app.discord.requests_to("PATCH", "/channels/").is_empty());
+}
+
+#[tokio::test]
+async fn a_token_refused_during_a_correction_stops_the_app_with_exit_code_3() {
+    let discord = FakeDiscord::start(FakeOptions { token: Some(TOKEN.into()), ..FakeOptions::default() }).await;
+    let dir = TempDir::new("corrections-401");
+    let mut config = Config {
+        digests_dir: digests_dir(dir.path(), &[(FILE, &digest(13))]),
+        state_path: dir.path().join("state/digestbot.sqlite3"),
+        digests_poll: Duration::from_secs(1),
+        ..Config::default()
+    };
+    config.discord.api_base = discord.base_url();
+    config.discord.channels = vec![111];
+    let credentials = Credentials { discord: Some(Secret::new(TOKEN)), ..Credentials::default() };
+    // The app's own loops: the slot is due at start, the watcher looks every second.
+    let clock = Arc::new(ManualClock::new(slot()));
+    let app = support::app::spawn_app(config, credentials, clock, |app| app.with_retry(RETRY)).await;
+    assert!(crate::support::wait_until_within(Duration::from_secs(10), || discord.messages(111).len() >= 3).await);
+    discord.inject("PATCH", "/channels/111/messages", vec![Injected::error(401, "401: Unauthorized", 0)]);
+    std::fs::write(dir.path().join("digests").join(FILE), digest(13).replace("\"Article 2\"", "\"Article Two\""))
+        .unwrap();
+    let ended = tokio::time::timeout(Duration::from_secs(15), app.stop_when_done()).await.expect("the app stopped");
+    let error = ended.expect_err("a refused token is fatal");
+    assert_eq!(digestbot::app::exit_code(&error), std::process::ExitCode::from(digestbot::app::EXIT_UNAUTHORIZED));
 }

@@ -53,6 +53,14 @@ impl Running {
         format!("http://{}", self.addr.expect("the app serves HTTP"))
     }
 
+    /// Waits until the app stops on its own (a fatal error), and returns how its run ended.
+    pub async fn stop_when_done(&self) -> anyhow::Result<()> {
+        match self.task.lock().await.take() {
+            Some(task) => task.await.expect("the app's task did not panic"),
+            None => Ok(()),
+        }
+    }
+
     /// Stops the app as a signal would, and returns how its run ended.
     pub async fn stop(&self) -> anyhow::Result<()> {
         if let Some(stop) = self.stop.lock().unwrap().take() {
