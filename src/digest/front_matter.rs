@@ -1,7 +1,7 @@
 //! The YAML front matter of a digest: splitting it off the body, its caps, and reading its fields.
 //!
-//! A digest may open with `---`, `key: value` lines and a closing `---` (or `...`). [`split`] cuts
-//! that part off; [`FrontMatter::read`] checks its caps before serde_yaml sees it (its size, how
+//! A digest may open with `---`, `key: value` lines and a closing `---` (or `...`). `split` cuts
+//! that part off; `FrontMatter::read` checks its caps before serde_yaml sees it (its size, how
 //! deep `[` and `{` nest and how many there are, since serde_yaml's scanner slows with the square of
 //! flow nesting), then reads the fields digestbot uses (title, date, category, tags, author,
 //! description) into typed values, ignoring any other key. Errors carry the file line they point at.

@@ -2,7 +2,7 @@
 //!
 //! A digest is a Markdown file with YAML front matter: a title, a date, tags, an intro, numbered
 //! articles (`## N. Source - "Title"`), extra sections such as the keyword table, and a closing footer.
-//! [`parse`] turns bytes into a [`Digest`], [`Library`] holds the parsed set and answers "latest",
+//! [`parse()`] turns bytes into a [`Digest`], [`Library`] holds the parsed set and answers "latest",
 //! "by date" and keyword searches. Everything in this module is pure: it is handed bytes and a clock
 //! reading by its callers and never touches the file system, the network or the system time.
 //!

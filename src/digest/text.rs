@@ -1,6 +1,6 @@
 //! Text as the digest module compares and shows it: NFC normalisation, case folding, plain text.
 //!
-//! A digest is turned into LF line endings and NFC before it is parsed ([`normalise`]), and search
+//! A digest is turned into LF line endings and NFC before it is parsed (`normalise`), and search
 //! folds queries and indexed text the same way ([`fold`]: lower case, then NFC), so a query typed
 //! in decomposed Hangul or with capitals finds the precomposed text of a digest. Both check first
 //! with a quick test that passes over ASCII and precomposed Hangul syllables without table look-ups

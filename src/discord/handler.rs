@@ -327,7 +327,7 @@ fn kind_name(kind: u64) -> String {
 
 /// What an interaction asked for, for the log: the command, the subcommand, and each option's name
 /// and type (with a string's length), never a value or the token. Names come from the request, so
-/// they are cut to [`LOG_CHARS`] and shown escaped.
+/// they are cut to `LOG_CHARS` and shown escaped.
 pub struct Shape {
     command: String,
     subcommand: Option<String>,

@@ -111,7 +111,7 @@ impl Dialect for SlackMrkdwn {
     }
 }
 
-/// Markdown blocks as Slack mrkdwn that shows no stray marker: see [`resolve`].
+/// Markdown blocks as Slack mrkdwn that shows no stray marker: see `resolve`.
 pub fn mrkdwn(blocks: &[Block]) -> String {
     resolve(&markup::blocks(&SlackMrkdwn, blocks, false))
 }
