@@ -191,7 +191,7 @@ mod tests {
             "user": {"id": "U0001", "name": "someone"},
             "response_url": "https://hooks.slack.com/actions/T/1/secret",
             "trigger_id": "1.2.secret",
-            "message": {"blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": "hi"}}]},
+            "message": {"ts": "1700000000.000100", "text": "hi"},
             "actions": [
                 {"type": "button", "action_id": "read-1", "url": "https://example.com/1", "text": {"type": "plain_text", "text": "Read"}},
                 {"type": "button", "action_id": "vote", "value": "up"},
