@@ -121,7 +121,7 @@ pub fn parse_with(path: &str, bytes: &[u8], limits: &Limits) -> Result<Digest, P
     })?;
     let text = text::normalise(text);
     // Of the normalised text: a change of line endings or normal form alone is no new version.
-    let version = crate::fnv::fnv1a64(text.as_bytes());
+    let version = crate::fnv::fingerprint(text.as_bytes());
     if text.trim().is_empty() {
         return Err(err(1, ParseErrorKind::Empty));
     }

@@ -149,11 +149,9 @@ impl WebhookSink {
 
     fn with(client: reqwest::Client, api_base: &str, hooks: Webhooks) -> WebhookSink {
         let base = api_base.trim_end_matches('/');
-        let hooks = hooks.map_urls(|url| {
-            ["https://discord.com", "https://discordapp.com"]
-                .iter()
-                .find_map(|prefix| url.strip_prefix(prefix).filter(|_| base != DEFAULT_API_BASE))
-                .map_or_else(|| url.to_string(), |rest| format!("{base}{rest}"))
+        let hooks = hooks.map_urls(|url| match (base != DEFAULT_API_BASE).then(|| on_discord(url)).flatten() {
+            Some(rest) => format!("{base}{rest}"),
+            None => url.to_string(),
         });
         WebhookSink { client, hooks }
     }
@@ -235,6 +233,20 @@ impl Sink for WebhookSink {
     fn delete<'a>(&'a self, target: &'a Target, posted: &'a Posted) -> ChangeFuture<'a> {
         Box::pin(self.change_message(target, posted, None))
     }
+}
+
+/// The path and query of a webhook URL on Discord itself (`https://discord.com/…` or
+/// `discordapp.com`, any case, no user, no port), which `api_base` replaces; `None` for any other URL,
+/// which is used as it is. Parsed, not compared as text: `https://discord.com@elsewhere/…` is not on
+/// Discord.
+fn on_discord(url: &str) -> Option<String> {
+    let parsed = Url::parse(url).ok()?;
+    let host = parsed.host_str()?.to_ascii_lowercase();
+    let plain = parsed.username().is_empty() && parsed.password().is_none() && parsed.port().is_none();
+    (parsed.scheme() == "https" && plain && matches!(host.as_str(), "discord.com" | "discordapp.com")).then(|| {
+        let query = parsed.query().map(|q| format!("?{q}")).unwrap_or_default();
+        format!("{}{query}", parsed.path())
+    })
 }
 
 /// A Discord channel id, or why it is not one.

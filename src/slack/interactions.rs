@@ -124,13 +124,21 @@ pub fn parse(payload: &str) -> Result<Interaction, PayloadError> {
     Ok(Interaction::BlockActions { user_id: user.map(|u| u.id).unwrap_or_default(), actions })
 }
 
+/// How many actions of one interaction are logged one by one.
+const MAX_LOGGED_ACTIONS: usize = 5;
+
 /// Acts on an interaction before it is acknowledged: for now, only logs it. Handlers for buttons
 /// (issue 11) become arms of the `match` on [`ActionKind`]; one that takes time spawns its work, so
 /// that the acknowledgement still goes out at once.
 pub fn dispatch(interaction: &Interaction) {
     match interaction {
         Interaction::BlockActions { user_id, actions } => {
-            for action in actions {
+            // A click carries one action; a forged or replayed payload may carry thousands: a few
+            // lines each, then one line for the rest.
+            if actions.len() > MAX_LOGGED_ACTIONS {
+                info!(actions = actions.len(), user = %untrusted(user_id), "an interaction with more actions than a click has; only the first are logged");
+            }
+            for action in actions.iter().take(MAX_LOGGED_ACTIONS) {
                 let action_id = untrusted(&action.action_id);
                 let user = untrusted(user_id);
                 match action.kind {
