@@ -247,7 +247,7 @@ fn base_dir_of(path: &Path) -> PathBuf {
 /// Parses a config file's text. `origin` names the file in errors only; relative `digests_dir` and
 /// `state_path` are joined onto `base_dir` (absolute ones are kept). Empty text is the defaults.
 pub fn from_yaml(text: &str, origin: &Path, base_dir: &Path) -> Result<Config, ConfigError> {
-    let config: Option<Config> = serde_yaml::from_str(text).map_err(|err| invalid_yaml(origin, &err))?;
+    let config: Option<Config> = serde_yaml::from_str(text).map_err(|err| invalid_yaml(origin, text, &err))?;
     let mut config = config.unwrap_or_default();
     config.digests_dir = base_dir.join(&config.digests_dir);
     config.state_path = base_dir.join(&config.state_path);
@@ -255,14 +255,37 @@ pub fn from_yaml(text: &str, origin: &Path, base_dir: &Path) -> Result<Config, C
 }
 
 /// Turns a serde_yaml error into [`ConfigError::Invalid`], moving its position into `line`.
-fn invalid_yaml(origin: &Path, err: &serde_yaml::Error) -> ConfigError {
+fn invalid_yaml(origin: &Path, text: &str, err: &serde_yaml::Error) -> ConfigError {
     let location = err.location();
     let mut message = err.to_string();
+    let mut line = location.as_ref().map(|at| at.line());
     if let Some(at) = &location {
         // serde_yaml appends the position to its message; the line moves into `line` instead.
         message = message.replacen(&format!(" at line {} column {}", at.line(), at.column()), "", 1);
+        // For a key given twice serde_yaml points at the start of its mapping: name the second one.
+        if let Some(key) = message.split("duplicate field `").nth(1).and_then(|rest| rest.split('`').next()) {
+            line = second_key_line(text, at.line(), key).or(line);
+        }
     }
-    ConfigError::Invalid { path: origin.to_path_buf(), line: location.map(|at| at.line()), message }
+    ConfigError::Invalid { path: origin.to_path_buf(), line, message }
+}
+
+/// The line (1-based) of the second `key:` at the same indentation from line `from` on.
+fn second_key_line(text: &str, from: usize, key: &str) -> Option<usize> {
+    let mut first_indent = None;
+    for (index, raw) in text.lines().enumerate().skip(from.saturating_sub(1)) {
+        let indent = raw.len() - raw.trim_start().len();
+        let rest = raw.trim_start().strip_prefix(key).map(str::trim_start);
+        if !rest.is_some_and(|rest| rest.starts_with(':')) {
+            continue;
+        }
+        match first_indent {
+            None => first_indent = Some(indent),
+            Some(first) if first == indent => return Some(index + 1),
+            Some(_) => {}
+        }
+    }
+    None
 }
 
 // --- Reading the file -------------------------------------------------------------------------------
@@ -862,6 +885,20 @@ delivery:\n  corrections: ~\n  corrections_window: ~\ndigests_poll: ~
     }
 
     #[test]
+    fn a_key_given_twice_is_reported_at_its_second_line() {
+        let err = from_yaml(
+            "digests_dir: d\nstate_path: s\nlocale: ko\n\n\ndigests_dir: e\n",
+            Path::new("c.yaml"),
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string(), "c.yaml:6: duplicate field `digests_dir`");
+        let nested = "schedule:\n  weekday: mon\n  time: \"09:00\"\n  weekday: tue\ndiscord:\n  channels: []\n";
+        let err = from_yaml(nested, Path::new("c.yaml"), Path::new(".")).unwrap_err();
+        assert_eq!(err.to_string(), "c.yaml:4: schedule: duplicate field `weekday`");
+    }
+
+    #[test]
     fn delivery_settings() {
         let c = parse("digests_poll: 5s\ndelivery:\n  corrections: off\n  corrections_window: 2d\n");
         assert_eq!(c.digests_poll, Duration::from_secs(5));
@@ -1011,7 +1048,7 @@ limits:
             ("discord:\n  channels: 5\n", 2, &["discord.channels: invalid type"]),
             ("slack:\n  listen: [a]\n", 2, &["slack.listen: invalid type", "127.0.0.1:3000"]),
             ("- locale\n", 1, &["expected a mapping of digestbot settings"]),
-            ("locale: ko\nlocale: en\n", 1, &["duplicate field `locale`"]),
+            ("locale: ko\nlocale: en\n", 2, &["duplicate field `locale`"]),
             // Not YAML.
             ("locale: ko\n- item\n", 2, &["did not find expected key, while parsing a block mapping"]),
             ("locale: 'ko\n", 2, &["found unexpected end of stream", "quoted scalar at line 1 column 9"]),
