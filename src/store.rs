@@ -654,22 +654,9 @@ impl Store {
     }
 
     /// Writes a part as sent, with where it landed (the platform's message id; for Slack the channel
-    /// and `ts`).
-    pub fn mark_sent(
-        &self,
-        target: &Target,
-        digest: &str,
-        part: usize,
-        parts: usize,
-        posted: &Posted,
-        at: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        self.mark_sent_showing(target, digest, part, parts, posted, None, at)
-    }
-
-    /// [`Store::mark_sent`], recording what the message shows (for corrections).
+    /// and `ts`) and what the message shows (for corrections; `None` when unknown).
     #[allow(clippy::too_many_arguments)]
-    pub fn mark_sent_showing(
+    pub fn mark_sent(
         &self,
         target: &Target,
         digest: &str,
@@ -1042,14 +1029,14 @@ mod tests {
         assert!(!store.delivered(&ch, "2026-02-09").unwrap());
         store.mark_pending(&ch, "2026-02-09", 0, 2, t(1)).unwrap();
         assert_eq!(store.pending_parts(&ch, "2026-02-09").unwrap(), [0]);
-        store.mark_sent(&ch, "2026-02-09", 0, 2, &Posted::id(Some("m0")), t(1)).unwrap();
+        store.mark_sent(&ch, "2026-02-09", 0, 2, &Posted::id(Some("m0")), None, t(1)).unwrap();
         // Marking a sent part pending again (a retried run) keeps it sent.
         store.mark_pending(&ch, "2026-02-09", 0, 2, t(2)).unwrap();
         assert_eq!(store.sent_parts(&ch, "2026-02-09").unwrap(), [(0, Some("m0".to_string()))]);
         assert!(!store.delivered(&ch, "2026-02-09").unwrap());
         assert_eq!(store.last_delivery(&ch).unwrap(), None);
         store.mark_pending(&ch, "2026-02-09", 1, 2, t(2)).unwrap();
-        store.mark_sent(&ch, "2026-02-09", 1, 2, &Posted::default(), t(2)).unwrap();
+        store.mark_sent(&ch, "2026-02-09", 1, 2, &Posted::default(), None, t(2)).unwrap();
         assert!(store.delivered(&ch, "2026-02-09").unwrap());
         assert!(store.pending_parts(&ch, "2026-02-09").unwrap().is_empty());
         assert_eq!(store.last_delivery(&ch).unwrap(), Some(("2026-02-09".to_string(), t(2))));
@@ -1072,7 +1059,7 @@ mod tests {
             channel: Some("C1".into()),
             ts: Some("1770600000.000100".into()),
         };
-        store.mark_sent(&ch, "2026-02-09", 0, 1, &posted, t(3)).unwrap();
+        store.mark_sent(&ch, "2026-02-09", 0, 1, &posted, None, t(3)).unwrap();
         assert_eq!(store.pending_since(&ch, "2026-02-09", 0).unwrap(), None);
         assert_eq!(store.posted(&ch, "2026-02-09").unwrap(), [(0, posted)]);
     }
@@ -1104,7 +1091,7 @@ mod tests {
         let store = Store::open(&dir.0.join("s.db")).unwrap();
         let ch = discord("7");
         store.record_failure(&ch, Some("2026-02-02"), "timeout", false, t(1)).unwrap();
-        store.mark_sent(&ch, "2026-02-09", 0, 1, &Posted::id(Some("m")), t(2)).unwrap();
+        store.mark_sent(&ch, "2026-02-09", 0, 1, &Posted::id(Some("m")), None, t(2)).unwrap();
         assert_eq!(store.last_failure(&ch).unwrap(), None);
         store.record_failure(&ch, None, "server error", false, t(3)).unwrap();
         assert_eq!(store.last_failure(&ch).unwrap().unwrap().at, t(3));
@@ -1208,7 +1195,7 @@ mod tests {
         let path = dir.0.join("locked.sqlite3");
         let store = Store::open_exclusive(&path).unwrap();
         std::fs::remove_file(StateLock::path_for(&path)).unwrap();
-        let error = store.mark_sent(&discord("1"), "2026-02-09", 0, 1, &Posted::default(), t(1)).unwrap_err();
+        let error = store.mark_sent(&discord("1"), "2026-02-09", 0, 1, &Posted::default(), None, t(1)).unwrap_err();
         assert!(
             matches!(error.lost(), Some(StateLost::Replaced { file: "lock file", change: "was deleted", path: p }) if *p == StateLock::path_for(&path)),
             "{error}"

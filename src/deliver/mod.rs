@@ -556,15 +556,7 @@ impl Job {
                         channel: sent.channel,
                     };
                     let shown = Shown { body_hash: &self.hashes[part], version: &self.version, source: &self.source };
-                    self.store.mark_sent_showing(
-                        target,
-                        &self.digest,
-                        part,
-                        total,
-                        &posted,
-                        Some(shown),
-                        self.clock.now(),
-                    )?;
+                    self.store.mark_sent(target, &self.digest, part, total, &posted, Some(shown), self.clock.now())?;
                     if let Some(pause) = sent.exhausted_for {
                         channel.block_for(pause);
                     }
