@@ -162,10 +162,15 @@ struct Answered {
 impl App {
     /// A POST to `/slack/commands` signed with `secret` at `timestamp` (Unix seconds).
     fn signed_request(&self, secret: &str, timestamp: i64, body: Vec<u8>) -> reqwest::RequestBuilder {
+        self.signed_post("/slack/commands", secret, timestamp, body)
+    }
+
+    /// A form POST to `path`, signed with `secret` at `timestamp` (Unix seconds) as Slack signs it.
+    fn signed_post(&self, path: &str, secret: &str, timestamp: i64, body: Vec<u8>) -> reqwest::RequestBuilder {
         let timestamp = timestamp.to_string();
         let signature = signature(secret, &timestamp, &body);
         self.client
-            .post(format!("{}/slack/commands", self.url))
+            .post(format!("{}{path}", self.url))
             .header("content-type", "application/x-www-form-urlencoded")
             .header("x-slack-request-timestamp", timestamp)
             .header("x-slack-signature", signature)
@@ -1213,14 +1218,7 @@ fn click(app: &App, action_id: &str, url: Option<&str>) -> Value {
 impl App {
     /// A POST to `/slack/interactions` signed with `secret` at `timestamp` (Unix seconds).
     fn interaction_request(&self, secret: &str, timestamp: i64, body: Vec<u8>) -> reqwest::RequestBuilder {
-        let timestamp = timestamp.to_string();
-        let signature = signature(secret, &timestamp, &body);
-        self.client
-            .post(format!("{}/slack/interactions", self.url))
-            .header("content-type", "application/x-www-form-urlencoded")
-            .header("x-slack-request-timestamp", timestamp)
-            .header("x-slack-signature", signature)
-            .body(body)
+        self.signed_post("/slack/interactions", secret, timestamp, body)
     }
 
     /// `payload` as Slack sends it, properly signed, now.
