@@ -62,6 +62,38 @@ impl std::fmt::Display for Target {
     }
 }
 
+/// How a channel's digest makes room for discussion (`/digest subscribe threads:`, or the platform's
+/// `threads` default in the config).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ThreadMode {
+    /// The digest as a few packed messages; no thread is started.
+    #[default]
+    Off,
+    /// The packed messages, and on Discord one thread started from the header message.
+    Issue,
+    /// One message per article (header first, the rest last), and on Discord a thread on each
+    /// article's message; on Slack each article's message has its own reply thread.
+    Article,
+}
+
+impl ThreadMode {
+    pub const ALL: [ThreadMode; 3] = [ThreadMode::Off, ThreadMode::Issue, ThreadMode::Article];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ThreadMode::Off => "off",
+            ThreadMode::Issue => "issue",
+            ThreadMode::Article => "article",
+        }
+    }
+
+    /// `off`, `issue` or `article`, any case, surrounding spaces ignored.
+    pub fn parse(s: &str) -> Option<ThreadMode> {
+        let s = s.trim();
+        ThreadMode::ALL.into_iter().find(|m| m.as_str().eq_ignore_ascii_case(s))
+    }
+}
+
 /// Where a sent part landed: the platform's message id and, for Slack, the channel id and the
 /// message's `ts`, which is what `chat.update` and thread replies need.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -28,6 +28,27 @@ pub struct Doc {
     pub closing: Option<String>,
     /// The label of the link added when a long text is cut ("원문 보기").
     pub more_label: String,
+    /// How many of the leading `cards` are a digest's articles (the rest are its extra sections):
+    /// the cards [`Layout::Articles`] gives a message each.
+    pub articles: usize,
+}
+
+/// How a digest's cards are spread over messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Layout {
+    /// As few messages as the platform's limits allow.
+    Packed,
+    /// The header alone first, then each article in a message of its own (with a link button to the
+    /// original), then the other cards packed.
+    Articles,
+}
+
+/// One message of a post: its body, and the article (an index into `Doc::cards`) whose message it is,
+/// for the first message of each article in [`Layout::Articles`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Part {
+    pub body: serde_json::Value,
+    pub article: Option<usize>,
 }
 
 /// The top of a digest post.
@@ -187,6 +208,7 @@ pub fn digest_doc(digest: &Digest, locale: Locale) -> Doc {
         cards,
         closing: digest.footer.clone(),
         more_label: locale.read_more().to_string(),
+        articles: digest.articles.len(),
     }
 }
 
