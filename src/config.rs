@@ -27,6 +27,7 @@ pub use crate::digest::Limits;
 pub use crate::i18n::Locale;
 use crate::schedule::WeeklySlot;
 use crate::secret::WebhookRef;
+use crate::target::ThreadMode;
 
 /// The whole configuration.
 ///
@@ -140,6 +141,10 @@ pub struct DiscordConfig {
     /// Webhooks that always receive the digest. Default: none.
     #[serde(deserialize_with = "list::<WebhookRef, _>")]
     pub webhooks: Vec<WebhookRef>,
+    /// The `threads` setting of channels that have none of their own: `off`, `issue` or `article`.
+    /// Default: `off`.
+    #[serde(deserialize_with = "text::<ThreadMode, _>")]
+    pub threads: ThreadMode,
 }
 
 impl Default for DiscordConfig {
@@ -149,6 +154,7 @@ impl Default for DiscordConfig {
             guild_id: None,
             channels: Vec::new(),
             webhooks: Vec::new(),
+            threads: ThreadMode::Off,
         }
     }
 }
@@ -177,6 +183,11 @@ pub struct SlackConfig {
     /// Default: `https://hooks.slack.com/`.
     #[serde(deserialize_with = "response_url_prefixes")]
     pub response_url_prefixes: Vec<String>,
+    /// The `threads` setting of channels (and incoming webhooks) that have none of their own: `off`
+    /// or `issue` (the same on Slack: replies go to the header message's thread), or `article`.
+    /// Default: `off`.
+    #[serde(deserialize_with = "text::<ThreadMode, _>")]
+    pub threads: ThreadMode,
 }
 
 impl Default for SlackConfig {
@@ -188,6 +199,7 @@ impl Default for SlackConfig {
             webhooks: Vec::new(),
             admins: Vec::new(),
             response_url_prefixes: vec!["https://hooks.slack.com/".to_owned()],
+            threads: ThreadMode::Off,
         }
     }
 }
@@ -470,6 +482,16 @@ impl FromConfigStr for Interval {
             zero if zero.is_zero() => Err(format!("`{text}` is no interval: expected a duration longer than 0s")),
             every => Ok(every),
         }
+    }
+}
+
+impl FromConfigStr for ThreadMode {
+    type Value = Self;
+    const EXPECTING: &'static str = "`off`, `issue` or `article`";
+
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
+        ThreadMode::parse(text)
+            .ok_or_else(|| format!("unknown threads setting `{text}`: expected `off`, `issue` or `article`"))
     }
 }
 
@@ -882,6 +904,17 @@ delivery:\n  corrections: ~\n  corrections_window: ~\ndigests_poll: ~
         assert_eq!(c.digests_poll, Duration::from_secs(30));
         assert_eq!(c.delivery.corrections, Corrections::Edit);
         assert_eq!(c.delivery.corrections_window, Duration::from_secs(14 * 24 * 3600));
+        assert_eq!((c.discord.threads, c.slack.threads), (ThreadMode::Off, ThreadMode::Off));
+    }
+
+    #[test]
+    fn thread_settings() {
+        let c = parse("discord:\n  threads: article\nslack:\n  threads: Issue\n");
+        assert_eq!((c.discord.threads, c.slack.threads), (ThreadMode::Article, ThreadMode::Issue));
+        let c = parse("discord:\n  threads: ~\n");
+        assert_eq!(c.discord.threads, ThreadMode::Off);
+        let err = from_yaml("discord:\n  threads: forum\n", Path::new("c.yaml"), Path::new(".")).unwrap_err();
+        assert!(err.to_string().starts_with("c.yaml:2: discord.threads: unknown threads setting `forum`"), "{err}");
     }
 
     #[test]
@@ -978,6 +1011,7 @@ limits:
                     WebhookRef::Url(Secret::new("https://discord.com/api/webhooks/1/abc")),
                     WebhookRef::Env("DISCORD_ALERTS_WEBHOOK".to_owned()),
                 ],
+                threads: ThreadMode::Off,
             },
             slack: SlackConfig {
                 api_base: "http://localhost:9000/api".to_owned(),
@@ -986,6 +1020,7 @@ limits:
                 webhooks: vec![WebhookRef::Env("SLACK_WEBHOOK".to_owned())],
                 admins: vec!["U024BE7LH".to_owned(), "W012A3CDE".to_owned()],
                 response_url_prefixes: vec!["http://127.0.0.1:9000/".to_owned()],
+                threads: ThreadMode::Off,
             },
             limits: Limits { max_digest_bytes: 512 * 1024, max_articles: 20, max_front_matter_bytes: 4096 },
             ..Config::default()

@@ -48,6 +48,10 @@ impl Locale {
         self.pick("분류", "Category")
     }
 
+    pub fn read_original(self) -> &'static str {
+        self.pick("원문 읽기", "Read the original")
+    }
+
     pub fn read_more(self) -> &'static str {
         self.pick("원문 보기", "Read the original")
     }

@@ -25,7 +25,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
 use tokio::sync::watch;
 
-use crate::target::{Platform, Posted, Target};
+use crate::target::{Platform, Posted, Target, ThreadMode};
 
 /// A subscription row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +35,8 @@ pub struct Subscription {
     /// Set when delivery found the channel gone or forbidden; such a subscription is skipped until
     /// someone subscribes the channel again.
     pub failed_at: Option<DateTime<Utc>>,
+    /// The channel's `threads` setting; `None` follows the platform's default in the config.
+    pub threads: Option<ThreadMode>,
 }
 
 /// A recorded failure.
@@ -177,6 +179,15 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (platform, channel, digest)
     );
     CREATE INDEX ledger_by_digest ON ledger (digest);",
+    // 4: threads. A channel's `threads` setting (NULL: the config's default). Per part, the layout
+    // the digest was rendered in at that target (fixed by its first part, so a resumed delivery or a
+    // correction keeps it), the thread to start from the part's message (`thread_name`), and how
+    // that went: the thread's id, or why it could not be made (`thread_error`).
+    "ALTER TABLE subscriptions ADD COLUMN threads TEXT;
+    ALTER TABLE ledger ADD COLUMN layout TEXT;
+    ALTER TABLE ledger ADD COLUMN thread_name TEXT;
+    ALTER TABLE ledger ADD COLUMN thread_id TEXT;
+    ALTER TABLE ledger ADD COLUMN thread_error TEXT;",
 ];
 
 /// What a sent part's message shows: the hash of its body and the digest version it came from.
@@ -206,6 +217,27 @@ pub struct LedgerPart {
     pub revision: u32,
     /// The digest file the message was rendered from (none for parts sent before sources were kept).
     pub source: Option<String>,
+    /// The layout the digest was rendered in at this target (`None`: packed, as before layouts).
+    pub layout: Option<String>,
+    /// The thread to start from this part's message, and its id once started, or why it could not be.
+    pub thread_name: Option<String>,
+    pub thread_id: Option<String>,
+    pub thread_error: Option<String>,
+}
+
+impl LedgerPart {
+    /// Whether the part still waits for its thread: sent, a thread wanted, and neither made nor refused.
+    pub fn wants_thread(&self) -> bool {
+        self.sent && self.thread_name.is_some() && self.thread_id.is_none() && self.thread_error.is_none()
+    }
+}
+
+/// How a part is planned before it is sent: the layout of the digest at the target, and the thread
+/// (by name) to start from the part's message.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Plan<'a> {
+    pub layout: Option<&'a str>,
+    pub thread_name: Option<&'a str>,
 }
 
 /// The version of parts sent before versions were kept.
@@ -525,16 +557,17 @@ impl Store {
         let conn = self.conn();
         let row = conn
             .query_row(
-                "SELECT subscribed_at, failed_at FROM subscriptions WHERE platform = ?1 AND channel = ?2",
+                "SELECT subscribed_at, failed_at, threads FROM subscriptions WHERE platform = ?1 AND channel = ?2",
                 params![target.platform.as_str(), target.channel],
-                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?)),
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?)),
             )
             .optional()?;
-        row.map(|(at, failed)| {
+        row.map(|(at, failed, threads)| {
             Ok(Subscription {
                 target: target.clone(),
                 subscribed_at: parse_ts(&at)?,
                 failed_at: failed.as_deref().map(parse_ts).transpose()?,
+                threads: threads.as_deref().and_then(ThreadMode::parse),
             })
         })
         .transpose()
@@ -544,16 +577,42 @@ impl Store {
     /// Every subscription, in a stable order.
     pub fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
         let conn = self.conn();
-        let mut stmt =
-            conn.prepare("SELECT platform, channel, subscribed_at, failed_at FROM subscriptions ORDER BY 1, 2")?;
+        let mut stmt = conn
+            .prepare("SELECT platform, channel, subscribed_at, failed_at, threads FROM subscriptions ORDER BY 1, 2")?;
         let rows = stmt.query_map([], |r| {
             Ok(Subscription {
                 target: Target::new(platform_of(&r.get::<_, String>(0)?)?, r.get::<_, String>(1)?),
                 subscribed_at: parse_ts(&r.get::<_, String>(2)?)?,
                 failed_at: r.get::<_, Option<String>>(3)?.as_deref().map(parse_ts).transpose()?,
+                threads: r.get::<_, Option<String>>(4)?.as_deref().and_then(ThreadMode::parse),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Sets a subscribed channel's `threads` setting (`None`: follow the config's default): `false`
+    /// when the channel is not subscribed.
+    pub fn set_thread_mode(&self, target: &Target, mode: Option<ThreadMode>) -> Result<bool, StoreError> {
+        let changed = self.write(|conn| {
+            conn.execute(
+                "UPDATE subscriptions SET threads = ?3 WHERE platform = ?1 AND channel = ?2",
+                params![target.platform.as_str(), target.channel, mode.map(ThreadMode::as_str)],
+            )
+        })?;
+        Ok(changed > 0)
+    }
+
+    /// The channel's own `threads` setting, if it is subscribed and has one.
+    pub fn thread_mode(&self, target: &Target) -> Result<Option<ThreadMode>, StoreError> {
+        let mode: Option<Option<String>> = self
+            .conn()
+            .query_row(
+                "SELECT threads FROM subscriptions WHERE platform = ?1 AND channel = ?2",
+                params![target.platform.as_str(), target.channel],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(mode.flatten().as_deref().and_then(ThreadMode::parse))
     }
 
     /// Records a failure; `permanent` also pauses the channel's subscription (if it has one).
@@ -621,36 +680,90 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Whether every part of the digest has been sent to the target.
+    /// Whether every part of the digest has been sent to the target, and every thread it wants
+    /// started (or found impossible).
     pub fn delivered(&self, target: &Target, digest: &str) -> Result<bool, StoreError> {
-        let (sent, parts): (i64, Option<i64>) = self.conn().query_row(
-            "SELECT COUNT(*) FILTER (WHERE state = 'sent'), MAX(parts) FROM ledger
-             WHERE platform = ?1 AND channel = ?2 AND digest = ?3",
+        let (sent, parts, threads): (i64, Option<i64>, i64) = self.conn().query_row(
+            "SELECT COUNT(*) FILTER (WHERE state = 'sent'), MAX(parts),
+                    COUNT(*) FILTER (WHERE thread_name IS NOT NULL AND thread_id IS NULL AND thread_error IS NULL)
+             FROM ledger WHERE platform = ?1 AND channel = ?2 AND digest = ?3",
             params![target.platform.as_str(), target.channel, digest],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
-        Ok(parts.is_some_and(|parts| sent >= parts))
+        Ok(parts.is_some_and(|parts| sent >= parts) && threads == 0)
     }
 
-    /// Writes a part as about to be sent (keeps a part already recorded as sent as it is).
+    /// Writes a part as about to be sent, as `plan` lays it out (keeps a part already recorded as
+    /// sent as it is).
+    #[allow(clippy::too_many_arguments)]
     pub fn mark_pending(
         &self,
         target: &Target,
         digest: &str,
         part: usize,
         parts: usize,
+        plan: Plan<'_>,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
         self.write(|conn| {
             conn.execute(
-                "INSERT INTO ledger (platform, channel, digest, part, parts, state, updated_at, pending_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6)
-                 ON CONFLICT (platform, channel, digest, part) DO UPDATE SET parts = excluded.parts
+                "INSERT INTO ledger (platform, channel, digest, part, parts, state, updated_at, pending_at,
+                                     layout, thread_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'pending', ?6, ?6, ?7, ?8)
+                 ON CONFLICT (platform, channel, digest, part) DO UPDATE SET parts = excluded.parts,
+                    layout = excluded.layout, thread_name = excluded.thread_name
                  WHERE ledger.state = 'pending'",
-                params![target.platform.as_str(), target.channel, digest, part as i64, parts as i64, ts(at)],
+                params![
+                    target.platform.as_str(),
+                    target.channel,
+                    digest,
+                    part as i64,
+                    parts as i64,
+                    ts(at),
+                    plan.layout,
+                    plan.thread_name
+                ],
             )
         })?;
         Ok(())
+    }
+
+    /// Records how a part's thread went: its id, or why it cannot be started (not tried again for
+    /// this part).
+    pub fn mark_thread(
+        &self,
+        target: &Target,
+        digest: &str,
+        part: usize,
+        outcome: Result<&str, &str>,
+    ) -> Result<(), StoreError> {
+        let (id, error) = match outcome {
+            Ok(id) => (Some(id), None),
+            Err(error) => (None, Some(error)),
+        };
+        self.write(|conn| {
+            conn.execute(
+                "UPDATE ledger SET thread_id = ?5, thread_error = ?6
+                 WHERE platform = ?1 AND channel = ?2 AND digest = ?3 AND part = ?4",
+                params![target.platform.as_str(), target.channel, digest, part as i64, id, error],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// The thread the target's latest digest could not start, if any: (digest, why).
+    pub fn thread_problem(&self, target: &Target) -> Result<Option<(String, String)>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT digest, thread_error FROM ledger
+                 WHERE platform = ?1 AND channel = ?2 AND thread_error IS NOT NULL
+                   AND digest = (SELECT MAX(digest) FROM ledger WHERE platform = ?1 AND channel = ?2)
+                 ORDER BY part LIMIT 1",
+                params![target.platform.as_str(), target.channel],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
     }
 
     /// Writes a part as sent, with where it landed (the platform's message id; for Slack the channel
@@ -735,7 +848,7 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT part, state, message_id, message_channel, message_ts, body_hash, version, editing, refused,
-                    revision, source
+                    revision, source, layout, thread_name, thread_id, thread_error
              FROM ledger WHERE platform = ?1 AND channel = ?2 AND digest = ?3 ORDER BY part",
         )?;
         let rows = stmt.query_map(params![target.platform.as_str(), target.channel, digest], |r| {
@@ -749,6 +862,10 @@ impl Store {
                 refused: r.get(8)?,
                 revision: r.get::<_, i64>(9)?.max(0) as u32,
                 source: r.get(10)?,
+                layout: r.get(11)?,
+                thread_name: r.get(12)?,
+                thread_id: r.get(13)?,
+                thread_error: r.get(14)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -1027,15 +1144,15 @@ mod tests {
         let store = Store::open(&dir.0.join("s.db")).unwrap();
         let ch = Target::new(Platform::Slack, "C1");
         assert!(!store.delivered(&ch, "2026-02-09").unwrap());
-        store.mark_pending(&ch, "2026-02-09", 0, 2, t(1)).unwrap();
+        store.mark_pending(&ch, "2026-02-09", 0, 2, Plan::default(), t(1)).unwrap();
         assert_eq!(store.pending_parts(&ch, "2026-02-09").unwrap(), [0]);
         store.mark_sent(&ch, "2026-02-09", 0, 2, &Posted::id(Some("m0")), None, t(1)).unwrap();
         // Marking a sent part pending again (a retried run) keeps it sent.
-        store.mark_pending(&ch, "2026-02-09", 0, 2, t(2)).unwrap();
+        store.mark_pending(&ch, "2026-02-09", 0, 2, Plan::default(), t(2)).unwrap();
         assert_eq!(store.sent_parts(&ch, "2026-02-09").unwrap(), [(0, Some("m0".to_string()))]);
         assert!(!store.delivered(&ch, "2026-02-09").unwrap());
         assert_eq!(store.last_delivery(&ch).unwrap(), None);
-        store.mark_pending(&ch, "2026-02-09", 1, 2, t(2)).unwrap();
+        store.mark_pending(&ch, "2026-02-09", 1, 2, Plan::default(), t(2)).unwrap();
         store.mark_sent(&ch, "2026-02-09", 1, 2, &Posted::default(), None, t(2)).unwrap();
         assert!(store.delivered(&ch, "2026-02-09").unwrap());
         assert!(store.pending_parts(&ch, "2026-02-09").unwrap().is_empty());
@@ -1050,9 +1167,9 @@ mod tests {
         let store = Store::open(&dir.0.join("s.db")).unwrap();
         let ch = Target::new(Platform::Slack, "C1");
         assert_eq!(store.pending_since(&ch, "2026-02-09", 0).unwrap(), None);
-        store.mark_pending(&ch, "2026-02-09", 0, 1, t(1)).unwrap();
+        store.mark_pending(&ch, "2026-02-09", 0, 1, Plan::default(), t(1)).unwrap();
         // Tried again later (a restart): the window still starts at the first try.
-        store.mark_pending(&ch, "2026-02-09", 0, 1, t(3)).unwrap();
+        store.mark_pending(&ch, "2026-02-09", 0, 1, Plan::default(), t(3)).unwrap();
         assert_eq!(store.pending_since(&ch, "2026-02-09", 0).unwrap(), Some(t(1)));
         let posted = Posted {
             message_id: Some("1770600000.000100".into()),
@@ -1167,7 +1284,10 @@ mod tests {
         assert!(lost.has_changed().unwrap());
         assert_eq!(*lost.borrow_and_update(), Some(expected.clone()));
         // Every later write fails the same way, whatever it writes.
-        assert_eq!(store.mark_pending(&discord("1"), "2026-02-09", 0, 1, t(2)).unwrap_err().lost(), Some(&expected));
+        assert_eq!(
+            store.mark_pending(&discord("1"), "2026-02-09", 0, 1, Plan::default(), t(2)).unwrap_err().lost(),
+            Some(&expected)
+        );
         assert_eq!(store.slot_finished(t(0), t(2)).unwrap_err().lost(), Some(&expected));
         assert_eq!(crate::app::exit_code(&error.into()), std::process::ExitCode::from(crate::app::EXIT_STATE_LOST));
     }
@@ -1212,7 +1332,7 @@ mod tests {
         let ch = Target::new(Platform::Slack, "C1");
         let mut committed = 0;
         let error = loop {
-            match store.mark_pending(&ch, "2026-02-09", committed, 1_000_000, t(1)) {
+            match store.mark_pending(&ch, "2026-02-09", committed, 1_000_000, Plan::default(), t(1)) {
                 Ok(()) => committed += 1,
                 Err(e) => break e,
             }
@@ -1233,7 +1353,7 @@ mod tests {
         let dir = TempDir::new("readonly");
         let store = Store::open(&dir.0.join("bot.sqlite3")).unwrap();
         store.set_pragma("query_only", 1);
-        let error = store.mark_pending(&discord("1"), "2026-02-09", 0, 1, t(1)).unwrap_err();
+        let error = store.mark_pending(&discord("1"), "2026-02-09", 0, 1, Plan::default(), t(1)).unwrap_err();
         assert!(matches!(error.lost(), Some(StateLost::Unwritable { .. })), "{error:?}");
         assert!(store.lost_now().is_some());
 

@@ -16,10 +16,10 @@ use std::sync::atomic::Ordering;
 use serde_json::Value;
 use tracing::{info, warn};
 
-use super::{Attempt, Job, PartEnd, PartKey, Retries, SendError, TargetOutcome, nonce};
+use super::{Attempt, Job, PartEnd, PartKey, Place, Retries, SendError, TargetOutcome, nonce};
 use crate::fnv::fnv1a64;
 use crate::logging::untrusted;
-use crate::store::{DELETING, LedgerPart, Shown, StoreError, UNKNOWN_VERSION};
+use crate::store::{DELETING, LedgerPart, Plan, Shown, StoreError, UNKNOWN_VERSION};
 use crate::target::{Posted, Target};
 
 /// How one edit or deletion ended.
@@ -113,7 +113,7 @@ impl Job {
                 existing => {
                     let earlier = self.store.pending_since(target, &self.digest, part)?;
                     let now = self.clock.now();
-                    self.store.mark_pending(target, &self.digest, part, total, now)?;
+                    self.store.mark_pending(target, &self.digest, part, total, Plan::default(), now)?;
                     let uncertain = existing.is_some() && earlier.is_some();
                     let attempt = Attempt { part, total, since: earlier.unwrap_or(now), uncertain };
                     match self.send_part(target, attempt, body).await? {
@@ -178,7 +178,7 @@ impl Job {
     /// One edit or deletion, paced by the same limiters as a post and retried the same way.
     async fn change(&self, target: &Target, part: usize, posted: &Posted, op: Op<'_>) -> Result<Change, StoreError> {
         let nonce = nonce(&self.digest, target, part, "");
-        let key = PartKey { digest: &self.digest, part, nonce: &nonce };
+        let key = PartKey { digest: &self.digest, part, nonce: &nonce, place: Place::Channel };
         let channel = self.lane.channels.get(&target.channel);
         let mut retries = Retries::new(self, fnv1a64(nonce.as_bytes()) ^ 0x5eed);
         loop {

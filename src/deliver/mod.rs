@@ -38,11 +38,14 @@ use crate::fnv::fnv1a64;
 use crate::i18n::Locale;
 use crate::logging::untrusted;
 use crate::render::{self, Doc};
-use crate::store::{Shown, StateLost, Store, StoreError};
+use crate::store::{Plan, Shown, StateLost, Store, StoreError};
 use crate::target::{Platform, Posted, Target};
 use limiter::{Keyed, Window};
 
-pub use sink::{ChangeFuture, FindFuture, PartKey, RateLimits, SendError, SendFuture, Sent, Sink};
+pub use sink::{
+    ChangeFuture, ChannelKind, FindFuture, KindFuture, PartKey, Place, RateLimits, SendError, SendFuture, Sent, Sink,
+    ThreadFuture,
+};
 pub use webhooks::Webhooks;
 
 /// Retry bounds for temporary failures.
@@ -499,7 +502,7 @@ impl Job {
             let now = self.clock.now();
             // The part is sent only once its pending row is committed; a lost store refuses this
             // write, so every target stops here.
-            self.store.mark_pending(target, &self.digest, part, total, now)?;
+            self.store.mark_pending(target, &self.digest, part, total, Plan::default(), now)?;
             let attempt = Attempt { part, total, since: earlier.unwrap_or(now), uncertain: earlier.is_some() };
             match self.send_part(target, attempt, body).await? {
                 PartEnd::Sent => posted += 1,
@@ -516,7 +519,7 @@ impl Job {
             Work::Correct => "",
         };
         let nonce = nonce(&self.digest, target, part, salt);
-        let key = PartKey { digest: &self.digest, part, nonce: &nonce };
+        let key = PartKey { digest: &self.digest, part, nonce: &nonce, place: Place::Channel };
         let channel = self.lane.channels.get(&target.channel);
         let mut retries = Retries::new(self, fnv1a64(nonce.as_bytes()));
         loop {

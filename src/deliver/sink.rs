@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use crate::clock::BoxFuture;
+use crate::render::post::ForumTag;
 use crate::target::{Posted, Target};
 
 /// How a send failed, split by what the engine does next.
@@ -59,6 +60,33 @@ pub struct PartKey<'a> {
     /// Stable for (digest, target, part) across retries and restarts ([`nonce`](super::nonce)); a
     /// forced re-post gets a fresh one. Derived from no secret.
     pub nonce: &'a str,
+    /// Where in the target the part goes.
+    pub place: Place<'a>,
+}
+
+/// Where in a target a part goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place<'a> {
+    /// The target's channel itself.
+    Channel,
+    /// Inside a thread or forum post of the target, by its channel id (the parts after a forum
+    /// post's first).
+    Thread(&'a str),
+    /// A new forum post named `name` with these tag ids, whose starter message is this part. The
+    /// answer's [`Sent::channel`] is the post's id.
+    NewPost { name: &'a str, tags: &'a [String] },
+}
+
+/// What kind of channel a target is, as far as posting goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChannelKind {
+    /// A channel that takes messages, and threads started from them.
+    Text,
+    /// A thread itself: it takes messages, but no thread can be started inside it.
+    Thread,
+    /// A forum or media channel: each issue becomes a post, tagged from `tags`; `require_tag` when
+    /// a post must carry one.
+    Forum { tags: Vec<ForumTag>, require_tag: bool },
 }
 
 /// How fast a sink may post, as the platform documents or is observed to allow. Each sink declares
@@ -77,6 +105,10 @@ pub type SendFuture<'a> = BoxFuture<'a, Result<Sent, SendError>>;
 pub type FindFuture<'a> = BoxFuture<'a, Result<Option<Sent>, SendError>>;
 /// What [`Sink::edit`] and [`Sink::delete`] return.
 pub type ChangeFuture<'a> = BoxFuture<'a, Result<(), SendError>>;
+/// What [`Sink::channel_kind`] returns.
+pub type KindFuture<'a> = BoxFuture<'a, Result<ChannelKind, SendError>>;
+/// What [`Sink::start_thread`] returns: the thread's id.
+pub type ThreadFuture<'a> = BoxFuture<'a, Result<String, SendError>>;
 
 /// One way of posting: Discord's REST, a Discord webhook, Slack's Web API, a Slack webhook.
 pub trait Sink: Send + Sync {
@@ -116,5 +148,22 @@ pub trait Sink: Send + Sync {
     fn delete<'a>(&'a self, target: &'a Target, posted: &'a Posted) -> ChangeFuture<'a> {
         let _ = (target, posted);
         Box::pin(async { Err(SendError::Rejected("this kind of target cannot delete its messages".into())) })
+    }
+    /// What kind of channel the target is (the default: [`ChannelKind::Text`]; only Discord's bot
+    /// sink looks, for threads and forums). Errors as for [`Sink::send`].
+    fn channel_kind<'a>(&'a self, target: &'a Target) -> KindFuture<'a> {
+        let _ = target;
+        Box::pin(async { Ok(ChannelKind::Text) })
+    }
+    /// Whether this sink starts threads from its messages ([`Sink::start_thread`]).
+    fn threads(&self) -> bool {
+        false
+    }
+    /// Starts a thread named `name` from a posted part's message, answering the thread's id. A
+    /// thread that already exists for the message counts as started. A permission the bot lacks, or
+    /// a message that is gone, is [`SendError::Rejected`] (the part stays posted, without a thread).
+    fn start_thread<'a>(&'a self, target: &'a Target, posted: &'a Posted, name: &'a str) -> ThreadFuture<'a> {
+        let _ = (target, posted, name);
+        Box::pin(async { Err(SendError::Rejected("this kind of target cannot start threads".into())) })
     }
 }

@@ -558,7 +558,7 @@ mod tests {
         let client = crate::http::client().unwrap();
         let hooks = vec![("env:HOOK".to_string(), Secret::new(url.clone()))];
         let sink = WebhookSink::new(client.clone(), &format!("http://127.0.0.1:{port}"), hooks);
-        let part = PartKey { digest: "2026-02-09", part: 0, nonce: "db0" };
+        let part = PartKey { digest: "2026-02-09", part: 0, nonce: "db0", place: crate::deliver::Place::Channel };
         let target = Target::new(Platform::DiscordWebhook, "env:HOOK");
         match sink.send(&target, &serde_json::json!({"content": "x"}), part).await {
             Err(SendError::Transient(m)) => {

@@ -212,6 +212,7 @@ mod tests {
             cards: vec![card.clone(), Card { url: None, ..card }],
             closing: Some(s.into()),
             more_label: s.into(),
+            articles: 1,
         }
     }
 

@@ -123,6 +123,12 @@ impl Embed {
     }
 }
 
+/// PLACEHOLDER parts.
+pub fn parts(doc: &Doc, layout: super::Layout, button: &str) -> Vec<super::Part> {
+    let _ = (layout, button);
+    messages(doc).into_iter().map(|body| super::Part { body, article: None }).collect()
+}
+
 /// Create Message bodies for a doc, in order.
 pub fn messages(doc: &Doc) -> Vec<Value> {
     let doc = &super::clean::doc(doc);

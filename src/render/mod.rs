@@ -11,6 +11,7 @@ pub mod clean;
 pub mod discord;
 pub mod limits;
 pub mod markup;
+pub mod post;
 pub mod slack;
 pub mod text;
 

@@ -670,7 +670,12 @@ mod tests {
 
     #[test]
     fn a_part_is_recognised_by_its_event_type_and_key_and_never_from_another_bot() {
-        let key = PartKey { digest: "2026-02-09", part: 2, nonce: "db0123456789abcdef" };
+        let key = PartKey {
+            digest: "2026-02-09",
+            part: 2,
+            nonce: "db0123456789abcdef",
+            place: crate::deliver::Place::Channel,
+        };
         let metadata = part_metadata(key);
         assert_eq!(
             metadata,

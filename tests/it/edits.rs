@@ -5,7 +5,7 @@
 
 use serde_json::Value;
 
-use digestbot::deliver::{PartKey, SendError, Sent, Sink};
+use digestbot::deliver::{PartKey, Place, SendError, Sent, Sink};
 use digestbot::discord::{self, rest::ChannelSink, rest::WebhookSink};
 use digestbot::render::limits::{check_discord_message, check_slack_message};
 use digestbot::render::{digest_doc, slack};
@@ -20,7 +20,8 @@ const TOKEN: &str = "edits-discord-token";
 const HOOK_TOKEN: &str = "edits-hook-token";
 const SLACK_TOKEN: &str = "xoxb-edits-slack-token";
 const CHANNEL: u64 = 1_300_000_000_000_000_001;
-const PART: PartKey<'static> = PartKey { digest: "2026-02-09", part: 0, nonce: "db0edits0000000000000000" };
+const PART: PartKey<'static> =
+    PartKey { digest: "2026-02-09", part: 0, nonce: "db0edits0000000000000000", place: Place::Channel };
 
 /// The first message of a digest's rendering, before and after a correction.
 fn bodies(render: fn(&digestbot::render::Doc) -> Vec<Value>) -> (Value, Value) {

@@ -185,6 +185,12 @@ fn note(markdown: &str) -> Value {
 /// most of a message's text budget to the rest.
 const CONTEXT_TEXT: usize = 300;
 
+/// PLACEHOLDER parts.
+pub fn parts(doc: &Doc, layout: super::Layout, button: &str) -> Vec<super::Part> {
+    let _ = (layout, button);
+    messages(doc).into_iter().map(|body| super::Part { body, article: None }).collect()
+}
+
 /// chat.postMessage bodies for a doc, in order, without `channel`.
 pub fn messages(doc: &Doc) -> Vec<Value> {
     let doc = &super::clean::doc(doc);
