@@ -128,7 +128,10 @@ pub fn deliverer(
     sinks.extend(slack::sinks(&config.slack, None, client, lookup));
     let deliverer = sinks
         .into_iter()
-        .fold(Deliverer::new(store, clock, config.locale, shutdown), |d, (platform, sink)| d.with_sink(platform, sink));
+        .fold(Deliverer::new(store, clock, config.locale, shutdown), |d, (platform, sink)| d.with_sink(platform, sink))
+        .with_threads(Platform::Discord, config.discord.threads)
+        .with_threads(Platform::Slack, config.slack.threads)
+        .with_threads(Platform::SlackWebhook, config.slack.threads);
     (deliverer, api)
 }
 

@@ -11,15 +11,13 @@
 //! version. The `corrections` row, written before the first change and removed after the last, lets
 //! a restart find and finish a correction that was cut short.
 
-use std::sync::atomic::Ordering;
-
 use serde_json::Value;
 use tracing::{info, warn};
 
 use super::{Attempt, Job, PartEnd, PartKey, Place, Retries, SendError, TargetOutcome, nonce};
 use crate::fnv::fnv1a64;
 use crate::logging::untrusted;
-use crate::store::{DELETING, LedgerPart, Plan, Shown, StoreError, UNKNOWN_VERSION};
+use crate::store::{DELETING, LedgerPart, Shown, StoreError, UNKNOWN_VERSION};
 use crate::target::{Posted, Target};
 
 /// How one edit or deletion ended.
@@ -39,7 +37,7 @@ enum Op<'a> {
 }
 
 impl Job {
-    pub(super) async fn correct(&self, target: &Target) -> Result<TargetOutcome, StoreError> {
+    pub(super) async fn correct(&mut self, target: &Target) -> Result<TargetOutcome, StoreError> {
         let rows = self.store.ledger_parts(target, &self.digest)?;
         if rows.is_empty() {
             return Ok(TargetOutcome::AlreadyDelivered);
@@ -48,6 +46,12 @@ impl Job {
         if rows.iter().any(|row| row.source.as_deref().is_some_and(|source| source != self.source)) {
             return Ok(TargetOutcome::AlreadyDelivered);
         }
+        // The layout the digest was delivered in, and where its forum post is.
+        if let Err(outcome) = self.shape(target, &rows).await? {
+            return Ok(outcome);
+        }
+        let post = self.post_of(&rows);
+        let mut refusal = None;
         // Parts sent before versions were kept: what they show is adopted as this version and nothing
         // is sent for it, even when the part count differs; later changes are corrected.
         if rows.iter().any(|row| row.version.as_deref() == Some(UNKNOWN_VERSION)) {
@@ -75,6 +79,11 @@ impl Job {
             }
             match row(part) {
                 Some(row) if row.sent => {
+                    if let Some(name) = row.thread_name.as_deref().filter(|_| row.wants_thread())
+                        && let Some(stop) = self.thread(target, part, &row.posted, name, &mut refusal).await?
+                    {
+                        return Ok(stop);
+                    }
                     if self.shows(row) || self.refused(row) {
                         if row.version.as_deref() != Some(self.version.as_str()) {
                             let hash = row.body_hash.as_deref();
@@ -113,11 +122,18 @@ impl Job {
                 existing => {
                     let earlier = self.store.pending_since(target, &self.digest, part)?;
                     let now = self.clock.now();
-                    self.store.mark_pending(target, &self.digest, part, total, Plan::default(), now)?;
+                    self.store.mark_pending(target, &self.digest, part, total, self.plan(part), now)?;
                     let uncertain = existing.is_some() && earlier.is_some();
                     let attempt = Attempt { part, total, since: earlier.unwrap_or(now), uncertain };
-                    match self.send_part(target, attempt, body).await? {
-                        PartEnd::Sent => posted += 1,
+                    match self.send_part(target, attempt, body, self.place(part, post.as_deref())).await? {
+                        PartEnd::Sent(landed) => {
+                            posted += 1;
+                            if let Some(name) = self.threads.get(part).cloned().flatten()
+                                && let Some(stop) = self.thread(target, part, &landed, &name, &mut refusal).await?
+                            {
+                                return Ok(stop);
+                            }
+                        }
                         PartEnd::Stop(outcome) => return Ok(outcome),
                     }
                 }
@@ -165,16 +181,6 @@ impl Job {
             && row.refused.as_deref() == self.hashes.get(row.part).map(String::as_str)
     }
 
-    fn stopped(&self) -> Option<TargetOutcome> {
-        if *self.shutdown.borrow() {
-            return Some(TargetOutcome::Interrupted);
-        }
-        self.lane
-            .dead
-            .load(Ordering::Relaxed)
-            .then(|| TargetOutcome::Unauthorized("the platform refused the token".into()))
-    }
-
     /// One edit or deletion, paced by the same limiters as a post and retried the same way.
     async fn change(&self, target: &Target, part: usize, posted: &Posted, op: Op<'_>) -> Result<Change, StoreError> {
         let nonce = nonce(&self.digest, target, part, "");
@@ -194,25 +200,11 @@ impl Job {
             drop((global_place, channel_place));
             match result {
                 Ok(()) => return Ok(Change::Done),
-                Err(SendError::RateLimited { retry_after, global }) => {
-                    if let Some(why) = retries.rate_limited(&channel, retry_after, global) {
-                        return self.fail(target, why).map(Change::Stop);
-                    }
-                }
-                Err(SendError::Transient(e)) => {
-                    if let Some(why) = retries.transient(target, part, e).await {
-                        return self.fail(target, why).map(Change::Stop);
-                    }
-                }
                 Err(SendError::Rejected(e)) => return Ok(Change::Refused(e)),
-                Err(SendError::Gone(e)) => {
-                    self.store.record_failure(target, Some(&self.digest), &e, true, self.clock.now())?;
-                    return Ok(Change::Stop(TargetOutcome::Gone(e)));
-                }
-                Err(SendError::Unauthorized(e)) => {
-                    self.lane.dead.store(true, Ordering::Relaxed);
-                    self.store.record_failure(target, Some(&self.digest), &e, false, self.clock.now())?;
-                    return Ok(Change::Stop(TargetOutcome::Unauthorized(e)));
+                Err(error) => {
+                    if let Some(outcome) = retries.settle(target, part, error, &channel).await? {
+                        return Ok(Change::Stop(outcome));
+                    }
                 }
             }
         }

@@ -37,9 +37,10 @@ use crate::digest::Digest;
 use crate::fnv::fnv1a64;
 use crate::i18n::Locale;
 use crate::logging::untrusted;
-use crate::render::{self, Doc};
-use crate::store::{Plan, Shown, StateLost, Store, StoreError};
-use crate::target::{Platform, Posted, Target};
+use crate::render::post::{pick_tags, thread_name};
+use crate::render::{self, Doc, Layout};
+use crate::store::{LedgerPart, Plan, Shown, StateLost, Store, StoreError};
+use crate::target::{Platform, Posted, Target, ThreadMode};
 use limiter::{Keyed, Window};
 
 pub use sink::{
@@ -194,6 +195,8 @@ pub struct Deliverer {
     shutdown: watch::Receiver<bool>,
     /// Held by every delivery and correction, so that no two ever work on the same target at once.
     busy: Arc<tokio::sync::Mutex<()>>,
+    /// The `threads` setting of targets that have none of their own, by platform.
+    thread_defaults: HashMap<Platform, ThreadMode>,
 }
 
 /// The hash of a part's body as the ledger keeps it: what its message shows.
@@ -217,7 +220,16 @@ impl Deliverer {
             concurrency: 64,
             shutdown,
             busy: Arc::new(tokio::sync::Mutex::new(())),
+            thread_defaults: HashMap::new(),
         }
+    }
+
+    /// The `threads` setting of `platform`'s targets that have none of their own (`discord.threads`,
+    /// `slack.threads`). Discord webhooks always post packed, without threads: a webhook cannot start
+    /// one.
+    pub fn with_threads(mut self, platform: Platform, mode: ThreadMode) -> Deliverer {
+        self.thread_defaults.insert(platform, mode);
+        self
     }
 
     /// Adds the sink of a platform, with rate limiters from its declared [`RateLimits`].
@@ -284,9 +296,12 @@ impl Deliverer {
         let _busy = self.busy.lock().await;
         let id = digest.id();
         let doc = render::digest_doc(digest, self.locale);
-        let mut payloads: HashMap<Platform, Arc<Vec<Value>>> = HashMap::new();
+        let names = Arc::new(Names::of(digest, &doc));
+        let mut rendered: HashMap<Platform, Arc<Rendered>> = HashMap::new();
         for target in targets {
-            payloads.entry(target.platform).or_insert_with(|| Arc::new(Self::payloads(target.platform, &doc)));
+            rendered
+                .entry(target.platform)
+                .or_insert_with(|| Arc::new(Rendered::new(target.platform, &doc, self.locale.read_original())));
         }
         let permits = Arc::new(Semaphore::new(self.concurrency));
         let mut tasks = tokio::task::JoinSet::new();
@@ -295,7 +310,7 @@ impl Deliverer {
                 tasks.spawn(async move { (index, target, TargetOutcome::NoSink) });
                 continue;
             };
-            let parts = payloads[&target.platform].clone();
+            let rendered = rendered[&target.platform].clone();
             let job = Job {
                 store: self.store.clone(),
                 clock: self.clock.clone(),
@@ -303,9 +318,18 @@ impl Deliverer {
                 retry: self.retry,
                 digest: id.clone(),
                 version: version_of(digest),
-                hashes: Arc::new(parts.iter().map(body_hash).collect()),
+                hashes: rendered.packed.hashes.clone(),
                 source: digest.path.clone(),
-                parts,
+                parts: rendered.packed.bodies.clone(),
+                rendered,
+                names: names.clone(),
+                default_mode: match target.platform {
+                    Platform::DiscordWebhook => ThreadMode::Off,
+                    platform => self.thread_defaults.get(&platform).copied().unwrap_or_default(),
+                },
+                mode: ThreadMode::Off,
+                threads: Vec::new(),
+                forum: None,
                 work: work.clone(),
                 shutdown: self.shutdown.clone(),
             };
@@ -385,9 +409,80 @@ struct Job {
     hashes: Arc<Vec<String>>,
     /// The digest's file, as the library names it: a correction only follows the file that was posted.
     source: String,
+    /// The bodies this target gets, in the layout [`Job::shape`] picked (packed until then).
     parts: Arc<Vec<Value>>,
+    /// The digest rendered for the target's platform in every layout, and its thread and post names.
+    rendered: Arc<Rendered>,
+    names: Arc<Names>,
+    /// The target's `threads` setting when it has none of its own.
+    default_mode: ThreadMode,
+    /// What [`Job::shape`] picked: the setting the digest follows at this target, the thread to
+    /// start from each part's message, and the forum post the parts go in (forum channels).
+    mode: ThreadMode,
+    threads: Vec<Option<String>>,
+    forum: Option<ForumPost>,
     work: Work,
     shutdown: watch::Receiver<bool>,
+}
+
+/// The forum post an issue becomes in a forum or media channel: its name and tag ids.
+#[derive(Debug, Clone)]
+struct ForumPost {
+    name: String,
+    tags: Vec<String>,
+}
+
+/// The bodies of one layout, each body's [`body_hash`], and the article each one starts.
+struct Shaped {
+    bodies: Arc<Vec<Value>>,
+    hashes: Arc<Vec<String>>,
+    articles: Vec<Option<usize>>,
+}
+
+impl Shaped {
+    fn new(parts: Vec<render::Part>) -> Shaped {
+        Shaped {
+            hashes: Arc::new(parts.iter().map(|p| body_hash(&p.body)).collect()),
+            articles: parts.iter().map(|p| p.article).collect(),
+            bodies: Arc::new(parts.into_iter().map(|p| p.body).collect()),
+        }
+    }
+}
+
+/// A digest rendered for one platform, packed and one message per article.
+struct Rendered {
+    packed: Shaped,
+    articles: Shaped,
+}
+
+impl Rendered {
+    fn new(platform: Platform, doc: &Doc, button: &str) -> Rendered {
+        let parts = |layout| match platform {
+            Platform::Discord | Platform::DiscordWebhook => render::discord::parts(doc, layout, button),
+            Platform::Slack | Platform::SlackWebhook => render::slack::parts(doc, layout, button),
+        };
+        Rendered { packed: Shaped::new(parts(Layout::Packed)), articles: Shaped::new(parts(Layout::Articles)) }
+    }
+}
+
+/// The names of a digest's threads and forum post, and the names its forum tags are matched by.
+struct Names {
+    /// The issue's thread and forum post: the digest's title.
+    issue: String,
+    /// Each article's thread: `N. Source — Title`.
+    articles: Vec<String>,
+    /// The digest's category and tags.
+    tags: Vec<String>,
+}
+
+impl Names {
+    fn of(digest: &Digest, doc: &Doc) -> Names {
+        Names {
+            issue: thread_name(&digest.title),
+            articles: doc.cards.iter().take(doc.articles).map(|card| thread_name(&card.title)).collect(),
+            tags: digest.category.iter().chain(&digest.tags).cloned().collect(),
+        }
+    }
 }
 
 /// What a job does at its target.
@@ -452,16 +547,50 @@ impl<'a> Retries<'a> {
     }
 }
 
-/// How a part ended.
+impl Retries<'_> {
+    /// What any failed request does next, the same for a post, a look, an edit or a thread: `None`
+    /// to try again (after waiting as asked, or backing off), or how the target ends.
+    async fn settle(
+        &mut self,
+        target: &Target,
+        part: usize,
+        error: SendError,
+        channel: &Window,
+    ) -> Result<Option<TargetOutcome>, StoreError> {
+        let job = self.job;
+        match error {
+            SendError::RateLimited { retry_after, global } => match self.rate_limited(channel, retry_after, global) {
+                Some(why) => job.fail(target, why).map(Some),
+                None => Ok(None),
+            },
+            SendError::Transient(e) => match self.transient(target, part, e).await {
+                Some(why) => job.fail(target, why).map(Some),
+                None => Ok(None),
+            },
+            SendError::Gone(e) => {
+                job.store.record_failure(target, Some(&job.digest), &e, true, job.clock.now())?;
+                Ok(Some(TargetOutcome::Gone(e)))
+            }
+            SendError::Rejected(e) => job.fail(target, e).map(Some),
+            SendError::Unauthorized(e) => {
+                job.lane.dead.store(true, Ordering::Relaxed);
+                job.store.record_failure(target, Some(&job.digest), &e, false, job.clock.now())?;
+                Ok(Some(TargetOutcome::Unauthorized(e)))
+            }
+        }
+    }
+}
+
+/// How a part ended: posted (where it landed), or how the target ends.
 enum PartEnd {
-    Sent,
+    Sent(Posted),
     Stop(TargetOutcome),
 }
 
 impl Job {
-    async fn run(&self, target: &Target) -> TargetOutcome {
-        let result = match &self.work {
-            Work::Deliver { force, .. } => self.deliver(target, *force).await,
+    async fn run(mut self, target: &Target) -> TargetOutcome {
+        let result = match self.work.clone() {
+            Work::Deliver { force, .. } => self.deliver(target, force).await,
             Work::Correct => self.correct(target).await,
         };
         match result {
@@ -471,55 +600,224 @@ impl Job {
         }
     }
 
-    async fn deliver(&self, target: &Target, force: bool) -> Result<TargetOutcome, StoreError> {
+    async fn deliver(&mut self, target: &Target, force: bool) -> Result<TargetOutcome, StoreError> {
+        if !force && Deliverer::already_delivered(&self.store, target, &self.digest)? {
+            return Ok(TargetOutcome::AlreadyDelivered);
+        }
+        // A delivery cut short resumes after the parts the ledger has as sent, in the layout it began.
+        let rows = if force { Vec::new() } else { self.store.ledger_parts(target, &self.digest)? };
+        if let Err(outcome) = self.shape(target, &rows).await? {
+            return Ok(outcome);
+        }
         let total = self.parts.len();
-        if total == 0 || (!force && Deliverer::already_delivered(&self.store, target, &self.digest)?) {
+        if total == 0 {
             return Ok(TargetOutcome::AlreadyDelivered);
         }
-        // A delivery cut short resumes after the parts the ledger has as sent.
-        let done: Vec<usize> = if force {
-            Vec::new()
-        } else {
-            self.store.sent_parts(target, &self.digest)?.into_iter().map(|(p, _)| p).collect()
-        };
-        if done.len() >= total {
-            return Ok(TargetOutcome::AlreadyDelivered);
-        }
+        let mut post = self.post_of(&rows);
+        let mut refusal = None;
         let mut posted = 0;
-        for (part, body) in self.parts.iter().enumerate() {
-            if done.contains(&part) {
-                continue;
+        for part in 0..total {
+            if let Some(stop) = self.stopped() {
+                return Ok(stop);
             }
-            if *self.shutdown.borrow() {
-                return Ok(TargetOutcome::Interrupted);
-            }
-            if self.lane.dead.load(Ordering::Relaxed) {
-                return Ok(TargetOutcome::Unauthorized("the platform refused the token".into()));
-            }
-            // A part already pending was tried before (a crash, or a run that gave up on it): that
-            // attempt may have posted it, at any time since its row was first written.
-            let earlier = self.store.pending_since(target, &self.digest, part)?;
-            let now = self.clock.now();
-            // The part is sent only once its pending row is committed; a lost store refuses this
-            // write, so every target stops here.
-            self.store.mark_pending(target, &self.digest, part, total, Plan::default(), now)?;
-            let attempt = Attempt { part, total, since: earlier.unwrap_or(now), uncertain: earlier.is_some() };
-            match self.send_part(target, attempt, body).await? {
-                PartEnd::Sent => posted += 1,
-                PartEnd::Stop(outcome) => return Ok(outcome),
+            let (landed, thread) = match rows.iter().find(|row| row.part == part) {
+                Some(row) if row.sent => match row.wants_thread() {
+                    true => (row.posted.clone(), row.thread_name.clone()),
+                    false => continue,
+                },
+                _ => {
+                    // A part already pending was tried before (a crash, or a run that gave up on
+                    // it): that attempt may have posted it, at any time since its row was first written.
+                    let earlier = self.store.pending_since(target, &self.digest, part)?;
+                    let now = self.clock.now();
+                    // The part is sent only once its pending row is committed; a lost store refuses
+                    // this write, so every target stops here.
+                    self.store.mark_pending(target, &self.digest, part, total, self.plan(part), now)?;
+                    let attempt = Attempt { part, total, since: earlier.unwrap_or(now), uncertain: earlier.is_some() };
+                    let place = self.place(part, post.as_deref());
+                    match self.send_part(target, attempt, &self.parts[part], place).await? {
+                        PartEnd::Sent(landed) => {
+                            posted += 1;
+                            if part == 0 && self.forum.is_some() {
+                                post = landed.channel.clone();
+                            }
+                            (landed, self.threads[part].clone())
+                        }
+                        PartEnd::Stop(outcome) => return Ok(outcome),
+                    }
+                }
+            };
+            if let Some(name) = thread
+                && let Some(stop) = self.thread(target, part, &landed, &name, &mut refusal).await?
+            {
+                return Ok(stop);
             }
         }
         Ok(TargetOutcome::Delivered { parts: posted })
     }
 
-    async fn send_part(&self, target: &Target, attempt: Attempt, body: &Value) -> Result<PartEnd, StoreError> {
+    /// The target's `threads` setting: its own, else the platform's default.
+    fn mode_setting(&self, target: &Target) -> Result<ThreadMode, StoreError> {
+        Ok(match target.platform {
+            Platform::Discord | Platform::Slack => self.store.thread_mode(target)?.unwrap_or(self.default_mode),
+            Platform::DiscordWebhook | Platform::SlackWebhook => self.default_mode,
+        })
+    }
+
+    /// Picks how the digest goes out at this target: the setting the ledger's first row recorded
+    /// (so a resumed delivery or a correction keeps its layout), else the target's setting; the
+    /// bodies of that layout; a thread for each part that starts one (only where threads can be
+    /// started: Discord text channels); and a forum post with its tags in forum and media channels.
+    async fn shape(&mut self, target: &Target, rows: &[LedgerPart]) -> Result<Result<(), TargetOutcome>, StoreError> {
+        self.mode = match rows.iter().min_by_key(|row| row.part) {
+            Some(row) => row.layout.as_deref().and_then(ThreadMode::parse).unwrap_or_default(),
+            None => self.mode_setting(target)?,
+        };
+        let kind = match self.channel_kind(target).await? {
+            Ok(kind) => kind,
+            Err(outcome) => return Ok(Err(outcome)),
+        };
+        let rendered = self.rendered.clone();
+        let shaped = if self.mode == ThreadMode::Article { &rendered.articles } else { &rendered.packed };
+        self.parts = shaped.bodies.clone();
+        self.hashes = shaped.hashes.clone();
+        let threads = self.lane.sink.threads() && kind == ChannelKind::Text;
+        self.threads = shaped
+            .articles
+            .iter()
+            .enumerate()
+            .map(|(part, article)| match (self.mode, article) {
+                _ if !threads => None,
+                (ThreadMode::Issue, _) if part == 0 => Some(self.names.issue.clone()),
+                (ThreadMode::Article, Some(i)) => self.names.articles.get(*i).cloned(),
+                _ => None,
+            })
+            .collect();
+        if let ChannelKind::Forum { tags, require_tag } = kind {
+            let wanted: Vec<&str> = self.names.tags.iter().map(String::as_str).collect();
+            let pick = pick_tags(&tags, &wanted, require_tag);
+            if pick.fallback {
+                info!(target = %untrusted(&target.to_string()), digest = %self.digest, "the forum requires a tag and none matches the digest's category or tags; the forum's first tag is used");
+            }
+            self.forum = Some(ForumPost { name: self.names.issue.clone(), tags: pick.ids });
+        }
+        Ok(Ok(()))
+    }
+
+    /// What the target's channel is, asked of the sink with the usual retries.
+    async fn channel_kind(&self, target: &Target) -> Result<Result<ChannelKind, TargetOutcome>, StoreError> {
+        let channel = self.lane.channels.get(&target.channel);
+        let mut retries = Retries::new(self, fnv1a64(target.channel.as_bytes()));
+        loop {
+            let global_place = match &self.lane.global {
+                Some(global) => Some(global.acquire().await),
+                None => None,
+            };
+            let result = self.lane.sink.channel_kind(target).await;
+            drop(global_place);
+            match result {
+                Ok(kind) => return Ok(Ok(kind)),
+                Err(error) => {
+                    if let Some(outcome) = retries.settle(target, 0, error, &channel).await? {
+                        return Ok(Err(outcome));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The forum post the digest's parts go in, once its first part is posted.
+    fn post_of(&self, rows: &[LedgerPart]) -> Option<String> {
+        self.forum.as_ref()?;
+        rows.iter().find(|row| row.part == 0 && row.sent).and_then(|row| row.posted.channel.clone())
+    }
+
+    /// How a part is written pending: the setting it follows and the thread its message starts.
+    fn plan(&self, part: usize) -> Plan<'_> {
+        Plan { layout: Some(self.mode.as_str()), thread_name: self.threads.get(part).and_then(Option::as_deref) }
+    }
+
+    /// Where a part goes: a forum's first part makes the post, the others go in it.
+    fn place<'p>(&'p self, part: usize, post: Option<&'p str>) -> Place<'p> {
+        match (&self.forum, post) {
+            (Some(forum), _) if part == 0 => Place::NewPost { name: &forum.name, tags: &forum.tags },
+            (Some(_), Some(post)) => Place::Thread(post),
+            _ => Place::Channel,
+        }
+    }
+
+    /// Starts the thread a posted part wants, with the usual retries, and records it. A refusal (a
+    /// permission the bot lacks, a message gone) is recorded as the part's thread error and as a
+    /// failure, the digest goes on without threads, and `refusal` keeps it for the target's other
+    /// parts. `Some` when the target cannot go on.
+    async fn thread(
+        &self,
+        target: &Target,
+        part: usize,
+        posted: &Posted,
+        name: &str,
+        refusal: &mut Option<String>,
+    ) -> Result<Option<TargetOutcome>, StoreError> {
+        if let Some(why) = refusal {
+            self.store.mark_thread(target, &self.digest, part, Err(why))?;
+            return Ok(None);
+        }
+        let channel = self.lane.channels.get(&target.channel);
+        let mut retries = Retries::new(self, fnv1a64(name.as_bytes()) ^ part as u64);
+        loop {
+            let global_place = match &self.lane.global {
+                Some(global) => Some(global.acquire().await),
+                None => None,
+            };
+            let result = self.lane.sink.start_thread(target, posted, name).await;
+            drop(global_place);
+            match result {
+                Ok(id) => {
+                    self.store.mark_thread(target, &self.digest, part, Ok(&id))?;
+                    return Ok(None);
+                }
+                Err(SendError::Rejected(why) | SendError::Gone(why)) => {
+                    warn!(target = %untrusted(&target.to_string()), part, error = %untrusted(&why), "could not start the thread; the digest goes on without threads");
+                    self.store.mark_thread(target, &self.digest, part, Err(&why))?;
+                    let message = format!("could not start a thread: {why}");
+                    self.store.record_failure(target, Some(&self.digest), &message, false, self.clock.now())?;
+                    *refusal = Some(why);
+                    return Ok(None);
+                }
+                Err(error) => {
+                    if let Some(outcome) = retries.settle(target, part, error, &channel).await? {
+                        return Ok(Some(outcome));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Shutdown, or the platform refused the token: how the target stops before its next request.
+    fn stopped(&self) -> Option<TargetOutcome> {
+        if *self.shutdown.borrow() {
+            return Some(TargetOutcome::Interrupted);
+        }
+        self.lane
+            .dead
+            .load(Ordering::Relaxed)
+            .then(|| TargetOutcome::Unauthorized("the platform refused the token".into()))
+    }
+
+    async fn send_part(
+        &self,
+        target: &Target,
+        attempt: Attempt,
+        body: &Value,
+        place: Place<'_>,
+    ) -> Result<PartEnd, StoreError> {
         let Attempt { part, total, since, mut uncertain } = attempt;
         let salt = match &self.work {
             Work::Deliver { salt, .. } => salt.as_str(),
             Work::Correct => "",
         };
         let nonce = nonce(&self.digest, target, part, salt);
-        let key = PartKey { digest: &self.digest, part, nonce: &nonce, place: Place::Channel };
+        let key = PartKey { digest: &self.digest, part, nonce: &nonce, place };
         let channel = self.lane.channels.get(&target.channel);
         let mut retries = Retries::new(self, fnv1a64(nonce.as_bytes()));
         loop {
@@ -563,29 +861,16 @@ impl Job {
                     if let Some(pause) = sent.exhausted_for {
                         channel.block_for(pause);
                     }
-                    return Ok(PartEnd::Sent);
+                    return Ok(PartEnd::Sent(posted));
                 }
-                Err(SendError::RateLimited { retry_after, global }) => {
-                    if let Some(why) = retries.rate_limited(&channel, retry_after, global) {
-                        return self.fail(target, why).map(PartEnd::Stop);
-                    }
-                }
-                Err(SendError::Transient(e)) => {
+                Err(error) => {
                     // A post that failed in transit may have been accepted: look before the next one.
-                    uncertain = true;
-                    if let Some(why) = retries.transient(target, part, e).await {
-                        return self.fail(target, why).map(PartEnd::Stop);
+                    if matches!(error, SendError::Transient(_)) {
+                        uncertain = true;
                     }
-                }
-                Err(SendError::Gone(e)) => {
-                    self.store.record_failure(target, Some(&self.digest), &e, true, self.clock.now())?;
-                    return Ok(PartEnd::Stop(TargetOutcome::Gone(e)));
-                }
-                Err(SendError::Rejected(e)) => return self.fail(target, e).map(PartEnd::Stop),
-                Err(SendError::Unauthorized(e)) => {
-                    self.lane.dead.store(true, Ordering::Relaxed);
-                    self.store.record_failure(target, Some(&self.digest), &e, false, self.clock.now())?;
-                    return Ok(PartEnd::Stop(TargetOutcome::Unauthorized(e)));
+                    if let Some(outcome) = retries.settle(target, part, error, &channel).await? {
+                        return Ok(PartEnd::Stop(outcome));
+                    }
                 }
             }
         }

@@ -22,13 +22,18 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use reqwest::Url;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
-use serenity::all::{ChannelId, LightMethod, MessageId, Request, Route};
+use serenity::all::{ChannelId, GuildId, LightMethod, MessageId, Request, Route};
 
-use crate::deliver::{ChangeFuture, PartKey, RateLimits, SendError, SendFuture, Sent, Sink, Webhooks};
+use crate::deliver::{
+    ChangeFuture, ChannelKind, FindFuture, KindFuture, PartKey, Place, RateLimits, SendError, SendFuture, Sent, Sink,
+    ThreadFuture, Webhooks,
+};
 use crate::http::describe;
+use crate::render::post::ForumTag;
 use crate::secret::{Secret, WebhookRef};
 use crate::target::{Platform, Posted, Target};
 
@@ -41,31 +46,158 @@ pub const CHANNEL_LIMITS: RateLimits =
 pub const WEBHOOK_LIMITS: RateLimits =
     RateLimits { per_channel: (5, Duration::from_secs(2)), global: Some((50, Duration::from_secs(1))) };
 
-/// Create Message to the bot's subscribed channels.
+/// Create Message to the bot's subscribed channels; in forum and media channels, Start Thread in
+/// Forum Channel; and Start Thread from Message.
 pub struct ChannelSink {
     rest: Rest,
+    /// The bot's own user id (`GET /users/@me`), asked once, to find the forum posts it made.
+    me: tokio::sync::OnceCell<String>,
 }
+
+/// Channel types: threads (announcement, public, private), forum and media channels.
+const THREAD_TYPES: [u64; 3] = [10, 11, 12];
+const FORUM_TYPES: [u64; 2] = [15, 16];
+/// A forum's flag: every post must carry a tag.
+const REQUIRE_TAG: u64 = 1 << 4;
+/// Threads started from a message archive after a week without activity (the longest Discord offers).
+const AUTO_ARCHIVE_MINUTES: u64 = 10080;
+/// How far before a forum post's pending time a post found by name still counts as ours: clocks differ.
+const POST_CLOCK_SKEW_MS: i64 = 60_000;
 
 impl ChannelSink {
     pub fn new(rest: Rest) -> ChannelSink {
-        ChannelSink { rest }
+        ChannelSink { rest, me: tokio::sync::OnceCell::new() }
     }
 
-    async fn create_message(&self, target: &Target, body: &Value, nonce: &str) -> Result<Sent, SendError> {
-        let channel_id = channel_id(&target.channel)?;
+    /// One REST call through serenity's request builder, its answer read whole: status, headers, body.
+    async fn call(
+        &self,
+        what: &str,
+        route: Route<'_>,
+        method: LightMethod,
+        body: Option<&Value>,
+    ) -> Result<(u16, HeaderMap, Value), SendError> {
+        let bytes = body.map(serde_json::to_vec).transpose().map_err(|e| SendError::Rejected(e.to_string()))?;
+        let request = Request::new(route, method)
+            .body(bytes)
+            .build(&self.rest.client, self.rest.http.token(), self.rest.http.proxy.as_deref())
+            .map_err(|e| SendError::Rejected(format!("cannot build the request: {e}")))?;
+        let response = request.send().await.map_err(|e| network_error(what, &e))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body: Value = response.json().await.unwrap_or(Value::Null);
+        Ok((status, headers, body))
+    }
+
+    async fn create_message(&self, channel: &str, body: &Value, nonce: &str) -> Result<Sent, SendError> {
+        let channel_id = channel_id(channel)?;
         let mut body = body.clone();
         if let Some(map) = body.as_object_mut() {
             map.insert("nonce".into(), Value::String(nonce.to_string()));
             map.insert("enforce_nonce".into(), Value::Bool(true));
         }
-        let bytes = serde_json::to_vec(&body).map_err(|e| SendError::Rejected(e.to_string()))?;
-        let request =
-            Request::new(Route::ChannelMessages { channel_id: ChannelId::new(channel_id) }, LightMethod::Post)
-                .body(Some(bytes))
-                .build(&self.rest.client, self.rest.http.token(), self.rest.http.proxy.as_deref())
-                .map_err(|e| SendError::Rejected(format!("cannot build the request: {e}")))?;
-        let response = request.send().await.map_err(|e| network_error("Create Message", &e))?;
-        read_answer(response).await
+        let route = Route::ChannelMessages { channel_id: ChannelId::new(channel_id) };
+        let (status, headers, answer) = self.call("Create Message", route, LightMethod::Post, Some(&body)).await?;
+        classify(status, &headers, &answer)
+    }
+
+    /// A part posted inside a thread or forum post: its edits go there too.
+    async fn create_in_thread(&self, thread: &str, body: &Value, nonce: &str) -> Result<Sent, SendError> {
+        match self.create_message(thread, body, nonce).await {
+            Ok(sent) => Ok(Sent { channel: Some(thread.to_string()), ..sent }),
+            Err(SendError::Gone(why)) if why.ends_with("code 50013)") => {
+                Err(SendError::Gone(format!("the bot lacks the Send Messages in Threads permission here: {why}")))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Start Thread in Forum Channel: a post named `name`, whose starter message is `body`. Forum
+    /// posts take no nonce: the deliverer looks for a post whose answer was lost ([`Self::find_post`]).
+    async fn create_post(&self, target: &Target, body: &Value, name: &str, tags: &[String]) -> Result<Sent, SendError> {
+        let channel_id = channel_id(&target.channel)?;
+        let mut message = body.clone();
+        if let Some(map) = message.as_object_mut() {
+            map.remove("nonce");
+            map.remove("enforce_nonce");
+        }
+        let post = json!({"name": name, "message": message, "applied_tags": tags});
+        let route = Route::ChannelForumPosts { channel_id: ChannelId::new(channel_id) };
+        let (status, headers, answer) =
+            self.call("Start Thread in Forum Channel", route, LightMethod::Post, Some(&post)).await?;
+        let sent = classify(status, &headers, &answer)?;
+        let starter = answer.pointer("/message/id").and_then(Value::as_str).map(str::to_string);
+        Ok(Sent { message_id: starter.or(sent.message_id.clone()), channel: sent.message_id, ..sent })
+    }
+
+    /// The forum post named `name` this bot made in the target's forum since `since`, if Discord
+    /// lists it among the guild's active threads: a post whose creation answer was lost.
+    async fn find_post(&self, target: &Target, name: &str, since: DateTime<Utc>) -> Result<Option<Sent>, SendError> {
+        let forum = channel_id(&target.channel)?;
+        let route = Route::Channel { channel_id: ChannelId::new(forum) };
+        let (status, headers, channel) = self.call("Get Channel", route, LightMethod::Get, None).await?;
+        classify(status, &headers, &channel)?;
+        let Some(guild) = channel.get("guild_id").and_then(Value::as_str).and_then(|g| g.parse::<u64>().ok()) else {
+            return Ok(None);
+        };
+        let me = self.me().await?;
+        let route = Route::GuildThreadsActive { guild_id: GuildId::new(guild) };
+        let (status, headers, active) = self.call("List Active Guild Threads", route, LightMethod::Get, None).await?;
+        classify(status, &headers, &active)?;
+        let forum = forum.to_string();
+        let earliest = since.timestamp_millis() - POST_CLOCK_SKEW_MS;
+        let found = active.get("threads").and_then(Value::as_array).into_iter().flatten().find(|thread| {
+            let text = |key: &str| thread.get(key).and_then(Value::as_str);
+            text("parent_id") == Some(forum.as_str())
+                && text("owner_id") == Some(me.as_str())
+                && text("name") == Some(name)
+                && text("id").and_then(snowflake_millis).is_some_and(|at| at >= earliest)
+        });
+        Ok(found.and_then(|thread| thread.get("id").and_then(Value::as_str)).map(|id| Sent {
+            // A forum post's starter message has the post's id.
+            message_id: Some(id.to_string()),
+            channel: Some(id.to_string()),
+            ..Sent::default()
+        }))
+    }
+
+    /// The bot's user id, asked once.
+    async fn me(&self) -> Result<String, SendError> {
+        self.me
+            .get_or_try_init(|| async {
+                let (status, headers, user) =
+                    self.call("Get Current User", Route::UserMe, LightMethod::Get, None).await?;
+                classify(status, &headers, &user)?;
+                user.get("id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .ok_or_else(|| SendError::Transient("Get Current User answered no id".into()))
+            })
+            .await
+            .cloned()
+    }
+
+    async fn kind(&self, target: &Target) -> Result<ChannelKind, SendError> {
+        let route = Route::Channel { channel_id: ChannelId::new(channel_id(&target.channel)?) };
+        let (status, headers, channel) = self.call("Get Channel", route, LightMethod::Get, None).await?;
+        classify(status, &headers, &channel)?;
+        Ok(channel_kind(&channel))
+    }
+
+    /// Start Thread from Message. A thread already made from this message (400, code 160004, after
+    /// a lost answer or a restart) is the one we wanted: a thread started from a message has the
+    /// message's id.
+    async fn thread_from(&self, target: &Target, posted: &Posted, name: &str) -> Result<String, SendError> {
+        let channel = posted.channel.as_deref().filter(|c| channel_id(c).is_ok()).unwrap_or(&target.channel);
+        let message = message_id(posted, Change::Edit)?;
+        let route = Route::ChannelMessageThreads {
+            channel_id: ChannelId::new(channel_id(channel)?),
+            message_id: MessageId::new(message),
+        };
+        let body = json!({"name": name, "auto_archive_duration": AUTO_ARCHIVE_MINUTES});
+        let (status, headers, answer) =
+            self.call("Start Thread from Message", route, LightMethod::Post, Some(&body)).await?;
+        classify_thread(status, &headers, &answer).map(|id| id.unwrap_or_else(|| message.to_string()))
     }
 
     /// Edit Message (`body` is `Some`) or Delete Message (`None`) of a part posted in `target`'s
@@ -96,7 +228,35 @@ impl ChannelSink {
 
 impl Sink for ChannelSink {
     fn send<'a>(&'a self, target: &'a Target, body: &'a Value, part: PartKey<'a>) -> SendFuture<'a> {
-        Box::pin(self.create_message(target, body, part.nonce))
+        Box::pin(async move {
+            match part.place {
+                Place::Channel => self.create_message(&target.channel, body, part.nonce).await,
+                Place::Thread(thread) => self.create_in_thread(thread, body, part.nonce).await,
+                Place::NewPost { name, tags } => self.create_post(target, body, name, tags).await,
+            }
+        })
+    }
+
+    /// Only a forum post can be looked for: a message carries its nonce, which Discord deduplicates.
+    fn find_posted<'a>(&'a self, target: &'a Target, part: PartKey<'a>, since: DateTime<Utc>) -> FindFuture<'a> {
+        Box::pin(async move {
+            match part.place {
+                Place::NewPost { name, .. } => self.find_post(target, name, since).await,
+                Place::Channel | Place::Thread(_) => Ok(None),
+            }
+        })
+    }
+
+    fn channel_kind<'a>(&'a self, target: &'a Target) -> KindFuture<'a> {
+        Box::pin(self.kind(target))
+    }
+
+    fn threads(&self) -> bool {
+        true
+    }
+
+    fn start_thread<'a>(&'a self, target: &'a Target, posted: &'a Posted, name: &'a str) -> ThreadFuture<'a> {
+        Box::pin(self.thread_from(target, posted, name))
     }
 
     fn limits(&self) -> RateLimits {
@@ -256,6 +416,65 @@ fn channel_id(channel: &str) -> Result<u64, SendError> {
         .ok()
         .filter(|&id| id != 0)
         .ok_or_else(|| SendError::Rejected(format!("`{channel}` is not a Discord channel id")))
+}
+
+/// What a Get Channel answer says about posting there.
+pub fn channel_kind(channel: &Value) -> ChannelKind {
+    let kind = channel.get("type").and_then(Value::as_u64).unwrap_or(0);
+    if THREAD_TYPES.contains(&kind) {
+        return ChannelKind::Thread;
+    }
+    if !FORUM_TYPES.contains(&kind) {
+        return ChannelKind::Text;
+    }
+    let tags = channel
+        .get("available_tags")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|tag| {
+            Some(ForumTag {
+                id: tag.get("id")?.as_str()?.to_string(),
+                name: tag.get("name")?.as_str()?.to_string(),
+                moderated: tag.get("moderated").and_then(Value::as_bool).unwrap_or(false),
+            })
+        })
+        .collect();
+    let flags = channel.get("flags").and_then(Value::as_u64).unwrap_or(0);
+    ChannelKind::Forum { tags, require_tag: flags & REQUIRE_TAG != 0 }
+}
+
+/// Milliseconds since the Unix epoch at which a snowflake was made.
+fn snowflake_millis(id: &str) -> Option<i64> {
+    const DISCORD_EPOCH_MS: i64 = 1_420_070_400_000;
+    id.parse::<u64>().ok().map(|id| (id >> 22) as i64 + DISCORD_EPOCH_MS)
+}
+
+/// The answer of Start Thread from Message: the thread's id (`None`: the thread existed already,
+/// 160004, and has the message's id). A permission the bot lacks, or a message that is gone, is
+/// [`SendError::Rejected`] with what to do: the part stays posted, without its thread.
+pub fn classify_thread(status: u16, headers: &HeaderMap, body: &Value) -> Result<Option<String>, SendError> {
+    let code = body.get("code").and_then(Value::as_i64);
+    let refused = |why: &str| {
+        let text = body.get("message").and_then(Value::as_str).unwrap_or("no message");
+        SendError::Rejected(format!("{why} ({text}, HTTP {status}, code {})", code.unwrap_or_default()))
+    };
+    match (status, code) {
+        (200..=299, _) => Ok(Some(
+            body.get("id")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| SendError::Transient("Start Thread from Message answered no id".into()))?,
+        )),
+        (_, Some(160004)) => Ok(None),
+        (403, Some(50013)) => Err(refused(
+            "the bot lacks the Create Public Threads permission in this channel; grant it Create Public Threads and Send Messages in Threads",
+        )),
+        (403, _) => Err(refused("the bot may not start threads in this channel")),
+        (404, _) => Err(refused("the message is no longer there")),
+        (400, _) => Err(refused("Discord refused to start the thread")),
+        _ => classify(status, headers, body).map(|_| None),
+    }
 }
 
 /// The snowflake of a posted part, or why it cannot be changed.
