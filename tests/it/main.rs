@@ -20,3 +20,4 @@ mod slack_once;
 mod slack_process;
 mod snapshots;
 mod support;
+mod threads;
