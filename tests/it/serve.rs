@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use crate::support::fake_discord::{FakeDiscord, FakeOptions, LostResponse, Recorded};
+use crate::support::fake_discord::{ChannelSpec, FakeDiscord, FakeOptions, ForumTag, LostResponse, Recorded};
 use crate::support::terminate;
 use crate::support::{TempDir, synthetic_digest};
 
@@ -156,6 +156,36 @@ async fn post_respects_the_ledger_unless_forced() {
     assert_eq!(fake.messages(106).len(), 2);
     let log = String::from_utf8_lossy(&all.stderr).into_owned();
     assert!(!log.contains("secret-hook-token") && !log.contains("test-token"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn post_follows_the_threads_setting_and_the_channel_kind() {
+    let fake = FakeDiscord::start(FakeOptions { token: Some("test-token".into()), ..FakeOptions::default() }).await;
+    fake.set_channel(ChannelSpec::forum(106, vec![ForumTag::new(1, "backend")]));
+    let (dir, config) = setup(&fake, &[]);
+    let text = std::fs::read_to_string(&config).unwrap().replace("discord:\n", "discord:\n  threads: issue\n");
+    std::fs::write(&config, text).unwrap();
+    let run = |args: &[&str]| bot(dir.path(), &config, "2026-02-10T12:00:00+09:00", args).output().unwrap();
+
+    // A text channel: the digest, and a thread from its first message.
+    let posted = run(&["post", "--channel", "101"]);
+    assert!(posted.status.success(), "{}", String::from_utf8_lossy(&posted.stderr));
+    let first = fake.message_objects(101)[0]["id"].as_str().unwrap().to_string();
+    let threads = fake.threads(101);
+    assert_eq!(threads.len(), 1);
+    assert_eq!(threads[0]["id"], first.as_str());
+    // A forum: one tagged post holding the digest.
+    let posted = run(&["post", "--channel", "106"]);
+    assert!(posted.status.success(), "{}", String::from_utf8_lossy(&posted.stderr));
+    let posts = fake.threads(106);
+    assert_eq!(posts.len(), 1);
+    assert_eq!(posts[0]["applied_tags"], serde_json::json!(["1"]));
+    let post: u64 = posts[0]["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(fake.messages(post).len(), fake.messages(101).len());
+    // Again: the ledger says both are done.
+    let again = run(&["post", "--channel", "106"]);
+    assert!(String::from_utf8_lossy(&again.stdout).contains("already delivered"));
+    assert_eq!(fake.threads(106).len(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
