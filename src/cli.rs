@@ -1,4 +1,4 @@
-//! The command line: `check`, `preview`, `ask`, `schedule`, `post` and `serve`.
+//! The command line: `check`, `preview`, `ask`, `schedule`, `post`, `serve` and `status`.
 //!
 //! Each subcommand loads what it needs (config, digests, state), calls the core, and prints. Global
 //! options: `--config` (default `config/digestbot.yaml`), `--digests` (overrides the config's folder)
@@ -7,7 +7,8 @@
 //!
 //! `post` (unless `--dry-run`) and `serve` deliver, so they hold the state file's lock: a second one
 //! exits 4 naming the holder's pid. `check`, `preview`, `ask` and `schedule` never open the state
-//! database and `post --dry-run` only reads it, so they work while the bot runs.
+//! database, `post --dry-run` only reads it and `status` opens it read-only, so they work while the
+//! bot runs.
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -15,7 +16,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::Value;
 
@@ -93,6 +94,25 @@ pub enum Cmd {
     },
     /// Run the bot: Discord gateway, Slack endpoint and the weekly scheduler.
     Serve,
+    /// Did every target get the latest slot's digest? Reads the state (works while `serve` runs);
+    /// exits 1 if some target is missing it.
+    Status {
+        /// The slot on this day (YYYY-MM-DD) instead of the latest.
+        #[arg(long, value_name = "DATE", value_parser = parse_date)]
+        slot: Option<NaiveDate>,
+        #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+        format: StatusFormat,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    Text,
+    Json,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").map_err(|e| format!("expected a date such as 2026-02-09 ({e})"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -118,6 +138,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Cmd::Post { digest, channels, dry_run, force } => {
             post(&cli, digest.as_deref(), channels, *dry_run, *force).await
         }
+        Cmd::Status { slot, format } => status(&cli, *slot, *format),
         Cmd::Serve => match load_config(&cli) {
             Ok(config) => {
                 // The one place the environment is read: the app gets the credentials passed in.
@@ -293,6 +314,27 @@ fn channel_target(id: &str) -> Target {
     } else {
         Target::new(Platform::Slack, id)
     }
+}
+
+/// `digestbot status`: the slot's deliveries from the state, read-only; exit 1 when a target lacks them.
+fn status(cli: &Cli, date: Option<NaiveDate>, format: StatusFormat) -> anyhow::Result<ExitCode> {
+    let config = Arc::new(load_config(cli)?);
+    let clock = clock(cli);
+    let store = match Store::open_read_only(&config.state_path)? {
+        Some(store) => store,
+        None => {
+            eprintln!("note: no state file at {} yet: nothing was delivered", config.state_path.display());
+            Store::in_memory()?
+        }
+    };
+    let handle = LibraryHandle::open(&config.digests_dir, config.limits)?;
+    let bot = Bot { config, library: handle, store: Arc::new(store), clock };
+    let report = crate::status::report(&bot, date)?;
+    match format {
+        StatusFormat::Text => print!("{}", report.text()),
+        StatusFormat::Json => println!("{}", serde_json::to_string_pretty(&report.json())?),
+    }
+    Ok(if report.missing() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 async fn post(

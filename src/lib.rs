@@ -31,6 +31,7 @@
 //! - [`slack`]: the signed `/digest` slash-command endpoint (answers within Slack's 3 s), and the
 //!   `chat.postMessage` and incoming-webhook sinks.
 //! - [`bot`]: what both platforms share when running a command.
+//! - [`status`]: `digestbot status`, whether every target got the slot's digest, read from the state.
 //! - [`clock`]: the injected wall clock (system, shifted by `--now`, or moved by hand in tests).
 //! - [`app`]: the one assembly of `digestbot serve` ([`app::App::build`], [`app::App::run`]), which the
 //!   integration tests start too.
@@ -58,5 +59,6 @@ pub mod schedule;
 pub mod scheduler;
 pub mod secret;
 pub mod slack;
+pub mod status;
 pub mod store;
 pub mod target;

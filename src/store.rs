@@ -47,6 +47,14 @@ pub struct Failure {
     pub at: DateTime<Utc>,
 }
 
+/// How far a digest got at a target ([`Store::progress`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    pub sent: usize,
+    pub parts: Option<usize>,
+    pub last_sent_at: Option<DateTime<Utc>>,
+}
+
 /// What the store knows about a scheduled slot.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SlotRecord {
@@ -431,6 +439,50 @@ impl Store {
         Store::open_with(path, Some(lock))
     }
 
+    /// An empty state in memory: what `status` reads when no state file exists yet.
+    pub fn in_memory() -> Result<Store, StoreError> {
+        let conn = Connection::open_in_memory()?;
+        migrate(&conn)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path: PathBuf::from(":memory:"),
+            // Never written: nothing to compare.
+            identity: FileId { dev: 0, ino: 0 },
+            lock: None,
+            lost: watch::channel(None).0,
+        })
+    }
+
+    /// Opens the database at `path` for reading only, while another process may be writing it (WAL):
+    /// `digestbot status`. `None` when there is no state file yet. Runs no migration; a file another
+    /// version of digestbot wrote (another schema version) is refused with what to do.
+    pub fn open_read_only(path: &Path) -> Result<Option<Store>, StoreError> {
+        use rusqlite::OpenFlags;
+        let failed = |source: anyhow::Error| StoreError::Open { path: path.to_path_buf(), source };
+        let metadata = match std::fs::metadata(path) {
+            Ok(metadata) => metadata,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(failed(e.into())),
+        };
+        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| failed(e.into()))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| failed(e.into()))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| failed(e.into()))?;
+        if version as usize != MIGRATIONS.len() {
+            return Err(failed(anyhow::anyhow!(
+                "its schema version is {version}, this digestbot's is {}: run this version's `digestbot serve` or `post` once to upgrade it",
+                MIGRATIONS.len()
+            )));
+        }
+        Ok(Some(Store {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+            identity: FileId::of(&metadata),
+            lock: None,
+            lost: watch::channel(None).0,
+        }))
+    }
+
     fn open_with(path: &Path, lock: Option<StateLock>) -> Result<Store, StoreError> {
         let open = || -> anyhow::Result<(Connection, FileId)> {
             use anyhow::Context as _;
@@ -726,6 +778,22 @@ impl Store {
             )
         })?;
         Ok(())
+    }
+
+    /// How far the digest got at the target: parts sent, parts in all (`None`: never tried), and when
+    /// the last part was sent.
+    pub fn progress(&self, target: &Target, digest: &str) -> Result<Progress, StoreError> {
+        let (sent, parts, last): (i64, Option<i64>, Option<String>) = self.conn().query_row(
+            "SELECT COUNT(*) FILTER (WHERE state = 'sent'), MAX(parts), MAX(updated_at) FILTER (WHERE state = 'sent')
+             FROM ledger WHERE platform = ?1 AND channel = ?2 AND digest = ?3",
+            params![target.platform.as_str(), target.channel, digest],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
+        Ok(Progress {
+            sent: sent.max(0) as usize,
+            parts: parts.map(|p| p.max(0) as usize),
+            last_sent_at: last.as_deref().map(parse_ts).transpose()?,
+        })
     }
 
     /// Records how a part's thread went: its id, or why it cannot be started (not tried again for

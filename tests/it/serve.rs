@@ -189,6 +189,46 @@ async fn post_follows_the_threads_setting_and_the_channel_kind() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_says_whether_every_target_got_the_slot_while_the_state_is_in_use() {
+    let fake = FakeDiscord::start(FakeOptions { token: Some("test-token".into()), ..FakeOptions::default() }).await;
+    let (dir, config) = setup(&fake, &[]);
+    let run = |args: &[&str]| bot(dir.path(), &config, "2026-02-10T12:00:00+09:00", args).output().unwrap();
+
+    // No state yet: every target misses Monday's digest, and no state file is created.
+    let before = run(&["status"]);
+    assert_eq!(before.status.code(), Some(1), "{}", String::from_utf8_lossy(&before.stderr));
+    let text = String::from_utf8_lossy(&before.stdout).into_owned();
+    assert!(text.starts_with("slot 2026-02-09 09:00 KST: digest 2026-02-09"), "{text}");
+    assert!(text.contains("discord:101  missing: not tried yet"), "{text}");
+    assert!(!dir.path().join("state/bot.sqlite3").exists());
+
+    let posted = run(&["post", "--channel", "101"]);
+    assert!(posted.status.success(), "{}", String::from_utf8_lossy(&posted.stderr));
+    // Another process holds the state (as `serve` does): status still reads it.
+    let state = digestbot::store::Store::open_exclusive(&dir.path().join("state/bot.sqlite3")).unwrap();
+    let json = run(&["status", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(1), "106 is still missing");
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let targets = json["targets"].as_array().unwrap();
+    let first = targets.iter().find(|t| t["channel"] == "101").unwrap();
+    assert_eq!(first["complete"], true);
+    assert_eq!(first["sent"], first["parts"]);
+    assert_eq!(json["missing"], targets.len() - 1);
+    drop(state);
+
+    let all = run(&["post"]);
+    assert!(all.status.success(), "{}", String::from_utf8_lossy(&all.stdout));
+    let after = run(&["status"]);
+    assert_eq!(after.status.code(), Some(0), "{}", String::from_utf8_lossy(&after.stdout));
+    let older = run(&["status", "--slot", "2026-02-02"]);
+    assert_eq!(older.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&older.stdout).contains("no digest was published for it"));
+    let wrong = run(&["status", "--slot", "2026-02-03"]);
+    assert_eq!(wrong.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("2026-02-03 has no slot"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_token_stops_the_bot_with_a_clear_error() {
     let fake = FakeDiscord::start(FakeOptions { token: Some("the-real-token".into()), ..FakeOptions::default() }).await;
     let (dir, config) = setup(&fake, &[]);

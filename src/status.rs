@@ -1,0 +1,316 @@
+//! `digestbot status`: did every target get the slot's digest? Read from the state, while `serve` runs.
+//!
+//! [`report`] gathers, for one slot (the latest, or the one on a given date), the digest it posts
+//! and, per target of that slot (config channels and webhooks, and the channels subscribed by then),
+//! how many of the digest's parts the ledger has as sent out of how many, when the last one went,
+//! the last failure and any thread that could not be started; then the next slot and whether its
+//! digest exists. [`StatusReport::text`] writes it for people and [`StatusReport::json`] for scripts;
+//! [`StatusReport::missing`] counts the targets without the whole digest, which makes the exit code 1.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use chrono_tz::Tz;
+use serde_json::{Value, json};
+
+use crate::bot::Bot;
+use crate::i18n::format_instant;
+use crate::logging::terminal_safe;
+use crate::store::{Failure, StoreError};
+use crate::target::Target;
+
+/// One slot's deliveries, and the next slot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusReport {
+    pub slot: DateTime<Utc>,
+    /// The digest the slot posts: (id, title); `None` when none was published by its day.
+    pub digest: Option<(String, String)>,
+    pub targets: Vec<TargetStatus>,
+    pub next_slot: DateTime<Utc>,
+    /// The digest the next slot will post, if a newer one than this slot's exists: (id, title).
+    pub next_digest: Option<(String, String)>,
+    /// The zone slots are shown in.
+    pub tz: Tz,
+}
+
+/// How far the slot's digest got at one target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetStatus {
+    pub target: Target,
+    pub sent: usize,
+    /// The digest's parts at this target; `None` when it was never tried there.
+    pub parts: Option<usize>,
+    pub last_sent_at: Option<DateTime<Utc>>,
+    pub last_failure: Option<Failure>,
+    /// Why a thread of this digest could not be started (a permission the bot lacks).
+    pub thread_problem: Option<String>,
+    /// Every part sent, and every thread started or refused.
+    pub complete: bool,
+}
+
+/// Why a status cannot be given.
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    /// `--slot` named a day without a slot: say which days have one.
+    #[error("{date} has no slot: digests go out {schedule}")]
+    NotASlot { date: NaiveDate, schedule: String },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The status of the slot on `date` (its local day), or of the latest slot at or before now.
+pub fn report(bot: &Bot, date: Option<NaiveDate>) -> Result<StatusReport, StatusError> {
+    let schedule = &bot.config.schedule.slot;
+    let now = bot.now();
+    let slot = match date {
+        None => schedule.latest_at_or_before(now),
+        Some(date) => {
+            let end_of_day = date.succ_opt().unwrap_or(date).and_hms_opt(0, 0, 0).expect("midnight exists");
+            let end = end_of_day.and_local_timezone(schedule.tz).earliest().map(|t| t.with_timezone(&Utc));
+            let slot = end.map(|end| schedule.latest_at_or_before(end - chrono::Duration::seconds(1)));
+            match slot.filter(|slot| schedule.local_date(*slot) == date) {
+                Some(slot) => slot,
+                None => return Err(StatusError::NotASlot { date, schedule: schedule.to_string() }),
+            }
+        }
+    };
+    let library = bot.library.current();
+    let store = &bot.store;
+    // What the slot posted, as recorded when it ran; else what it would post.
+    let recorded = store.slot(slot)?.and_then(|record| record.digest);
+    let digest = match recorded {
+        Some(id) => {
+            let title = library.all().iter().find(|d| d.id() == id).map(|d| d.title.clone()).unwrap_or_default();
+            Some((id, title))
+        }
+        None => library.latest(schedule.local_date(slot)).map(|d| (d.id(), d.title.clone())),
+    };
+    let mut targets = Vec::new();
+    for target in bot.targets(slot)? {
+        let (progress, thread_problem) = match &digest {
+            Some((id, _)) => {
+                let problem = store.thread_problem(&target)?.filter(|(d, _)| d == id).map(|(_, why)| why);
+                (Some(store.progress(&target, id)?), problem)
+            }
+            None => (None, None),
+        };
+        let complete = match &digest {
+            Some((id, _)) => store.delivered(&target, id)?,
+            None => true,
+        };
+        targets.push(TargetStatus {
+            sent: progress.as_ref().map_or(0, |p| p.sent),
+            parts: progress.as_ref().and_then(|p| p.parts),
+            last_sent_at: progress.and_then(|p| p.last_sent_at),
+            last_failure: store.last_failure(&target)?,
+            thread_problem,
+            complete,
+            target,
+        });
+    }
+    let next_slot = schedule.next_after(now.max(slot));
+    let next_digest = library
+        .latest(schedule.local_date(next_slot))
+        .filter(|next| digest.as_ref().is_none_or(|(id, _)| *id != next.id()))
+        .map(|d| (d.id(), d.title.clone()));
+    Ok(StatusReport { slot, digest, targets, next_slot, next_digest, tz: schedule.tz })
+}
+
+impl StatusReport {
+    /// Targets that do not have the whole of the slot's digest.
+    pub fn missing(&self) -> usize {
+        self.targets.iter().filter(|t| !t.complete).count()
+    }
+
+    fn at(&self, instant: &DateTime<Utc>) -> String {
+        format_instant(&instant.with_timezone(&self.tz))
+    }
+
+    /// For people: one line for the slot, one per target, one for the next slot.
+    pub fn text(&self) -> String {
+        let mut out = match &self.digest {
+            Some((id, title)) => format!("slot {}: digest {id} \"{}\"\n", self.at(&self.slot), terminal_safe(title)),
+            None => format!("slot {}: no digest was published for it; nothing to post\n", self.at(&self.slot)),
+        };
+        if self.targets.is_empty() {
+            out.push_str("  no targets: subscribe a channel, or list channels or webhooks in the config\n");
+        }
+        let width = self.targets.iter().map(|t| t.target.to_string().chars().count()).max().unwrap_or(0);
+        for status in &self.targets {
+            let name = terminal_safe(&status.target.to_string()).into_owned();
+            let mut line = match (&self.digest, status.parts) {
+                (None, _) => "nothing to post".to_string(),
+                (Some(_), None) => "missing: not tried yet".to_string(),
+                (Some(_), Some(parts)) => {
+                    let state = if status.complete { "ok" } else { "missing" };
+                    let last = status.last_sent_at.map(|at| format!(", last {}", self.at(&at))).unwrap_or_default();
+                    format!("{state}: {}/{parts} parts{last}", status.sent)
+                }
+            };
+            if let Some(failure) = &status.last_failure {
+                line.push_str(&format!("; last failure {}: {}", self.at(&failure.at), terminal_safe(&failure.message)));
+            }
+            if let Some(problem) = &status.thread_problem {
+                line.push_str(&format!("; threads not started: {}", terminal_safe(problem)));
+            }
+            out.push_str(&format!("  {name:<width$}  {line}\n"));
+        }
+        match &self.next_digest {
+            Some((id, title)) => out.push_str(&format!(
+                "next slot {}: digest {id} \"{}\" is ready (approval not required)\n",
+                self.at(&self.next_slot),
+                terminal_safe(title)
+            )),
+            None => out.push_str(&format!("next slot {}: no new digest yet\n", self.at(&self.next_slot))),
+        }
+        out
+    }
+
+    /// For scripts: the same facts, times in RFC 3339 UTC.
+    pub fn json(&self) -> Value {
+        let digest = |d: &Option<(String, String)>| match d {
+            Some((id, title)) => json!({"id": id, "title": title}),
+            None => Value::Null,
+        };
+        let targets: Vec<Value> = self
+            .targets
+            .iter()
+            .map(|t| {
+                json!({
+                    "platform": t.target.platform.as_str(),
+                    "channel": t.target.channel,
+                    "sent": t.sent,
+                    "parts": t.parts,
+                    "complete": t.complete,
+                    "last_sent_at": t.last_sent_at.map(|at| at.to_rfc3339()),
+                    "last_failure": t.last_failure.as_ref().map(|f| json!({"message": f.message, "at": f.at.to_rfc3339(), "digest": f.digest})),
+                    "thread_problem": t.thread_problem,
+                })
+            })
+            .collect();
+        json!({
+            "slot": self.slot.to_rfc3339(),
+            "digest": digest(&self.digest),
+            "targets": targets,
+            "missing": self.missing(),
+            "next": {"slot": self.next_slot.to_rfc3339(), "digest": digest(&self.next_digest), "approval": "not required"},
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use chrono::TimeZone;
+
+    use super::*;
+    use crate::clock::ManualClock;
+    use crate::config::Config;
+    use crate::files::LibraryHandle;
+    use crate::store::{Plan, Store};
+    use crate::target::{Platform, Posted};
+
+    struct Fixture {
+        bot: Bot,
+        dir: std::path::PathBuf,
+    }
+
+    impl Drop for Fixture {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+
+    /// The seed (2026-02-09) and a future digest (2026-02-16); channels 777 and 778 in the config;
+    /// Tuesday 2026-02-10 12:00 KST.
+    fn fixture(name: &str) -> Fixture {
+        let dir = std::env::temp_dir().join(format!("digestbot-status-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("digests")).unwrap();
+        std::fs::write(dir.join("digests/2026-02-09-weekly.md"), include_bytes!("../digests/2026-02-09-weekly.md"))
+            .unwrap();
+        std::fs::write(dir.join("digests/2026-02-16.md"), "---\ntitle: Next week\ndate: 2026-02-16\n---\nx\n").unwrap();
+        let mut config = Config::default();
+        config.discord.channels = vec![777, 778];
+        let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 2, 10, 3, 0, 0).unwrap()));
+        let bot = Bot {
+            config: Arc::new(config),
+            library: LibraryHandle::open(&dir.join("digests"), Default::default()).unwrap(),
+            store: Arc::new(Store::open(&dir.join("state.db")).unwrap()),
+            clock,
+        };
+        Fixture { bot, dir }
+    }
+
+    fn channel(id: &str) -> Target {
+        Target::new(Platform::Discord, id)
+    }
+
+    fn send(bot: &Bot, target: &Target, part: usize, parts: usize, minute: u32) {
+        let at = Utc.with_ymd_and_hms(2026, 2, 9, 0, minute, 0).unwrap();
+        bot.store.mark_pending(target, "2026-02-09", part, parts, Plan::default(), at).unwrap();
+        bot.store.mark_sent(target, "2026-02-09", part, parts, &Posted::id(Some("1")), None, at).unwrap();
+    }
+
+    #[test]
+    fn the_latest_slot_lists_every_target_with_its_parts_and_the_missing_ones() {
+        let f = fixture("latest");
+        send(&f.bot, &channel("777"), 0, 2, 0);
+        send(&f.bot, &channel("777"), 1, 2, 1);
+        send(&f.bot, &channel("778"), 0, 2, 0);
+        let at = Utc.with_ymd_and_hms(2026, 2, 9, 0, 2, 0).unwrap();
+        f.bot.store.record_failure(&channel("778"), Some("2026-02-09"), "HTTP 503\u{1b}[31m", false, at).unwrap();
+
+        let report = report(&f.bot, None).unwrap();
+        assert_eq!(report.slot, Utc.with_ymd_and_hms(2026, 2, 9, 0, 0, 0).unwrap());
+        assert_eq!(report.digest.as_ref().unwrap().0, "2026-02-09");
+        assert_eq!(report.missing(), 1);
+        assert!(report.targets[0].complete && !report.targets[1].complete);
+        assert_eq!((report.targets[1].sent, report.targets[1].parts), (1, Some(2)));
+        assert_eq!(report.next_digest.as_ref().unwrap().0, "2026-02-16");
+
+        let text = report.text();
+        assert!(text.starts_with("slot 2026-02-09 09:00 KST: digest 2026-02-09 \""), "{text}");
+        assert!(text.contains("discord:777  ok: 2/2 parts, last 2026-02-09 09:01 KST"), "{text}");
+        assert!(text.contains("discord:778  missing: 1/2 parts, last 2026-02-09 09:00 KST; last failure"), "{text}");
+        assert!(!text.contains('\u{1b}'), "outside text is printed terminal-safe: {text}");
+        assert!(text.contains("next slot 2026-02-16 09:00 KST: digest 2026-02-16 \"Next week\" is ready"), "{text}");
+
+        let json = report.json();
+        assert_eq!(json["missing"], 1);
+        assert_eq!(json["targets"][1]["channel"], "778");
+        assert_eq!(json["targets"][1]["sent"], 1);
+        assert_eq!(json["targets"][1]["last_failure"]["message"], "HTTP 503\u{1b}[31m");
+        assert_eq!(json["next"]["digest"]["id"], "2026-02-16");
+    }
+
+    #[test]
+    fn a_slot_by_date_and_a_day_without_one() {
+        let f = fixture("by-date");
+        let date = NaiveDate::from_ymd_opt(2026, 2, 2).unwrap();
+        let report = report(&f.bot, Some(date)).unwrap();
+        assert_eq!(report.slot, Utc.with_ymd_and_hms(2026, 2, 2, 0, 0, 0).unwrap());
+        // Nothing is dated by then: nothing to post, nothing missing.
+        assert!(report.digest.is_none());
+        assert_eq!(report.missing(), 0);
+        assert!(report.text().contains("no digest was published for it"), "{}", report.text());
+
+        let err = super::report(&f.bot, NaiveDate::from_ymd_opt(2026, 2, 3)).unwrap_err();
+        assert_eq!(err.to_string(), "2026-02-03 has no slot: digests go out Mon 09:00 Asia/Seoul");
+    }
+
+    #[test]
+    fn a_thread_that_could_not_be_started_is_shown_and_the_target_is_complete() {
+        let f = fixture("thread");
+        let target = channel("777");
+        let at = Utc.with_ymd_and_hms(2026, 2, 9, 0, 0, 0).unwrap();
+        let plan = Plan { layout: Some("issue"), thread_name: Some("t") };
+        f.bot.store.mark_pending(&target, "2026-02-09", 0, 1, plan, at).unwrap();
+        f.bot.store.mark_sent(&target, "2026-02-09", 0, 1, &Posted::id(Some("1")), None, at).unwrap();
+        let status = &report(&f.bot, None).unwrap().targets[0];
+        assert!(!status.complete, "a thread still to start");
+        f.bot.store.mark_thread(&target, "2026-02-09", 0, Err("grant Create Public Threads")).unwrap();
+        let report = report(&f.bot, None).unwrap();
+        assert!(report.targets[0].complete);
+        assert!(report.text().contains("threads not started: grant Create Public Threads"), "{}", report.text());
+    }
+}
