@@ -826,7 +826,8 @@ impl Store {
             .query_row(
                 "SELECT digest, thread_error FROM ledger
                  WHERE platform = ?1 AND channel = ?2 AND thread_error IS NOT NULL
-                   AND digest = (SELECT MAX(digest) FROM ledger WHERE platform = ?1 AND channel = ?2)
+                   AND digest = (SELECT MAX(digest) FROM ledger
+                                 WHERE platform = ?1 AND channel = ?2 AND digest NOT LIKE 'notice:%')
                  ORDER BY part LIMIT 1",
                 params![target.platform.as_str(), target.channel],
                 |r| Ok((r.get(0)?, r.get(1)?)),
@@ -1087,7 +1088,8 @@ impl Store {
         let row = self
             .conn()
             .query_row(
-                "SELECT digest, MAX(updated_at) FROM ledger WHERE platform = ?1 AND channel = ?2
+                "SELECT digest, MAX(updated_at) FROM ledger
+                 WHERE platform = ?1 AND channel = ?2 AND digest NOT LIKE 'notice:%'
                  GROUP BY digest HAVING COUNT(*) FILTER (WHERE state = 'sent') >= MAX(parts)
                  ORDER BY MAX(updated_at) DESC LIMIT 1",
                 params![target.platform.as_str(), target.channel],

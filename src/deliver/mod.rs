@@ -276,7 +276,8 @@ impl Deliverer {
     /// Delivers `digest` to every target (in parallel), returning what happened at each.
     pub async fn deliver(&self, digest: &Digest, targets: &[Target], options: &DeliverOptions) -> Report {
         let salt = if options.force { format!("force-{}", self.clock.now().timestamp_millis()) } else { String::new() };
-        self.run_jobs(digest, targets, Work::Deliver { force: options.force, salt }).await
+        let doc = render::digest_doc(digest, self.locale);
+        self.run_jobs(Subject::of(digest, &doc), &doc, targets, Work::Deliver { force: options.force, salt }).await
     }
 
     /// Brings the messages of `digest` already posted at each target to the digest's current
@@ -284,7 +285,8 @@ impl Deliverer {
     /// after the others, parts it drops are deleted. Through the same limiters, retries and ledger as
     /// a delivery; a correction cut short (a crash, a shutdown) is finished by the next call.
     pub async fn correct(&self, digest: &Digest, targets: &[Target]) -> Report {
-        self.run_jobs(digest, targets, Work::Correct).await
+        let doc = render::digest_doc(digest, self.locale);
+        self.run_jobs(Subject::of(digest, &doc), &doc, targets, Work::Correct).await
     }
 
     /// Whether the sink of `platform` can edit what it posted.
@@ -292,16 +294,30 @@ impl Deliverer {
         self.lanes.get(&platform).is_some_and(|lane| lane.sink.edits())
     }
 
-    async fn run_jobs(&self, digest: &Digest, targets: &[Target], work: Work) -> Report {
+    /// Posts an editors' notice (`doc`) to `targets`, once: ledgered under `key` (which starts with
+    /// [`NOTICE_PREFIX`]) like a digest's parts, so a restart neither repeats nor loses it. Packed,
+    /// without threads, whatever the channel's setting.
+    pub async fn notify(&self, key: &str, title: &str, doc: &Doc, targets: &[Target]) -> Report {
+        debug_assert!(key.starts_with(NOTICE_PREFIX));
+        let subject = Subject {
+            id: key.to_string(),
+            version: NOTICE_PREFIX.to_string(),
+            source: String::new(),
+            names: Names { issue: thread_name(title), articles: Vec::new(), tags: Vec::new() },
+            notice: true,
+        };
+        self.run_jobs(subject, doc, targets, Work::Deliver { force: false, salt: String::new() }).await
+    }
+
+    async fn run_jobs(&self, subject: Subject, doc: &Doc, targets: &[Target], work: Work) -> Report {
         let _busy = self.busy.lock().await;
-        let id = digest.id();
-        let doc = render::digest_doc(digest, self.locale);
-        let names = Arc::new(Names::of(digest, &doc));
+        let Subject { id, version, source, names, notice } = subject;
+        let names = Arc::new(names);
         let mut rendered: HashMap<Platform, Arc<Rendered>> = HashMap::new();
         for target in targets {
             rendered
                 .entry(target.platform)
-                .or_insert_with(|| Arc::new(Rendered::new(target.platform, &doc, self.locale.read_original())));
+                .or_insert_with(|| Arc::new(Rendered::new(target.platform, doc, self.locale.read_original())));
         }
         let permits = Arc::new(Semaphore::new(self.concurrency));
         let mut tasks = tokio::task::JoinSet::new();
@@ -317,16 +333,18 @@ impl Deliverer {
                 lane,
                 retry: self.retry,
                 digest: id.clone(),
-                version: version_of(digest),
+                version: version.clone(),
                 hashes: rendered.packed.hashes.clone(),
-                source: digest.path.clone(),
+                source: source.clone(),
                 parts: rendered.packed.bodies.clone(),
                 rendered,
                 names: names.clone(),
                 default_mode: match target.platform {
+                    _ if notice => ThreadMode::Off,
                     Platform::DiscordWebhook => ThreadMode::Off,
                     platform => self.thread_defaults.get(&platform).copied().unwrap_or_default(),
                 },
+                notice,
                 mode: ThreadMode::Off,
                 threads: Vec::new(),
                 forum: None,
@@ -416,6 +434,8 @@ struct Job {
     names: Arc<Names>,
     /// The target's `threads` setting when it has none of its own.
     default_mode: ThreadMode,
+    /// An editors' notice: the channel's own setting does not apply.
+    notice: bool,
     /// What [`Job::shape`] picked: the setting the digest follows at this target, the thread to
     /// start from each part's message, and the forum post the parts go in (forum channels).
     mode: ThreadMode,
@@ -464,6 +484,32 @@ impl Rendered {
         Rendered { packed: Shaped::new(parts(Layout::Packed)), articles: Shaped::new(parts(Layout::Articles)) }
     }
 }
+
+/// What a run of jobs posts: a digest, or an editors' notice.
+struct Subject {
+    /// The ledger's key: the digest's id, or the notice's key.
+    id: String,
+    version: String,
+    source: String,
+    names: Names,
+    /// An editors' notice: packed, without threads.
+    notice: bool,
+}
+
+impl Subject {
+    fn of(digest: &Digest, doc: &Doc) -> Subject {
+        Subject {
+            id: digest.id(),
+            version: version_of(digest),
+            source: digest.path.clone(),
+            names: Names::of(digest, doc),
+            notice: false,
+        }
+    }
+}
+
+/// The start of every editors' notice's ledger key (a digest's key is its date).
+pub const NOTICE_PREFIX: &str = "notice:";
 
 /// The names of a digest's threads and forum post, and the names its forum tags are matched by.
 struct Names {
@@ -659,6 +705,7 @@ impl Job {
     /// The target's `threads` setting: its own, else the platform's default.
     fn mode_setting(&self, target: &Target) -> Result<ThreadMode, StoreError> {
         Ok(match target.platform {
+            _ if self.notice => ThreadMode::Off,
             Platform::Discord | Platform::Slack => self.store.thread_mode(target)?.unwrap_or(self.default_mode),
             Platform::DiscordWebhook | Platform::SlackWebhook => self.default_mode,
         })
