@@ -31,6 +31,7 @@ use crate::config::Config;
 use crate::corrections::Corrector;
 use crate::deliver::{Deliverer, Report, RetryPolicy, Sink};
 use crate::discord;
+use crate::editors::Editors;
 use crate::files::LibraryHandle;
 use crate::http;
 use crate::logging::untrusted;
@@ -241,7 +242,12 @@ impl App {
 
     /// A scheduler over the app's own bot and sinks.
     pub fn scheduler(&self) -> Scheduler {
-        Scheduler::new(self.bot.clone(), Arc::new(self.deliverer.clone()))
+        Scheduler::new(self.bot.clone(), Arc::new(self.deliverer.clone())).with_editors(self.editors())
+    }
+
+    /// The editors' channel over the app's own bot and sinks, when the config names one.
+    pub fn editors(&self) -> Option<Arc<Editors>> {
+        Editors::new(self.bot.clone(), Arc::new(self.deliverer.clone())).map(Arc::new)
     }
 
     /// A corrections watcher over the app's own bot and sinks.
@@ -294,11 +300,19 @@ impl App {
             }
         });
         let deliverer = Arc::new(deliverer);
-        // Stepped apps leave corrections to the caller too ([`App::corrector`]).
-        let corrector = (slots == Slots::Loop).then(|| Corrector::new(bot.clone(), deliverer.clone()));
-        let mut watcher =
-            tokio::spawn(watch_digests(bot.library.clone(), corrector, bot.config.digests_poll, stopping.clone()));
-        let scheduler = Scheduler::new(bot, deliverer);
+        // Stepped apps leave corrections and the editors' channel to the caller too
+        // ([`App::corrector`], [`App::editors`]).
+        let looping = slots == Slots::Loop;
+        let corrector = looping.then(|| Corrector::new(bot.clone(), deliverer.clone()));
+        let editors = Editors::new(bot.clone(), deliverer.clone()).map(Arc::new).filter(|_| looping);
+        let mut watcher = tokio::spawn(watch_digests(
+            bot.library.clone(),
+            corrector,
+            editors.clone(),
+            bot.config.digests_poll,
+            stopping.clone(),
+        ));
+        let scheduler = Scheduler::new(bot, deliverer).with_editors(editors);
         let mut scheduler = match slots {
             Slots::Loop => Some(tokio::spawn(scheduler.run(stopping.clone()))),
             Slots::Stepped => None,
@@ -389,10 +403,23 @@ async fn bind(listener: Listener, config: &Config) -> anyhow::Result<TcpListener
 async fn watch_digests(
     library: LibraryHandle,
     corrector: Option<Corrector>,
+    editors: Option<Arc<Editors>>,
     every: Duration,
     mut shutdown: watch::Receiver<bool>,
 ) -> Result<(), SchedulerError> {
+    let tell = |result: Result<(), StoreError>| match result {
+        Err(e) if e.lost().is_some() => Err(SchedulerError::from(e)),
+        Err(e) => {
+            warn!(error = %e, "could not update the editors' channel");
+            Ok(())
+        }
+        Ok(()) => Ok(()),
+    };
     loop {
+        // The files as loaded at start-up are told first, then after each look.
+        if let Some(editors) = &editors {
+            tell(editors.library_changed(&library.current()).await)?;
+        }
         tokio::select! {
             _ = tokio::time::sleep(every) => {}
             _ = shutdown.changed() => return Ok(()),
@@ -410,6 +437,11 @@ async fn watch_digests(
                     }
                     if let Some(lost) = reports.iter().find_map(Report::state_lost) {
                         return Err(StoreError::Lost(lost.clone()).into());
+                    }
+                    if let Some(editors) = &editors {
+                        for report in &reports {
+                            tell(editors.deliveries(report).await)?;
+                        }
                     }
                 }
                 Err(e) if e.lost().is_some() => return Err(e.into()),

@@ -62,6 +62,30 @@ pub struct Config {
     /// What happens to a digest after it went out.
     #[serde(deserialize_with = "nullable")]
     pub delivery: DeliveryConfig,
+    /// Where the bot tells the digest's editors what went wrong, what went out, and what is missing.
+    #[serde(deserialize_with = "nullable")]
+    pub editors: EditorsConfig,
+}
+
+/// The editors' channel, on either platform or both.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, expecting = "a mapping with `discord`, `slack` and `remind_before`")]
+pub struct EditorsConfig {
+    /// A Discord channel id. Default: none.
+    #[serde(deserialize_with = "discord_id")]
+    pub discord: Option<u64>,
+    /// A Slack channel id (`C…`, `G…`). Default: none.
+    #[serde(deserialize_with = "slack_channel")]
+    pub slack: Option<String>,
+    /// How long before a slot the editors are reminded when no new digest exists for it. Default: 24 h.
+    #[serde(deserialize_with = "remind_before")]
+    pub remind_before: Duration,
+}
+
+impl Default for EditorsConfig {
+    fn default() -> Self {
+        EditorsConfig { discord: None, slack: None, remind_before: Duration::from_secs(24 * 60 * 60) }
+    }
 }
 
 impl Default for Config {
@@ -77,6 +101,7 @@ impl Default for Config {
             slack: SlackConfig::default(),
             limits: Limits::default(),
             delivery: DeliveryConfig::default(),
+            editors: EditorsConfig::default(),
         }
     }
 }
@@ -339,6 +364,14 @@ fn state_path<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
 
 fn digests_poll<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     Ok(parse::<Interval, D>(d)?.unwrap_or_else(|| Config::default().digests_poll))
+}
+
+fn remind_before<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    Ok(parse::<Duration, D>(d)?.unwrap_or_else(|| EditorsConfig::default().remind_before))
+}
+
+fn slack_channel<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    parse::<SlackChannelId, D>(d)
 }
 
 fn corrections_window<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
@@ -908,6 +941,22 @@ delivery:\n  corrections: ~\n  corrections_window: ~\ndigests_poll: ~
     }
 
     #[test]
+    fn editors_settings() {
+        assert_eq!(parse("").editors, EditorsConfig::default());
+        let c = parse("editors:\n  discord: \"123456789012345678\"\n  slack: C0EDIT\n  remind_before: 36h\n");
+        assert_eq!(
+            c.editors,
+            EditorsConfig {
+                discord: Some(123_456_789_012_345_678),
+                slack: Some("C0EDIT".into()),
+                remind_before: Duration::from_secs(36 * 3600)
+            }
+        );
+        let err = from_yaml("editors:\n  slack: general\n", Path::new("c.yaml"), Path::new(".")).unwrap_err();
+        assert!(err.to_string().starts_with("c.yaml:2: editors.slack:"), "{err}");
+    }
+
+    #[test]
     fn thread_settings() {
         let c = parse("discord:\n  threads: article\nslack:\n  threads: Issue\n");
         assert_eq!((c.discord.threads, c.slack.threads), (ThreadMode::Article, ThreadMode::Issue));
@@ -1394,7 +1443,7 @@ limits:
             err.to_string(),
             format!(
                 "{}:3: unknown field `bogus`, expected one of `digests_dir`, `state_path`, `digests_poll`, `locale`, \
-                 `schedule`, `discord`, `slack`, `limits`, `delivery`",
+                 `schedule`, `discord`, `slack`, `limits`, `delivery`, `editors`",
                 file.display()
             )
         );

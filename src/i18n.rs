@@ -338,10 +338,15 @@ impl Locale {
 /// User input shown inside a `code span`: backticks would end it, line breaks would split it, and a
 /// long one is cut to [`ECHO_CHARS`] with `…`.
 fn code_safe(input: &str) -> String {
+    code_safe_up_to(input, ECHO_CHARS)
+}
+
+/// [`code_safe`], cut to `max` characters.
+fn code_safe_up_to(input: &str, max: usize) -> String {
     let mut chars = input.trim().chars();
     let mut cleaned: String = chars
         .by_ref()
-        .take(ECHO_CHARS)
+        .take(max)
         .map(|c| {
             if c == '`' {
                 '\''
@@ -357,6 +362,165 @@ fn code_safe(input: &str) -> String {
     }
     let trimmed = cleaned.trim();
     if trimmed.is_empty() { "-".to_string() } else { trimmed.to_string() }
+}
+
+/// Outside text (a file's error, a platform's answer, a title) in the editors' notices.
+const NOTICE_TEXT: usize = 500;
+
+/// What the bot tells the editors' channel: each notice is a (title, Markdown body).
+impl Locale {
+    pub fn notice_file_broken(self, error: &str) -> (String, String) {
+        let error = code_safe_up_to(error, NOTICE_TEXT);
+        match self {
+            Locale::Ko => (
+                "다이제스트 파일을 읽을 수 없습니다".into(),
+                format!("`{error}`\n\n이 파일은 발송되지 않습니다. 고친 파일이 읽히면 다시 알려 드립니다."),
+            ),
+            Locale::En => (
+                "A digest file does not load".into(),
+                format!("`{error}`\n\nThis file will not be posted. I will tell you when a fixed version loads."),
+            ),
+        }
+    }
+
+    pub fn notice_file_fixed(self, path: &str, id: &str, title: &str) -> (String, String) {
+        let (path, title) = (code_safe_up_to(path, NOTICE_TEXT), code_safe_up_to(title, NOTICE_TEXT));
+        match self {
+            Locale::Ko => {
+                ("다이제스트 파일이 고쳐졌습니다".into(), format!("`{path}`: {id} `{title}`을(를) 읽었습니다."))
+            }
+            Locale::En => ("A digest file loads again".into(), format!("`{path}` loads: {id} `{title}`.")),
+        }
+    }
+
+    pub fn notice_target_failed(self, target: &str, why: &str, advice: &str) -> (String, String) {
+        let (target, why) = (code_safe_up_to(target, NOTICE_TEXT), code_safe_up_to(why, NOTICE_TEXT));
+        match self {
+            Locale::Ko => (format!("{target}에 보내지 못했습니다"), format!("이유: `{why}`\n\n{advice}")),
+            Locale::En => (format!("Could not post to {target}"), format!("Why: `{why}`\n\n{advice}")),
+        }
+    }
+
+    pub fn notice_target_recovered(self, target: &str, digest: &str) -> (String, String) {
+        let target = code_safe_up_to(target, NOTICE_TEXT);
+        match self {
+            Locale::Ko => (format!("{target}이(가) 다시 받습니다"), format!("{digest} 다이제스트를 받았습니다.")),
+            Locale::En => (format!("{target} gets the digest again"), format!("It received the {digest} digest.")),
+        }
+    }
+
+    /// A channel that is gone or refuses the bot: what to do, from Discord's or Slack's answer.
+    pub fn advice_gone(self, platform: crate::target::Platform, why: &str) -> String {
+        let slack = platform.service() == "Slack";
+        let has = |needles: &[&str]| needles.iter().any(|n| why.contains(n));
+        let (ko, en) = if has(&["not_in_channel"]) {
+            ("봇을 채널에 초대하세요: `/invite @digestbot`.", "Invite the bot to the channel: `/invite @digestbot`.")
+        } else if has(&["channel_not_found", "Unknown Channel", "10003", "Unknown Webhook", "10015"]) {
+            (
+                "채널(또는 웹훅)이 없습니다. 설정에서 빼거나 `/digest unsubscribe`로 구독을 해지하세요.",
+                "The channel (or webhook) no longer exists: remove it from the config, or `/digest unsubscribe`.",
+            )
+        } else if has(&["is_archived"]) {
+            (
+                "채널이 보관되었습니다. 보관을 해제하거나 구독을 해지하세요.",
+                "The channel is archived: unarchive it or unsubscribe it.",
+            )
+        } else if has(&["50013", "Missing Permissions"]) {
+            (
+                "봇에 이 채널의 메시지 보내기와 링크 첨부(Send Messages, Embed Links) 권한을 주세요.",
+                "Grant the bot Send Messages and Embed Links in this channel.",
+            )
+        } else if !slack {
+            (
+                "봇이 채널을 볼 수 있게 하세요(View Channel). 채널의 구독은 다시 구독할 때까지 멈춥니다.",
+                "Let the bot see the channel (View Channel). Its subscription is paused until it is subscribed again.",
+            )
+        } else {
+            (
+                "봇이 채널에 있는지, 권한(chat:write)이 있는지 확인하세요. 구독은 다시 구독할 때까지 멈춥니다.",
+                "Check that the bot is in the channel and has chat:write. The subscription is paused until it is subscribed again.",
+            )
+        };
+        self.pick(ko, en).to_string()
+    }
+
+    pub fn advice_token(self, platform: crate::target::Platform) -> String {
+        let variable = if platform.service() == "Slack" { "SLACK_BOT_TOKEN" } else { "DISCORD_TOKEN" };
+        match self {
+            Locale::Ko => {
+                format!("{}가 토큰을 거부했습니다. `{variable}`를 확인하고 봇을 다시 시작하세요.", platform.service())
+            }
+            Locale::En => format!("{} refused the token: check `{variable}` and restart the bot.", platform.service()),
+        }
+    }
+
+    pub fn advice_failed(self) -> String {
+        self.pick(
+            "일시적인 오류로 보입니다. 봇이 잠시 후 다시 보냅니다.",
+            "This looks temporary: the bot tries again shortly.",
+        )
+        .to_string()
+    }
+
+    pub fn advice_threads(self) -> String {
+        self.pick(
+            "다이제스트는 보냈지만 스레드를 만들지 못했습니다. 봇에 공개 스레드 만들기와 스레드에서 메시지 보내기(Create Public Threads, Send Messages in Threads) 권한을 주세요.",
+            "The digest was posted without its threads: grant the bot Create Public Threads and Send Messages in Threads.",
+        )
+        .to_string()
+    }
+
+    /// After a slot: how many targets got the digest, and which did not (with why).
+    pub fn notice_slot_summary(
+        self,
+        when: &str,
+        id: &str,
+        title: &str,
+        got: usize,
+        total: usize,
+        failed: &[(String, String)],
+    ) -> (String, String) {
+        let title = code_safe_up_to(title, NOTICE_TEXT);
+        let mut body = match self {
+            Locale::Ko => format!("{id} `{title}`: {total}곳 중 {got}곳이 받았습니다."),
+            Locale::En => format!("{id} `{title}`: {got} of {total} targets got it."),
+        };
+        for (target, why) in failed.iter().take(20) {
+            let (target, why) = (code_safe_up_to(target, NOTICE_TEXT), code_safe_up_to(why, NOTICE_TEXT));
+            body.push_str(&format!("\n- `{target}`: `{why}`"));
+        }
+        if failed.len() > 20 {
+            body.push_str(&match self {
+                Locale::Ko => format!("\n- 그 밖에 {}곳 (`digestbot status`)", failed.len() - 20),
+                Locale::En => format!("\n- and {} more (`digestbot status`)", failed.len() - 20),
+            });
+        }
+        let heading = match self {
+            Locale::Ko => format!("{when} 발송 결과"),
+            Locale::En => format!("The {when} slot"),
+        };
+        (heading, body)
+    }
+
+    pub fn notice_nothing_new(self, when: &str) -> (String, String) {
+        match self {
+            Locale::Ko => (format!("{when}: 새 다이제스트가 없습니다"), "아무것도 발송하지 않았습니다.".into()),
+            Locale::En => (format!("{when}: no new digest"), "Nothing was posted.".into()),
+        }
+    }
+
+    pub fn notice_reminder(self, when: &str, date: &str) -> (String, String) {
+        match self {
+            Locale::Ko => (
+                format!("{when} 발송할 새 다이제스트가 아직 없습니다"),
+                format!("`digests/{date}-….md`를 추가하세요. `digestbot check`로 미리 확인할 수 있습니다."),
+            ),
+            Locale::En => (
+                format!("No new digest yet for {when}"),
+                format!("Add `digests/{date}-….md`; `digestbot check` tells whether it loads."),
+            ),
+        }
+    }
 }
 
 /// `2026-02-16 09:00 KST`: an instant in the configured zone, as people read it.

@@ -31,6 +31,8 @@
 //! - [`slack`]: the signed `/digest` slash-command endpoint (answers within Slack's 3 s), and the
 //!   `chat.postMessage` and incoming-webhook sinks.
 //! - [`bot`]: what both platforms share when running a command.
+//! - [`editors`]: the editors' channel: broken files and their fixes, failed channels and their
+//!   recovery, slot summaries, reminders; through an outbox in the store and the deliverer.
 //! - [`status`]: `digestbot status`, whether every target got the slot's digest, read from the state.
 //! - [`clock`]: the injected wall clock (system, shifted by `--now`, or moved by hand in tests).
 //! - [`app`]: the one assembly of `digestbot serve` ([`app::App::build`], [`app::App::run`]), which the
@@ -49,6 +51,7 @@ pub mod corrections;
 pub mod deliver;
 pub mod digest;
 pub mod discord;
+pub mod editors;
 pub mod files;
 pub mod fnv;
 pub mod http;

@@ -5,7 +5,8 @@
 //! slot missed while the bot was down is delivered if it is at most `schedule.catch_up` old, and a
 //! slot whose delivery was interrupted is finished. The ledger makes every run idempotent, so running
 //! a slot twice posts nothing twice. Targets that failed for a temporary reason are retried every
-//! [`RETRY_EVERY`] while the slot is within the catch-up window.
+//! [`RETRY_EVERY`] while the slot is within the catch-up window. With an editors' channel
+//! ([`Scheduler::with_editors`]) each step also tells it what happened and wakes for its reminders.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use tracing::{info, warn};
 
 use crate::bot::Bot;
 use crate::deliver::{DeliverOptions, Deliverer, Report, TargetOutcome};
+use crate::editors::Editors;
 use crate::logging::untrusted;
 use crate::store::StoreError;
 
@@ -51,11 +53,32 @@ pub enum SchedulerError {
 pub struct Scheduler {
     bot: Bot,
     deliverer: Arc<Deliverer>,
+    editors: Option<Arc<Editors>>,
 }
 
 impl Scheduler {
     pub fn new(bot: Bot, deliverer: Arc<Deliverer>) -> Scheduler {
-        Scheduler { bot, deliverer }
+        Scheduler { bot, deliverer, editors: None }
+    }
+
+    /// Tells the editors' channel about each slot (its summary, or that nothing new went out), the
+    /// failures and recoveries, and reminds it before a slot without a new digest.
+    pub fn with_editors(mut self, editors: Option<Arc<Editors>>) -> Scheduler {
+        self.editors = editors;
+        self
+    }
+
+    /// What the editors are told: an error of theirs is logged and stops nothing, unless the state
+    /// is lost.
+    fn editors_done(result: Result<(), StoreError>) -> Result<(), SchedulerError> {
+        match result {
+            Err(StoreError::Lost(lost)) => Err(StoreError::Lost(lost).into()),
+            Err(e) => {
+                warn!(error = %e, "could not update the editors' channel");
+                Ok(())
+            }
+            Ok(()) => Ok(()),
+        }
     }
 
     /// The most recent slot if it is due now: at most `catch_up` old and not finished.
@@ -72,13 +95,24 @@ impl Scheduler {
 
     /// One step: delivers the due slot, if any.
     pub async fn run_due(&self) -> Result<SlotRun, SchedulerError> {
+        if let Some(editors) = &self.editors {
+            Self::editors_done(editors.tick().await)?;
+        }
         let now = self.bot.now();
         let Some(slot) = self.due_slot(now)? else { return Ok(SlotRun::NotDue) };
         self.run_slot(slot).await
     }
 
-    /// Delivers the digest of `slot` to the slot's targets.
+    /// Delivers the digest of `slot` to the slot's targets, and tells the editors how it went.
     pub async fn run_slot(&self, slot: DateTime<Utc>) -> Result<SlotRun, SchedulerError> {
+        let run = self.deliver_slot(slot).await?;
+        if let Some(editors) = &self.editors {
+            Self::editors_done(editors.slot_ran(slot, &run).await)?;
+        }
+        Ok(run)
+    }
+
+    async fn deliver_slot(&self, slot: DateTime<Utc>) -> Result<SlotRun, SchedulerError> {
         if let Err(e) = self.bot.library.reload().await {
             warn!(error = %untrusted(&format!("{e:#}")), "could not re-read the digests folder; using the last good copy");
         }
@@ -131,6 +165,9 @@ impl Scheduler {
                 let retry = now + chrono::Duration::from_std(RETRY_EVERY).unwrap_or_default();
                 wake = wake.min(retry);
                 info!(at = %retry, "some targets failed; trying them again later");
+            }
+            if let Some(editors) = &self.editors {
+                wake = wake.min(editors.next_wake(now));
             }
             info!(next = %wake.with_timezone(&self.bot.config.schedule.slot.tz), "waiting for the next delivery");
             tokio::select! {

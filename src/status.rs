@@ -72,6 +72,13 @@ pub fn report(bot: &Bot, date: Option<NaiveDate>) -> Result<StatusReport, Status
             }
         }
     };
+    report_slot(bot, slot)
+}
+
+/// The status of one slot.
+pub fn report_slot(bot: &Bot, slot: DateTime<Utc>) -> Result<StatusReport, StatusError> {
+    let schedule = &bot.config.schedule.slot;
+    let now = bot.now();
     let library = bot.library.current();
     let store = &bot.store;
     // What the slot posted, as recorded when it ran; else what it would post.

@@ -47,6 +47,16 @@ pub struct Failure {
     pub at: DateTime<Utc>,
 }
 
+/// A message for the editors' channel, waiting in the outbox or done.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    /// Its ledger key (`notice:…`): the same notice is never queued twice.
+    pub key: String,
+    pub title: String,
+    /// Markdown.
+    pub body: String,
+}
+
 /// How far a digest got at a target ([`Store::progress`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Progress {
@@ -196,6 +206,25 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE ledger ADD COLUMN thread_name TEXT;
     ALTER TABLE ledger ADD COLUMN thread_id TEXT;
     ALTER TABLE ledger ADD COLUMN thread_error TEXT;",
+    // 5: the editors' channel. `notices` is the outbox of what the bot tells the editors (each posted
+    // through the ledger under its key, then marked done); `problems` the problems it told them of
+    // and has not seen fixed (a file that does not load, a channel that failed), by kind and subject,
+    // with what the problem is (`signature`: the same problem is told once) and the notice that told it.
+    "CREATE TABLE notices (
+        key TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        body TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        done_at TEXT
+    );
+    CREATE TABLE problems (
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        notice TEXT NOT NULL,
+        opened_at TEXT NOT NULL,
+        PRIMARY KEY (kind, subject)
+    );",
 ];
 
 /// What a sent part's message shows: the hash of its body and the digest version it came from.
@@ -1080,6 +1109,110 @@ impl Store {
                 params![target.platform.as_str(), target.channel, digest, part as i64],
             )
         })?;
+        Ok(())
+    }
+
+    /// Queues a notice for the editors, unless one with its key was queued before: `true` when new.
+    pub fn queue_notice(&self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let added = self.write(|conn| {
+            conn.execute(
+                "INSERT OR IGNORE INTO notices (key, title, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![notice.key, notice.title, notice.body, ts(at)],
+            )
+        })?;
+        Ok(added > 0)
+    }
+
+    /// Opens a problem (`kind`, `subject`) and queues its notice, in one transaction: `false` (and
+    /// nothing queued) when the same problem (`signature`) is open already.
+    pub fn raise_problem(
+        &self,
+        kind: &str,
+        subject: &str,
+        signature: &str,
+        notice: &Notice,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.write(|conn| {
+            let tx = conn.transaction()?;
+            let open: Option<String> = tx
+                .query_row(
+                    "SELECT signature FROM problems WHERE kind = ?1 AND subject = ?2",
+                    params![kind, subject],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if open.as_deref() == Some(signature) {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO problems (kind, subject, signature, notice, opened_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (kind, subject) DO UPDATE SET signature = excluded.signature,
+                    notice = excluded.notice, opened_at = excluded.opened_at",
+                params![kind, subject, signature, notice.key, ts(at)],
+            )?;
+            tx.execute(
+                "INSERT OR IGNORE INTO notices (key, title, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![notice.key, notice.title, notice.body, ts(at)],
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })
+    }
+
+    /// Closes a problem, queueing `notice` (its fix) in the same transaction: `false` when no such
+    /// problem was open.
+    pub fn resolve_problem(
+        &self,
+        kind: &str,
+        subject: &str,
+        notice: Option<&Notice>,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        self.write(|conn| {
+            let tx = conn.transaction()?;
+            let closed = tx.execute("DELETE FROM problems WHERE kind = ?1 AND subject = ?2", params![kind, subject])?;
+            if closed > 0
+                && let Some(notice) = notice
+            {
+                tx.execute(
+                    "INSERT OR IGNORE INTO notices (key, title, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+                    params![notice.key, notice.title, notice.body, ts(at)],
+                )?;
+            }
+            tx.commit()?;
+            Ok(closed > 0)
+        })
+    }
+
+    /// The open problems of a kind: (subject, signature).
+    pub fn open_problems(&self, kind: &str) -> Result<Vec<(String, String)>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare("SELECT subject, signature FROM problems WHERE kind = ?1 ORDER BY subject")?;
+        let rows = stmt.query_map(params![kind], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Notices not yet posted everywhere, oldest first.
+    pub fn pending_notices(&self) -> Result<Vec<Notice>, StoreError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT key, title, body FROM notices WHERE done_at IS NULL ORDER BY created_at, key")?;
+        let rows = stmt.query_map([], |r| Ok(Notice { key: r.get(0)?, title: r.get(1)?, body: r.get(2)? }))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Whether a notice with this key was ever queued.
+    pub fn notice_queued(&self, key: &str) -> Result<bool, StoreError> {
+        Ok(self
+            .conn()
+            .query_row("SELECT COUNT(*) FROM notices WHERE key = ?1", params![key], |r| r.get::<_, i64>(0))?
+            > 0)
+    }
+
+    /// Marks a notice posted to every editors' channel.
+    pub fn notice_done(&self, key: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.write(|conn| conn.execute("UPDATE notices SET done_at = ?2 WHERE key = ?1", params![key, ts(at)]))?;
         Ok(())
     }
 

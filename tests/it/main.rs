@@ -6,6 +6,7 @@ mod both;
 mod cli;
 mod corrections;
 mod discord;
+mod editors;
 mod edits;
 mod fake_discord_smoke;
 mod fake_slack_smoke;

@@ -13,6 +13,7 @@ use digestbot::bot::Bot;
 use digestbot::clock::Clock;
 use digestbot::config::Config;
 use digestbot::corrections::Corrector;
+use digestbot::editors::Editors;
 use digestbot::scheduler::Scheduler;
 
 /// The running app.
@@ -25,6 +26,9 @@ pub struct Running {
     pub scheduler: Scheduler,
     /// A corrections watcher over the app's sinks, for tests that step through its looks.
     pub corrector: Corrector,
+    /// The editors' channel over the app's sinks, when the config names one (stepped tests tell it
+    /// of each look at the folder themselves).
+    pub editors: Option<Arc<Editors>>,
     stop: Mutex<Option<oneshot::Sender<()>>>,
     task: tokio::sync::Mutex<Option<JoinHandle<anyhow::Result<()>>>>,
 }
@@ -40,11 +44,20 @@ pub async fn spawn_app(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
     let app = tune(App::build(config, credentials, clock, Listener::Bound(listener)).await.expect("the app builds"));
     let (bot, addr, scheduler, corrector) = (app.bot().clone(), app.local_addr(), app.scheduler(), app.corrector());
+    let editors = app.editors();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(app.run(async {
         let _ = stopped.await;
     }));
-    Running { bot, addr, scheduler, corrector, stop: Mutex::new(Some(stop)), task: tokio::sync::Mutex::new(Some(task)) }
+    Running {
+        bot,
+        addr,
+        scheduler,
+        corrector,
+        editors,
+        stop: Mutex::new(Some(stop)),
+        task: tokio::sync::Mutex::new(Some(task)),
+    }
 }
 
 impl Running {
