@@ -1,7 +1,8 @@
 //! `digestbot status`: did every target get the slot's digest? Read from the state, while `serve` runs.
 //!
 //! [`report`] gathers, for one slot (the latest, or the one on a given date), the digest it posts
-//! and, per target of that slot (config channels and webhooks, and the channels subscribed by then),
+//! and, per target of that slot (config channels and webhooks, and the channels subscribed by then,
+//! those paused after a permanent failure included),
 //! how many of the digest's parts the ledger has as sent out of how many, when the last one went,
 //! the last failure and any thread that could not be started; then the next slot and whether its
 //! digest exists. [`StatusReport::text`] writes it for people and [`StatusReport::json`] for scripts;
@@ -44,6 +45,9 @@ pub struct TargetStatus {
     pub thread_problem: Option<String>,
     /// Every part sent, and every thread started or refused.
     pub complete: bool,
+    /// A subscription paused after a permanent failure (the channel gone or forbidden): it gets
+    /// nothing until it is subscribed again.
+    pub paused: bool,
 }
 
 /// Why a status cannot be given.
@@ -91,7 +95,14 @@ pub fn report_slot(bot: &Bot, slot: DateTime<Utc>) -> Result<StatusReport, Statu
         None => library.latest(schedule.local_date(slot)).map(|d| (d.id(), d.title.clone())),
     };
     let mut targets = Vec::new();
-    for target in bot.targets(slot)? {
+    let paused: Vec<Target> = store
+        .subscriptions()?
+        .into_iter()
+        .filter(|s| s.subscribed_at <= slot && s.failed_at.is_some())
+        .map(|s| s.target)
+        .collect();
+    let current = bot.targets(slot)?;
+    for target in current.iter().chain(paused.iter().filter(|t| !current.contains(t))).cloned() {
         let (progress, thread_problem) = match &digest {
             Some((id, _)) => {
                 let problem = store.thread_problem(&target)?.filter(|(d, _)| d == id).map(|(_, why)| why);
@@ -110,6 +121,7 @@ pub fn report_slot(bot: &Bot, slot: DateTime<Utc>) -> Result<StatusReport, Statu
             last_failure: store.last_failure(&target)?,
             thread_problem,
             complete,
+            paused: paused.contains(&target),
             target,
         });
     }
@@ -155,6 +167,9 @@ impl StatusReport {
             if let Some(failure) = &status.last_failure {
                 line.push_str(&format!("; last failure {}: {}", self.at(&failure.at), terminal_safe(&failure.message)));
             }
+            if status.paused {
+                line.push_str("; paused until subscribed again");
+            }
             if let Some(problem) = &status.thread_problem {
                 line.push_str(&format!("; threads not started: {}", terminal_safe(problem)));
             }
@@ -190,6 +205,7 @@ impl StatusReport {
                     "last_sent_at": t.last_sent_at.map(|at| at.to_rfc3339()),
                     "last_failure": t.last_failure.as_ref().map(|f| json!({"message": f.message, "at": f.at.to_rfc3339(), "digest": f.digest})),
                     "thread_problem": t.thread_problem,
+                    "paused": t.paused,
                 })
             })
             .collect();
@@ -288,6 +304,20 @@ mod tests {
         assert_eq!(json["targets"][1]["sent"], 1);
         assert_eq!(json["targets"][1]["last_failure"]["message"], "HTTP 503\u{1b}[31m");
         assert_eq!(json["next"]["digest"]["id"], "2026-02-16");
+    }
+
+    #[test]
+    fn a_paused_subscription_is_missing_and_says_so() {
+        let f = fixture("paused");
+        let gone = channel("900");
+        f.bot.store.subscribe(&gone, Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap()).unwrap();
+        let at = Utc.with_ymd_and_hms(2026, 2, 9, 0, 0, 0).unwrap();
+        f.bot.store.record_failure(&gone, Some("2026-02-09"), "Missing Access", true, at).unwrap();
+        let report = report(&f.bot, None).unwrap();
+        let status = report.targets.iter().find(|t| t.target == gone).expect("listed");
+        assert!(status.paused && !status.complete);
+        assert!(report.text().contains("discord:900  missing: not tried yet; last failure"), "{}", report.text());
+        assert!(report.text().contains("paused until subscribed again"));
     }
 
     #[test]
