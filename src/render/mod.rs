@@ -6,11 +6,13 @@
 //! [`discord`], [`slack`] and [`text`] alone know the wire formats: embeds and their limits, Block Kit
 //! and mrkdwn, or plain terminal text. [`limits`] holds the platform limits and checks payloads
 //! against them. [`clean`] removes control characters from a doc; each encoder starts with it.
+//! [`post`] names threads and forum posts and picks their tags.
 
 pub mod clean;
 pub mod discord;
 pub mod limits;
 pub mod markup;
+pub mod post;
 pub mod slack;
 pub mod text;
 
