@@ -48,12 +48,13 @@ impl Locale {
         self.pick("분류", "Category")
     }
 
-    pub fn read_original(self) -> &'static str {
-        self.pick("원문 읽기", "Read the original")
-    }
-
     pub fn read_more(self) -> &'static str {
         self.pick("원문 보기", "Read the original")
+    }
+
+    /// The label of an article's link button.
+    pub fn read_original(self) -> &'static str {
+        self.pick("원문 읽기", "Read the original")
     }
 
     pub fn keyword_source(self) -> &'static str {
@@ -554,6 +555,12 @@ mod tests {
         let long = Locale::En.bad_page(&"9".repeat(5000));
         assert_eq!(long, format!("`{}…` is not a page number.", "9".repeat(100)));
         assert_eq!(Locale::Ko.unknown_command("  "), "알 수 없는 명령입니다: `-`. `/digest help`를 입력해 보세요.");
+    }
+
+    #[test]
+    fn the_link_button_reads_in_both_languages() {
+        assert_eq!(Locale::Ko.read_original(), "원문 읽기");
+        assert_eq!(Locale::En.read_original(), "Read the original");
     }
 
     #[test]

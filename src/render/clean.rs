@@ -125,7 +125,7 @@ mod tests {
     use crate::digest::parse;
     use crate::i18n::Locale;
     use crate::render::limits::{check_discord_message, check_slack_message, strings};
-    use crate::render::{Card, Field, Header, digest_doc, discord, slack, text as plain};
+    use crate::render::{Card, Field, Header, Layout, digest_doc, discord, slack, text as plain};
     use proptest::prelude::*;
 
     fn check(input: &str, expected: &str) {
@@ -216,17 +216,20 @@ mod tests {
         }
     }
 
+    /// Both layouts, with the doc's (dirty) label on the link buttons too.
     fn assert_clean_payloads(doc: &Doc) -> Result<(), TestCaseError> {
-        for m in discord::messages(doc) {
-            prop_assert!(check_discord_message(&m).is_empty(), "{:?}", check_discord_message(&m));
-            for s in strings(&m) {
-                prop_assert!(!s.chars().any(is_unwanted), "Discord: {s:?}");
+        for layout in [Layout::Packed, Layout::Articles] {
+            for m in discord::parts(doc, layout, &doc.more_label).into_iter().map(|p| p.body) {
+                prop_assert!(check_discord_message(&m).is_empty(), "{:?}", check_discord_message(&m));
+                for s in strings(&m) {
+                    prop_assert!(!s.chars().any(is_unwanted), "Discord: {s:?}");
+                }
             }
-        }
-        for m in slack::messages(doc) {
-            prop_assert!(check_slack_message(&m).is_empty(), "{:?}", check_slack_message(&m));
-            for s in strings(&m) {
-                prop_assert!(!s.chars().any(is_unwanted), "Slack: {s:?}");
+            for m in slack::parts(doc, layout, &doc.more_label).into_iter().map(|p| p.body) {
+                prop_assert!(check_slack_message(&m).is_empty(), "{:?}", check_slack_message(&m));
+                for s in strings(&m) {
+                    prop_assert!(!s.chars().any(is_unwanted), "Slack: {s:?}");
+                }
             }
         }
         let text = plain::render(doc);

@@ -4,14 +4,16 @@
 //! url, author, description in Discord markdown, footer, colour), the closing line the last footer.
 //! Embeds are packed in order into as few messages as the limits allow: at most 10 embeds and 6000
 //! characters of embed text per message, counted in code points after trimming. A card too long for
-//! one embed is cut on a character boundary with `…` and a link to the original. Control characters
-//! are removed first (see [`super::clean`]).
+//! one embed is cut on a character boundary with `…` and a link to the original. [`parts`] packs
+//! by [`Layout`]: under `Articles` the header, each article and the remaining cards are packed
+//! apart, and each article's first message carries a link button (an action row with one style 5
+//! button) to the original. Control characters are removed first (see [`super::clean`]).
 
 use serde_json::{Value, json};
 
 use super::limits::*;
 use super::markup::{self, Dialect, count, cut};
-use super::{Card, Doc, Field, Header};
+use super::{Card, Doc, Field, Header, Layout, Part};
 
 /// Discord markdown.
 pub struct DiscordMarkdown;
@@ -123,25 +125,34 @@ impl Embed {
     }
 }
 
-/// PLACEHOLDER parts.
-pub fn parts(doc: &Doc, layout: super::Layout, button: &str) -> Vec<super::Part> {
-    let _ = (layout, button);
-    messages(doc).into_iter().map(|body| super::Part { body, article: None }).collect()
+/// Create Message bodies for a doc, in order: the bodies of [`parts`] under [`Layout::Packed`].
+pub fn messages(doc: &Doc) -> Vec<Value> {
+    parts(doc, Layout::Packed, "").into_iter().map(|part| part.body).collect()
 }
 
-/// Create Message bodies for a doc, in order.
-pub fn messages(doc: &Doc) -> Vec<Value> {
+/// The messages of a doc under `layout`, in order. Under [`Layout::Articles`] the first message of
+/// each article carries a link button labelled `button` to the article's URL (when it has an
+/// http(s) URL within [`DISCORD_BUTTON_URL`]); an article that shows nothing has no message.
+pub fn parts(doc: &Doc, layout: Layout, button: &str) -> Vec<Part> {
     let doc = &super::clean::doc(doc);
-    let mut embeds: Vec<Embed> = Vec::new();
-    if let Some(header) = &doc.header {
-        embeds.extend(header_embeds(header, &doc.more_label));
-    }
-    for card in &doc.cards {
-        embeds.extend(card_embeds(card, &doc.more_label));
-    }
+    let button = super::clean::text(button);
+    let runs = layout.runs(doc);
+    let mut groups: Vec<Vec<Embed>> = runs
+        .iter()
+        .map(|run| {
+            let mut embeds = Vec::new();
+            if let Some(header) = doc.header.as_ref().filter(|_| run.head) {
+                embeds.extend(header_embeds(header, &doc.more_label));
+            }
+            for card in &doc.cards[run.cards.clone()] {
+                embeds.extend(card_embeds(card, &doc.more_label));
+            }
+            embeds
+        })
+        .collect();
     let mut content = cut(&markup::blocks(&DiscordMarkdown, &doc.lead, true), DISCORD_CONTENT, "…");
     if let Some(closing) = doc.closing.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
-        match embeds.last_mut() {
+        match groups.iter_mut().rev().find_map(|embeds| embeds.last_mut()) {
             Some(last) => {
                 let footer = match last.footer.take() {
                     Some(footer) => format!("{footer}\n{closing}"),
@@ -157,7 +168,32 @@ pub fn messages(doc: &Doc) -> Vec<Value> {
             }
         }
     }
-    pack(content, embeds)
+    let mut parts = Vec::new();
+    for (run, embeds) in runs.iter().zip(groups) {
+        // The lead goes with the header, in the first run.
+        let content = if run.head { std::mem::take(&mut content) } else { String::new() };
+        let mut messages = pack(content, embeds);
+        if let (Some(i), Some(first)) = (run.article, messages.first_mut())
+            && let Some(components) = link_button(doc.cards[i].url.as_deref(), &button)
+        {
+            first["components"] = components;
+        }
+        parts.extend(
+            messages.into_iter().enumerate().map(|(k, body)| Part { body, article: run.article.filter(|_| k == 0) }),
+        );
+    }
+    parts
+}
+
+/// One action row with a link button to `url`, when it is an http(s) URL Discord takes and the
+/// label is not empty. A link button has no `custom_id` and sends the bot no interaction.
+fn link_button(url: Option<&str>, label: &str) -> Option<Value> {
+    let url = url.filter(|url| is_http_url(url) && url.chars().count() <= DISCORD_BUTTON_URL)?;
+    let label = cut(label, DISCORD_BUTTON_LABEL, "…");
+    if label.is_empty() {
+        return None;
+    }
+    Some(json!([{"type": 1, "components": [{"type": 2, "style": 5, "label": label, "url": url}]}]))
 }
 
 /// Groups embeds into messages of at most 10 embeds and 6000 characters; `content` goes first.
@@ -225,7 +261,11 @@ fn card_embeds(card: &Card, more_label: &str) -> Vec<Embed> {
     let url = card.url.clone().filter(|u| is_web_url(u));
     let author = card.author.as_deref().map(|a| cut(a, DISCORD_AUTHOR, "…")).filter(|a| !a.is_empty());
     let footer = card.footer.as_deref().map(|f| cut(f, DISCORD_FOOTER, "…")).filter(|f| !f.is_empty());
-    let fixed = count(&title) + author.as_deref().map_or(0, count) + footer.as_deref().map_or(0, count);
+    let fixed = author.as_deref().map_or(0, count) + footer.as_deref().map_or(0, count);
+    // Embeds after the first are told apart by a number after the title.
+    let title_of = |i: usize| {
+        if i == 0 { title.clone() } else { cut(&format!("{} ({})", card.title, i + 1), DISCORD_TITLE, "…") }
+    };
 
     // Fields, in chunks that fit one embed each (25 fields, and the 6000 together with the rest).
     let fields: Vec<(String, String, bool)> = card
@@ -241,17 +281,16 @@ fn card_embeds(card: &Card, more_label: &str) -> Vec<Embed> {
             (non_empty(name), non_empty(value), f.inline)
         })
         .collect();
-    let field_room = DISCORD_EMBED_TOTAL - fixed;
     let mut chunks: Vec<Vec<(String, String, bool)>> = vec![Vec::new()];
-    let mut used = 0;
+    let mut room = DISCORD_EMBED_TOTAL.saturating_sub(fixed + count(&title));
     for field in fields {
         let size = count(&field.0) + count(&field.1);
         let last = chunks.last_mut().expect("never empty");
-        if !last.is_empty() && (last.len() == DISCORD_FIELDS || used + size > field_room) {
+        if !last.is_empty() && (last.len() == DISCORD_FIELDS || size > room) {
             chunks.push(Vec::new());
-            used = 0;
+            room = DISCORD_EMBED_TOTAL.saturating_sub(fixed + count(&title_of(chunks.len() - 1)));
         }
-        used += size;
+        room = room.saturating_sub(size);
         chunks.last_mut().expect("never empty").push(field);
     }
 
@@ -259,11 +298,7 @@ fn card_embeds(card: &Card, more_label: &str) -> Vec<Embed> {
     let mut embeds = Vec::new();
     for (i, fields) in chunks.into_iter().enumerate() {
         let mut embed = Embed {
-            title: if i == 0 {
-                title.clone()
-            } else {
-                cut(&format!("{} ({})", card.title, i + 1), DISCORD_TITLE, "…")
-            },
+            title: title_of(i),
             url: url.clone(),
             author: author.clone(),
             description: String::new(),
@@ -287,6 +322,10 @@ fn card_embeds(card: &Card, more_label: &str) -> Vec<Embed> {
 fn shorten(text: &str, room: usize, url: Option<&str>, more_label: &str) -> String {
     if count(text) <= room {
         return text.trim().to_string();
+    }
+    // Not even the `…` fits (the fields took the whole embed).
+    if room == 0 {
+        return String::new();
     }
     let suffix = match url {
         Some(url) => format!("…\n\n{}", DiscordMarkdown.link(more_label, url)),
@@ -417,6 +456,25 @@ mod tests {
     }
 
     #[test]
+    fn fields_leave_room_for_numbered_titles_and_nothing_overflows() {
+        // Six fields that fill an embed under the title "0. a" do not fit under "0. a (3)".
+        let mut c = Card::new("0. a", 1);
+        c.fields = (0..18)
+            .map(|i| Field { name: format!("k{i}"), value: vec![paragraph("v".repeat(996))], inline: true })
+            .collect();
+        let m = messages_of(vec![c]);
+        let fields: usize = m.iter().map(|m| m["embeds"][0]["fields"].as_array().unwrap().len()).sum();
+        assert_eq!(fields, 18);
+        // Fields that fill the first embed to the last character leave no room for a `…` either.
+        let mut c = Card { body: vec![paragraph("본문")], ..Card::new("0. 가", 1) };
+        c.fields = (0..11)
+            .map(|i| Field { name: format!("k{i}"), value: vec![paragraph("v".repeat(543))], inline: true })
+            .collect();
+        let m = messages_of(vec![c]);
+        assert!(m[0]["embeds"][0].get("description").is_none());
+    }
+
+    #[test]
     fn limits_on_every_text_and_korean_is_never_split() {
         let mut c = Card::new("제".repeat(300), 1);
         c.author = Some("저".repeat(300));
@@ -452,6 +510,114 @@ mod tests {
         assert!(messages_of(vec![]).is_empty());
         let m = messages(&d);
         assert_eq!(m, vec![json!({"content": "hello\n\n*bye*", "allowed_mentions": {"parse": []}})]);
+    }
+
+    fn button_of(part: &Part) -> &Value {
+        &part.body["components"][0]["components"][0]
+    }
+
+    #[test]
+    fn seed_digest_in_articles_has_a_message_per_article_with_a_link_button() {
+        let digest = parse("d/2026-02-09.md", SEED).unwrap();
+        let doc = digest_doc(&digest, Locale::Ko);
+        let parts = parts(&doc, Layout::Articles, Locale::Ko.read_original());
+        assert_valid(&parts.iter().map(|p| p.body.clone()).collect::<Vec<_>>());
+        let articles: Vec<Option<usize>> = parts.iter().map(|p| p.article).collect();
+        assert_eq!(articles, [None, Some(0), Some(1), Some(2), Some(3), None]);
+        let titles = |p: &Part| -> Vec<String> {
+            p.body["embeds"].as_array().unwrap().iter().map(|e| e["title"].as_str().unwrap().to_string()).collect()
+        };
+        assert_eq!(titles(&parts[0]), [digest.title.as_str()]);
+        assert!(parts[0].body.get("components").is_none());
+        assert_eq!(titles(&parts[1]), ["1. 토스 — 레거시 인프라 작살내고 하이브리드 클라우드 만든 썰"]);
+        assert_eq!(
+            parts[1].body["components"],
+            json!([{"type": 1, "components": [{"type": 2, "style": 5, "label": "원문 읽기", "url": "https://toss.tech"}]}])
+        );
+        assert_eq!(button_of(&parts[2])["url"], "https://techblog.woowahan.com/24820/");
+        assert_eq!(titles(&parts[5]), ["이번 주 핵심 키워드"]);
+        assert!(parts[5].body.get("components").is_none());
+        assert!(parts[5].body["embeds"][0]["footer"]["text"].as_str().unwrap().ends_with("정리합니다."));
+        // The same embeds as the packed message, in the same order.
+        let packed: Vec<Value> = messages(&doc)[0]["embeds"].as_array().unwrap().clone();
+        let spread: Vec<Value> = parts.iter().flat_map(|p| p.body["embeds"].as_array().unwrap().clone()).collect();
+        assert_eq!(spread, packed);
+    }
+
+    #[test]
+    fn packed_parts_are_the_messages() {
+        let digest = parse("d/2026-02-09.md", SEED).unwrap();
+        let doc = digest_doc(&digest, Locale::En);
+        let parts = parts(&doc, Layout::Packed, "Read");
+        assert!(parts.iter().all(|p| p.article.is_none() && p.body.get("components").is_none()));
+        assert_eq!(parts.into_iter().map(|p| p.body).collect::<Vec<_>>(), messages(&doc));
+    }
+
+    #[test]
+    fn buttons_only_for_web_urls_discord_takes_with_labels_cut() {
+        let mut cards: Vec<Card> = ["https://ok.com/a", "javascript:alert(1)", "https://", "ftp://x.com"]
+            .iter()
+            .enumerate()
+            .map(|(i, url)| Card { url: Some(url.to_string()), ..card(&format!("{i}"), vec![paragraph("본문")]) })
+            .collect();
+        cards.push(Card { url: Some(format!("https://x.com/{}", "a".repeat(498))), ..card("4", vec![]) });
+        cards.push(Card { url: Some(format!("https://x.com/{}", "a".repeat(499))), ..card("5", vec![]) });
+        cards.push(Card { url: None, ..card("6", vec![]) });
+        let d = Doc { articles: cards.len(), ..doc(cards) };
+        let parts = parts(&d, Layout::Articles, &format!("  {}  ", "읽".repeat(100)));
+        assert_valid(&parts.iter().map(|p| p.body.clone()).collect::<Vec<_>>());
+        let with_button: Vec<usize> =
+            parts.iter().filter(|p| p.body.get("components").is_some()).map(|p| p.article.unwrap()).collect();
+        assert_eq!(with_button, [0, 4]);
+        let label = button_of(&parts[0])["label"].as_str().unwrap();
+        assert_eq!(label, format!("{}…", "읽".repeat(79)));
+        assert!(button_of(&parts[0]).get("custom_id").is_none());
+        // No label, no button.
+        let d = Doc { articles: 1, ..doc(vec![card("T", vec![])]) };
+        assert!(parts_of(&d, " \u{0} ").iter().all(|p| p.body.get("components").is_none()));
+    }
+
+    fn parts_of(d: &Doc, button: &str) -> Vec<Part> {
+        let parts = parts(d, Layout::Articles, button);
+        assert_valid(&parts.iter().map(|p| p.body.clone()).collect::<Vec<_>>());
+        parts
+    }
+
+    #[test]
+    fn an_article_too_big_for_one_message_spills_and_only_its_first_is_marked() {
+        let mut big = card("1. Big", vec![paragraph("본문")]);
+        big.fields = (0..30)
+            .map(|i| Field { name: format!("k{i}"), value: vec![paragraph("v".repeat(1000))], inline: false })
+            .collect();
+        let d = Doc { articles: 2, header: None, ..doc(vec![big, card("2. Small", vec![]), card("Extra", vec![])]) };
+        let parts = parts_of(&d, "Read");
+        let articles: Vec<Option<usize>> = parts.iter().map(|p| p.article).collect();
+        assert_eq!(articles[0], Some(0));
+        assert!(articles.len() > 3, "{articles:?}");
+        assert!(articles[1..articles.len() - 2].iter().all(Option::is_none), "{articles:?}");
+        assert_eq!(articles[articles.len() - 2..], [Some(1), None]);
+        assert!(parts[0].body.get("components").is_some());
+        assert!(parts[1].body.get("components").is_none());
+        assert_eq!(parts[1].body["embeds"][0]["title"], "1. Big (2)");
+    }
+
+    #[test]
+    fn the_closing_line_and_the_lead_keep_their_places() {
+        // No extras: the closing line ends the last article's message.
+        let mut d =
+            Doc { articles: 2, closing: Some("끝.".into()), ..doc(vec![card("1", vec![]), card("2", vec![])]) };
+        d.lead = vec![paragraph("안녕")];
+        let parts = parts_of(&d, "Read");
+        assert_eq!(parts.iter().map(|p| p.article).collect::<Vec<_>>(), [None, Some(0), Some(1)]);
+        assert_eq!(parts[0].body, json!({"content": "안녕", "allowed_mentions": {"parse": []}}));
+        assert_eq!(parts[2].body["embeds"][0]["footer"]["text"], "끝.");
+        // No articles: the header alone, then the rest packed.
+        let digest = parse("d/2026-02-09.md", SEED).unwrap();
+        let doc = Doc { articles: 0, ..digest_doc(&digest, Locale::Ko) };
+        let parts = parts_of(&doc, "Read");
+        let embeds: Vec<usize> = parts.iter().map(|p| p.body["embeds"].as_array().unwrap().len()).collect();
+        assert_eq!(embeds, [1, 5]);
+        assert!(parts.iter().all(|p| p.article.is_none() && p.body.get("components").is_none()));
     }
 
     #[test]

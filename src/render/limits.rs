@@ -5,7 +5,8 @@
 //! a conservative pick.
 //! The encoders build payloads within them; [`check_discord_message`] and [`check_slack_message`] verify
 //! a finished payload, so tests can hold every rendered message to the rules, and `check` can too.
-//! Both also refuse control characters in any string of the payload.
+//! Both also refuse control characters in any string of the payload, and check the link buttons:
+//! Discord's action rows and buttons, Slack's actions blocks.
 
 use serde_json::Value;
 
@@ -22,6 +23,25 @@ pub const DISCORD_FOOTER: usize = 2048;
 pub const DISCORD_AUTHOR: usize = 256;
 /// Title, description, field names and values, footer and author name, over all embeds of a message.
 pub const DISCORD_EMBED_TOTAL: usize = 6000;
+
+// Message components (discord-api-docs, interactions/message-components: "Action Rows", "Buttons").
+/// Action rows in one message.
+pub const DISCORD_ACTION_ROWS: usize = 5;
+/// Buttons in one action row.
+pub const DISCORD_BUTTONS_PER_ROW: usize = 5;
+/// Characters in a button's `label`.
+pub const DISCORD_BUTTON_LABEL: usize = 80;
+/// Characters in a link button's `url`.
+pub const DISCORD_BUTTON_URL: usize = 512;
+/// Characters in a button's `custom_id` (every style but link and premium).
+pub const DISCORD_CUSTOM_ID: usize = 100;
+
+// Threads and forum posts (discord-api-docs, resources/channel: "Start Thread from Message", "Start
+// Thread in Forum or Media Channel").
+/// Characters in a thread's or forum post's `name` (1 to 100).
+pub const DISCORD_THREAD_NAME: usize = 100;
+/// Tag ids in a forum post's `applied_tags`.
+pub const DISCORD_FORUM_APPLIED_TAGS: usize = 5;
 
 pub const SLACK_BLOCKS: usize = 50;
 pub const SLACK_SECTION_TEXT: usize = 3000;
@@ -52,6 +72,18 @@ pub const SLACK_RICH_TEXT_BLOCK_TEXT: usize = 3000;
 /// messages were refused at about 13,300 characters (#2509) and at 11,341 counted this way
 /// (slackapi/bolt-js#2867). 10,000 leaves room for the containers.
 pub const SLACK_MESSAGE_BLOCK_TEXT: usize = 10_000;
+// The actions block and the button element (docs.slack.dev, reference/block-kit/blocks/actions-block
+// and reference/block-kit/block-elements/button-element).
+/// Elements in one actions block.
+pub const SLACK_ACTIONS_ELEMENTS: usize = 25;
+/// Characters in a button's `text` (plain_text).
+pub const SLACK_BUTTON_TEXT: usize = 75;
+/// Characters in a button's `url`.
+pub const SLACK_BUTTON_URL: usize = 3000;
+/// Characters in an element's `action_id`. Slack asks for one unique within its block; the checks
+/// here hold it unique within the message.
+pub const SLACK_ACTION_ID: usize = 255;
+
 /// The style keys a rich `text` element may carry here, and a `link` element (which has no `code`:
 /// docs.slack.dev link-element lists bold, italic, strike and others, not code).
 const SLACK_TEXT_STYLES: [&str; 4] = ["bold", "italic", "strike", "code"];
@@ -68,6 +100,12 @@ fn controls(message: &Value, problems: &mut Vec<String>) {
             problems.push(format!("a string holds the control character U+{:04X}", c as u32));
         }
     }
+}
+
+/// An `http://` or `https://` URL with something after the scheme: the only links either platform
+/// takes from the bot (a link button's, a rich text link's).
+pub fn is_http_url(url: &str) -> bool {
+    ["https://", "http://"].iter().any(|scheme| url.strip_prefix(scheme).is_some_and(|rest| !rest.is_empty()))
 }
 
 fn limit(what: String, len: usize, max: usize, problems: &mut Vec<String>) {
@@ -115,7 +153,80 @@ pub fn check_discord_message(message: &Value) -> Vec<String> {
         }
     }
     limit("the embeds together".into(), total, DISCORD_EMBED_TOTAL, &mut problems);
+    check_discord_components(message, &mut problems);
     problems
+}
+
+/// A message's `components`: at most [`DISCORD_ACTION_ROWS`] action rows (type 1) of 1 to
+/// [`DISCORD_BUTTONS_PER_ROW`] buttons each, the only components the bot sends.
+fn check_discord_components(message: &Value, problems: &mut Vec<String>) {
+    let Some(rows) = message.get("components") else { return };
+    let Some(rows) = rows.as_array() else {
+        problems.push("components is not an array".into());
+        return;
+    };
+    if rows.len() > DISCORD_ACTION_ROWS {
+        problems.push(format!("{} action rows, the limit is {DISCORD_ACTION_ROWS}", rows.len()));
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let at = format!("action row {i}");
+        if row.get("type").and_then(Value::as_u64) != Some(1) {
+            problems.push(format!("{at} is not of type 1"));
+        }
+        let buttons = row.get("components").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+        if buttons.is_empty() || buttons.len() > DISCORD_BUTTONS_PER_ROW {
+            problems.push(format!("{at} has {} components, not 1 to {DISCORD_BUTTONS_PER_ROW}", buttons.len()));
+        }
+        for (j, button) in buttons.iter().enumerate() {
+            check_discord_button(button, &format!("{at} component {j}"), problems);
+        }
+    }
+}
+
+/// A button (type 2): a style from 1 to 6; a link (style 5) has an http(s) `url` and no
+/// `custom_id`, a premium button (6) a `sku_id` and none of `custom_id`, `url` and `label`, the
+/// others a `custom_id` and no `url`; a label within [`DISCORD_BUTTON_LABEL`].
+fn check_discord_button(button: &Value, at: &str, problems: &mut Vec<String>) {
+    if button.get("type").and_then(Value::as_u64) != Some(2) {
+        problems.push(format!("{at} is not a button (type 2)"));
+        return;
+    }
+    let label = button.get("label").and_then(Value::as_str);
+    if let Some(label) = label {
+        limit(format!("{at} label"), count(label), DISCORD_BUTTON_LABEL, problems);
+    }
+    let url = button.get("url").and_then(Value::as_str);
+    let custom_id = button.get("custom_id");
+    match button.get("style").and_then(Value::as_u64) {
+        Some(5) => {
+            match url {
+                Some(url) if is_http_url(url) => {
+                    limit(format!("{at} url"), url.chars().count(), DISCORD_BUTTON_URL, problems)
+                }
+                _ => problems.push(format!("{at} is a link button without an http(s) url")),
+            }
+            if custom_id.is_some() {
+                problems.push(format!("{at} is a link button with a custom_id"));
+            }
+        }
+        Some(6) => {
+            if button.get("sku_id").is_none() || custom_id.is_some() || url.is_some() || label.is_some() {
+                problems.push(format!("{at} is a premium button that is not only a sku_id"));
+            }
+        }
+        Some(1..=4) => {
+            match custom_id.and_then(Value::as_str) {
+                Some(id) if !id.is_empty() => {
+                    limit(format!("{at} custom_id"), id.chars().count(), DISCORD_CUSTOM_ID, problems)
+                }
+                _ => problems.push(format!("{at} is a button without a custom_id")),
+            }
+            if url.is_some() {
+                problems.push(format!("{at} has a url but is not a link button"));
+            }
+        }
+        other => problems.push(format!("{at} has the style {other:?}, outside 1..=6")),
+    }
 }
 
 /// Characters of a block that count toward [`SLACK_MESSAGE_BLOCK_TEXT`]: every `text` and `url`
@@ -151,6 +262,7 @@ pub fn check_slack_message(message: &Value) -> Vec<String> {
     }
     let total: usize = blocks.iter().map(block_text_len).sum();
     limit("the blocks together".into(), total, SLACK_MESSAGE_BLOCK_TEXT, &mut problems);
+    let mut action_ids = std::collections::HashSet::new();
     for (i, block) in blocks.iter().enumerate() {
         match block.get("type").and_then(Value::as_str) {
             Some("header") => {
@@ -204,11 +316,67 @@ pub fn check_slack_message(message: &Value) -> Vec<String> {
                     check_rich_element(element, &format!("{at} element {j}"), &mut problems);
                 }
             }
+            Some("actions") => {
+                let elements = block.get("elements").and_then(Value::as_array).map(Vec::as_slice).unwrap_or(&[]);
+                if elements.is_empty() || elements.len() > SLACK_ACTIONS_ELEMENTS {
+                    problems.push(format!(
+                        "actions block {i} has {} elements, not 1 to {SLACK_ACTIONS_ELEMENTS}",
+                        elements.len()
+                    ));
+                }
+                for (j, element) in elements.iter().enumerate() {
+                    check_slack_button(
+                        element,
+                        &format!("actions block {i} element {j}"),
+                        &mut action_ids,
+                        &mut problems,
+                    );
+                }
+            }
             Some("divider") => {}
             other => problems.push(format!("block {i} has an unexpected type {other:?}")),
         }
     }
     problems
+}
+
+/// An element of an actions block: a button (the only element the bot sends) with a plain_text
+/// `text` of 1 to [`SLACK_BUTTON_TEXT`] characters, an optional http(s) `url` within
+/// [`SLACK_BUTTON_URL`], and an optional `action_id` within [`SLACK_ACTION_ID`] that no other
+/// element of the message has (`seen` holds those met so far).
+fn check_slack_button<'a>(
+    element: &'a Value,
+    at: &str,
+    seen: &mut std::collections::HashSet<&'a str>,
+    problems: &mut Vec<String>,
+) {
+    if element.get("type").and_then(Value::as_str) != Some("button") {
+        problems.push(format!("{at} is not a button"));
+        return;
+    }
+    if element.pointer("/text/type").and_then(Value::as_str) != Some("plain_text") {
+        problems.push(format!("{at} has no plain_text text"));
+    }
+    let text = element.pointer("/text/text").and_then(Value::as_str).unwrap_or("");
+    if text.trim().is_empty() {
+        problems.push(format!("{at} has an empty text"));
+    }
+    limit(format!("{at} text"), text.chars().count(), SLACK_BUTTON_TEXT, problems);
+    if let Some(url) = element.get("url") {
+        match url.as_str() {
+            Some(url) if is_http_url(url) => {
+                limit(format!("{at} url"), url.chars().count(), SLACK_BUTTON_URL, problems)
+            }
+            _ => problems.push(format!("{at} has a url that is not an http(s) URL")),
+        }
+    }
+    if let Some(id) = element.get("action_id") {
+        let id = id.as_str().unwrap_or("");
+        limit(format!("{at} action_id"), id.chars().count(), SLACK_ACTION_ID, problems);
+        if !seen.insert(id) {
+            problems.push(format!("{at} repeats the action_id {id:?}"));
+        }
+    }
 }
 
 /// The `elements` array of a rich text container, checked to be there, non-empty and within
@@ -512,6 +680,160 @@ mod tests {
             ),
             [format!("{at} inline 0 has the style bold: true, not one Slack takes here")]
         );
+    }
+
+    fn link_button(label: &str, url: &str) -> Value {
+        json!({"type": 2, "style": 5, "label": label, "url": url})
+    }
+
+    #[test]
+    fn discord_components_that_discord_takes_pass() {
+        let rows: Vec<Value> = (0..DISCORD_ACTION_ROWS)
+            .map(|r| {
+                let buttons: Vec<Value> = (0..DISCORD_BUTTONS_PER_ROW)
+                    .map(|b| match b {
+                        0 => link_button(&"가".repeat(80), &format!("https://x.com/{}", "a".repeat(498))),
+                        1 => {
+                            json!({"type": 2, "style": 1, "label": "ok", "custom_id": format!("{r}{}", "c".repeat(98))})
+                        }
+                        2 => json!({"type": 2, "style": 6, "sku_id": "1"}),
+                        3 => json!({"type": 2, "style": 4, "emoji": {"name": "🔥"}, "custom_id": "d"}),
+                        _ => link_button("Read", "http://x.com"),
+                    })
+                    .collect();
+                json!({"type": 1, "components": buttons})
+            })
+            .collect();
+        let message = json!({"embeds": [{"title": "t"}], "components": rows});
+        assert_eq!(check_discord_message(&message), Vec::<String>::new());
+    }
+
+    #[test]
+    fn discord_component_checks_find_each_breach() {
+        let problems = |components: Value| check_discord_message(&json!({"content": "c", "components": components}));
+        let row = |buttons: Value| json!([{"type": 1, "components": buttons}]);
+        let one = |button: Value| problems(row(json!([button])));
+        let at = "action row 0 component 0";
+        assert_eq!(problems(json!({"type": 1})), ["components is not an array"]);
+        let full = json!({"type": 1, "components": [link_button("a", "https://x.com")]});
+        assert_eq!(problems(json!(vec![full; 6])), ["6 action rows, the limit is 5"]);
+        assert_eq!(
+            problems(json!([{"type": 2, "components": [link_button("a", "https://x.com")]}])),
+            ["action row 0 is not of type 1"]
+        );
+        assert_eq!(problems(row(json!([]))), ["action row 0 has 0 components, not 1 to 5"]);
+        let six: Vec<Value> = (0..6).map(|_| link_button("a", "https://x.com")).collect();
+        assert_eq!(problems(row(json!(six))), ["action row 0 has 6 components, not 1 to 5"]);
+        assert_eq!(one(json!({"type": 3, "custom_id": "menu"})), [format!("{at} is not a button (type 2)")]);
+        assert_eq!(
+            one(link_button(&"a".repeat(81), "https://x.com")),
+            [format!("{at} label has 81 characters, the limit is 80")]
+        );
+        assert_eq!(
+            one(json!({"type": 2, "style": 5, "label": "a"})),
+            [format!("{at} is a link button without an http(s) url")]
+        );
+        assert_eq!(
+            one(link_button("a", "javascript:alert(1)")),
+            [format!("{at} is a link button without an http(s) url")]
+        );
+        assert_eq!(one(link_button("a", "https://")), [format!("{at} is a link button without an http(s) url")]);
+        assert_eq!(
+            one(link_button("a", &format!("https://x.com/{}", "a".repeat(499)))),
+            [format!("{at} url has 513 characters, the limit is 512")]
+        );
+        assert_eq!(
+            one(json!({"type": 2, "style": 5, "label": "a", "url": "https://x.com", "custom_id": "x"})),
+            [format!("{at} is a link button with a custom_id")]
+        );
+        assert_eq!(
+            one(json!({"type": 2, "style": 1, "label": "a"})),
+            [format!("{at} is a button without a custom_id")]
+        );
+        assert_eq!(
+            one(json!({"type": 2, "style": 2, "label": "a", "custom_id": "x".repeat(101)})),
+            [format!("{at} custom_id has 101 characters, the limit is 100")]
+        );
+        assert_eq!(
+            one(json!({"type": 2, "style": 3, "label": "a", "custom_id": "x", "url": "https://x.com"})),
+            [format!("{at} has a url but is not a link button")]
+        );
+        assert_eq!(
+            one(json!({"type": 2, "style": 6, "sku_id": "1", "custom_id": "x"})),
+            [format!("{at} is a premium button that is not only a sku_id")]
+        );
+        assert_eq!(
+            one(json!({"type": 2, "style": 7, "label": "a"})),
+            [format!("{at} has the style Some(7), outside 1..=6")]
+        );
+        assert_eq!(one(json!({"type": 2, "label": "a"})), [format!("{at} has the style None, outside 1..=6")]);
+    }
+
+    fn actions(elements: Value) -> Value {
+        json!({"text": "t", "blocks": [{"type": "actions", "elements": elements}]})
+    }
+
+    fn slack_button(text: &str, url: &str, action_id: &str) -> Value {
+        json!({"type": "button", "text": {"type": "plain_text", "text": text, "emoji": true}, "url": url, "action_id": action_id})
+    }
+
+    #[test]
+    fn slack_actions_that_slack_takes_pass() {
+        let buttons: Vec<Value> = (0..SLACK_ACTIONS_ELEMENTS)
+            .map(|i| {
+                slack_button(&"가".repeat(75), &format!("https://x.com/{}", "a".repeat(2986)), &format!("{i:0>255}"))
+            })
+            .collect();
+        // Within every element limit; only the message's text budget is exceeded by so many.
+        assert_eq!(
+            check_slack_message(&actions(json!(buttons))),
+            ["the blocks together has 76875 characters, the limit is 10000"]
+        );
+        let plain = json!({"type": "button", "text": {"type": "plain_text", "text": "열기"}});
+        assert_eq!(check_slack_message(&actions(json!([plain]))), Vec::<String>::new());
+    }
+
+    #[test]
+    fn slack_actions_checks_find_each_breach() {
+        let problems = |elements: Value| check_slack_message(&actions(elements));
+        let at = "actions block 0 element 0";
+        assert_eq!(problems(json!([])), ["actions block 0 has 0 elements, not 1 to 25"]);
+        let many: Vec<Value> = (0..26).map(|i| slack_button("a", "https://x.com", &format!("b{i}"))).collect();
+        assert_eq!(problems(json!(many)), ["actions block 0 has 26 elements, not 1 to 25"]);
+        assert_eq!(problems(json!([{"type": "static_select", "action_id": "s"}])), [format!("{at} is not a button")]);
+        assert_eq!(
+            problems(json!([{"type": "button", "text": {"type": "mrkdwn", "text": "*a*"}}])),
+            [format!("{at} has no plain_text text")]
+        );
+        assert_eq!(problems(json!([slack_button(" ", "https://x.com", "a")])), [format!("{at} has an empty text")]);
+        assert_eq!(
+            problems(json!([slack_button(&"a".repeat(76), "https://x.com", "a")])),
+            [format!("{at} text has 76 characters, the limit is 75")]
+        );
+        assert_eq!(
+            problems(json!([slack_button("a", "ftp://x.com", "a")])),
+            [format!("{at} has a url that is not an http(s) URL")]
+        );
+        assert_eq!(
+            problems(json!([slack_button("a", &format!("https://x.com/{}", "a".repeat(2987)), "a")])),
+            [format!("{at} url has 3001 characters, the limit is 3000")]
+        );
+        assert_eq!(
+            problems(json!([slack_button("a", "https://x.com", &"a".repeat(256))])),
+            [format!("{at} action_id has 256 characters, the limit is 255")]
+        );
+        // Unique within the message, across its actions blocks.
+        let twice = json!({"text": "t", "blocks": [
+            {"type": "actions", "elements": [slack_button("a", "https://x.com/1", "open")]},
+            {"type": "actions", "elements": [slack_button("b", "https://x.com/2", "open")]},
+        ]});
+        assert_eq!(check_slack_message(&twice), ["actions block 1 element 0 repeats the action_id \"open\""]);
+    }
+
+    #[test]
+    fn http_urls() {
+        assert!(is_http_url("https://x.com") && is_http_url("http://x"));
+        assert!(!is_http_url("https://") && !is_http_url("ftp://x.com") && !is_http_url("HTTPS://x.com"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! [`discord`], [`slack`] and [`text`] alone know the wire formats: embeds and their limits, Block Kit
 //! and mrkdwn, or plain terminal text. [`limits`] holds the platform limits and checks payloads
 //! against them. [`clean`] removes control characters from a doc; each encoder starts with it.
+//! [`post`] names threads and forum posts and picks their tags.
 
 pub mod clean;
 pub mod discord;
@@ -42,6 +43,37 @@ pub enum Layout {
     /// The header alone first, then each article in a message of its own (with a link button to the
     /// original), then the other cards packed.
     Articles,
+}
+
+impl Layout {
+    /// The runs of `doc` in order: the stretches of it whose messages are packed apart. Packed is
+    /// one run of everything; Articles is the head, each of the first `doc.articles` cards, then
+    /// the other cards. The encoders pack each run with their own packer and put the closing line
+    /// at the end of the last run that shows something.
+    pub(crate) fn runs(self, doc: &Doc) -> Vec<Run> {
+        let cards = doc.cards.len();
+        match self {
+            Layout::Packed => vec![Run { head: true, cards: 0..cards, article: None }],
+            Layout::Articles => {
+                let articles = doc.articles.min(cards);
+                let mut runs = vec![Run { head: true, cards: 0..0, article: None }];
+                runs.extend((0..articles).map(|i| Run { head: false, cards: i..i + 1, article: Some(i) }));
+                runs.push(Run { head: false, cards: articles..cards, article: None });
+                runs
+            }
+        }
+    }
+}
+
+/// A stretch of a doc packed into messages of its own (see [`Layout::runs`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Run {
+    /// Whether the header and the lead are in it.
+    pub head: bool,
+    /// The cards in it (indices into `Doc::cards`).
+    pub cards: std::ops::Range<usize>,
+    /// The article it is, under [`Layout::Articles`].
+    pub article: Option<usize>,
 }
 
 /// One message of a post: its body, and the article (an index into `Doc::cards`) whose message it is,
@@ -241,6 +273,157 @@ mod tests {
         assert!(doc.cards[4].body.is_empty());
         assert!(doc.closing.as_deref().unwrap().starts_with("매주 월요일"));
         assert_eq!(doc.more_label, "원문 보기");
+    }
+
+    /// Random docs: an optional header and lead, cards of any size with any kind of URL, any number
+    /// of them counted as articles (more than there are cards included), an optional closing line.
+    mod layouts {
+        use super::*;
+        use crate::render::limits::{check_discord_message, check_slack_message, strings};
+        use proptest::prelude::*;
+        use serde_json::Value;
+
+        /// A card's URL: none, one both buttons take, one that is not http(s), one too long for
+        /// Discord's button only, one too long for both.
+        fn url(kind: usize, i: usize) -> Option<String> {
+            match kind {
+                0 => None,
+                1 => Some(format!("https://example.com/{i}")),
+                2 => Some("javascript:alert(1)".into()),
+                3 => Some(format!("https://example.com/{}", "a".repeat(600))),
+                _ => Some(format!("https://example.com/{}", "a".repeat(3000))),
+            }
+        }
+
+        fn card() -> impl Strategy<Value = (String, usize, usize, usize, usize)> {
+            ("[가-힣a-z]{1,10}", 0usize..5, 0usize..5000, 0usize..40, 0usize..1100)
+        }
+
+        fn doc() -> impl Strategy<Value = Doc> {
+            (
+                prop::option::of("[가-힣a-z ]{1,30}"),
+                prop::option::of("[가-힣a-z ]{1,200}"),
+                prop::collection::vec(card(), 0..14),
+                0usize..16,
+                prop::option::of("[a-z]{1,10}"),
+            )
+                .prop_map(|(header, lead, cards, articles, closing)| Doc {
+                    header: header.map(|title| Header {
+                        title: format!("H {title}"),
+                        url: None,
+                        summary: vec![paragraph("요약")],
+                        meta: vec![("날짜".into(), "2026-02-09".into())],
+                        accent: 1,
+                    }),
+                    lead: lead.map(|l| vec![paragraph(l)]).unwrap_or_default(),
+                    cards: cards
+                        .into_iter()
+                        .enumerate()
+                        .map(|(i, (word, kind, body, fields, value))| Card {
+                            url: url(kind, i),
+                            body: vec![paragraph("본문 ".repeat(body / 3))],
+                            fields: (0..fields)
+                                .map(|f| Field {
+                                    name: format!("k{f}"),
+                                    value: vec![paragraph("v".repeat(value))],
+                                    inline: true,
+                                })
+                                .collect(),
+                            ..Card::new(format!("{i}. {word}"), 1)
+                        })
+                        .collect(),
+                    // A text no other string holds, to be found where it lands.
+                    closing: closing.map(|c| format!("closing-{c}")),
+                    more_label: "원문 보기".into(),
+                    articles,
+                })
+        }
+
+        /// Whether a part shows `text` as one whole string (a title, a header).
+        fn shows(part: &Part, text: &str) -> bool {
+            strings(&part.body).contains(&text)
+        }
+
+        /// What holds for the parts of one platform under both layouts.
+        fn check(
+            doc: &Doc,
+            render: fn(&Doc, Layout, &str) -> Vec<Part>,
+            messages: fn(&Doc) -> Vec<Value>,
+            check: fn(&Value) -> Vec<String>,
+            button: fn(&Part) -> Vec<String>,
+            button_takes: fn(&str) -> bool,
+        ) -> Result<(), TestCaseError> {
+            let packed = render(doc, Layout::Packed, "읽기");
+            prop_assert!(packed.iter().all(|p| p.article.is_none()));
+            prop_assert_eq!(packed.into_iter().map(|p| p.body).collect::<Vec<_>>(), messages(doc));
+
+            let parts = render(doc, Layout::Articles, "읽기");
+            for part in &parts {
+                let problems = check(&part.body);
+                prop_assert!(problems.is_empty(), "{:?}", problems);
+            }
+            let articles = doc.articles.min(doc.cards.len());
+            let marked: Vec<usize> = parts.iter().filter_map(|p| p.article).collect();
+            prop_assert_eq!(&marked, &(0..articles).collect::<Vec<_>>());
+            if let Some(header) = &doc.header {
+                prop_assert_eq!(parts[0].article, None);
+                prop_assert!(shows(&parts[0], header.title.trim()));
+            }
+            let at = |i: usize| parts.iter().position(|p| p.article == Some(i)).unwrap();
+            for (i, card) in doc.cards.iter().enumerate().take(articles) {
+                let showing: Vec<usize> = (0..parts.len()).filter(|&k| shows(&parts[k], &card.title)).collect();
+                prop_assert_eq!(showing, vec![at(i)], "{}", card.title);
+                let wanted: Vec<String> = card.url.iter().filter(|u| button_takes(u)).cloned().collect();
+                prop_assert_eq!(button(&parts[at(i)]), wanted);
+            }
+            let after = articles.checked_sub(1).map_or(0, |last| at(last) + 1);
+            for card in &doc.cards[articles..] {
+                let showing: Vec<usize> = (0..parts.len()).filter(|&k| shows(&parts[k], &card.title)).collect();
+                prop_assert!(
+                    !showing.is_empty() && showing.iter().all(|&k| k >= after),
+                    "{}: {:?}",
+                    card.title,
+                    showing
+                );
+            }
+            let buttons: usize = parts.iter().map(|p| button(p).len()).sum();
+            prop_assert_eq!(buttons, (0..articles).map(|i| button(&parts[at(i)]).len()).sum::<usize>());
+            // The closing line ends the last message (Discord drops it when the last embed is full).
+            if let Some(closing) = &doc.closing {
+                let with = |p: &Part| strings(&p.body).iter().any(|s| s.contains(closing.as_str()));
+                prop_assert!(parts.iter().rev().skip(1).all(|p| !with(p)));
+            }
+            Ok(())
+        }
+
+        fn discord_button(part: &Part) -> Vec<String> {
+            let rows = part.body["components"].as_array().into_iter().flatten();
+            rows.flat_map(|r| {
+                r["components"].as_array().unwrap().iter().map(|b| b["url"].as_str().unwrap().to_string())
+            })
+            .collect()
+        }
+
+        fn slack_button(part: &Part) -> Vec<String> {
+            let blocks = part.body["blocks"].as_array().unwrap().iter().filter(|b| b["type"] == "actions");
+            blocks
+                .flat_map(|b| b["elements"].as_array().unwrap().iter().map(|e| e["url"].as_str().unwrap().to_string()))
+                .collect()
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            #[test]
+            fn every_layout_keeps_its_invariants_within_the_limits(doc in doc()) {
+                check(&doc, discord::parts, discord::messages, check_discord_message, discord_button, |u| {
+                    u.starts_with("https:") && u.len() <= 512
+                })?;
+                check(&doc, slack::parts, slack::messages, check_slack_message, slack_button, |u| {
+                    u.starts_with("https:") && u.len() <= 3000
+                })?;
+            }
+        }
     }
 
     #[test]

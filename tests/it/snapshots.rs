@@ -4,7 +4,11 @@
 //! A change to the encoder shows up as a diff of those files, to be reviewed like code. After an
 //! intended change, `DIGESTBOT_UPDATE_SNAPSHOTS=1 cargo test --test it snapshots::` rewrites them.
 //! Besides the exact comparison, every payload is checked against Slack's limits, and every bold,
-//! link and code span of each article must come out as a styled element with the same text.
+//! link and code span of each article must come out as a styled element with the same text. The
+//! seed also has a snapshot in the Articles layout (a message per article, with its link button),
+//! and for every digest both layouts are rendered on both platforms and checked: within the
+//! limits, and in Articles the header alone first, then each article in a message of its own, then
+//! the extras.
 
 use std::path::{Path, PathBuf};
 
@@ -13,8 +17,8 @@ use serde_json::Value;
 use digestbot::digest::{Block, Digest, Inline, parse};
 use digestbot::files::load_library;
 use digestbot::i18n::Locale;
-use digestbot::render::limits::{check_slack_message, rich_text_inlines};
-use digestbot::render::{digest_doc, slack};
+use digestbot::render::limits::{check_discord_message, check_slack_message, rich_text_inlines};
+use digestbot::render::{Doc, Layout, Part, digest_doc, discord, slack};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -119,6 +123,94 @@ fn check(name: &str, digest: &Digest) {
         }
     }
     assert_snapshot(name, &messages);
+    check_layouts(name, digest);
+}
+
+/// The titles a Discord message shows: its embeds'.
+fn discord_titles(message: &Value) -> Vec<&str> {
+    message["embeds"].as_array().into_iter().flatten().filter_map(|e| e["title"].as_str()).collect()
+}
+
+/// The titles a Slack message shows: its header block's, and the first text of each rich text block.
+fn slack_titles(message: &Value) -> Vec<&str> {
+    let blocks = message["blocks"].as_array().unwrap().iter();
+    blocks
+        .filter_map(|b| match b["type"].as_str() {
+            Some("header") => b["text"]["text"].as_str(),
+            Some("rich_text") => rich_text_inlines(b).first().and_then(|e| e["text"].as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The link buttons' URLs of a message, on either platform.
+fn button_urls(message: &Value) -> Vec<&str> {
+    let discord =
+        message["components"].as_array().into_iter().flatten().flat_map(|row| row["components"].as_array().unwrap());
+    let slack = message["blocks"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|b| b["type"] == "actions")
+        .flat_map(|b| b["elements"].as_array().unwrap());
+    discord.chain(slack).filter_map(|button| button["url"].as_str()).collect()
+}
+
+/// What holds for the parts of the Articles layout on either platform: the header first and
+/// alone, a part per article in order with its link button (when its URL is one the platform takes)
+/// and its title in no other part, then the other cards.
+fn check_articles(name: &str, doc: &Doc, parts: &[Part], titles: fn(&Value) -> Vec<&str>, max_url: usize) {
+    let header = doc.header.as_ref().unwrap();
+    assert_eq!(parts[0].article, None, "{name}");
+    // Alone: no card's title shows in it (below).
+    assert_eq!(titles(&parts[0].body).first(), Some(&header.title.as_str()), "{name}");
+    let marked: Vec<usize> = parts.iter().filter_map(|p| p.article).collect();
+    assert_eq!(marked, (0..doc.articles).collect::<Vec<_>>(), "{name}");
+    let showing =
+        |title: &str| -> Vec<usize> { (0..parts.len()).filter(|&k| titles(&parts[k].body).contains(&title)).collect() };
+    let mut last = 0;
+    assert!(doc.cards.iter().all(|card| !titles(&parts[0].body).contains(&card.title.as_str())), "{name}");
+    for (i, card) in doc.cards.iter().enumerate().take(doc.articles) {
+        let at = parts.iter().position(|p| p.article == Some(i)).unwrap();
+        assert_eq!(showing(&card.title), [at], "{name}: {}", card.title);
+        let url = card.url.as_deref().filter(|u| u.starts_with("http") && u.chars().count() <= max_url);
+        assert_eq!(button_urls(&parts[at].body), url.into_iter().collect::<Vec<_>>(), "{name}: {}", card.title);
+        last = at;
+    }
+    for card in &doc.cards[doc.articles..] {
+        let at = showing(&card.title);
+        assert!(!at.is_empty() && at.iter().all(|&k| k > last), "{name}: {} at {at:?}, after {last}", card.title);
+    }
+    let buttons: usize = parts.iter().map(|p| button_urls(&p.body).len()).sum();
+    let article_buttons: usize = parts.iter().filter(|p| p.article.is_some()).map(|p| button_urls(&p.body).len()).sum();
+    assert_eq!(buttons, article_buttons, "{name}: a button outside an article's message");
+}
+
+/// Both layouts on both platforms: every payload within the limits, Packed exactly the messages,
+/// and Articles as [`check_articles`] says.
+fn check_layouts(name: &str, digest: &Digest) {
+    let doc = digest_doc(digest, Locale::Ko);
+    let label = Locale::Ko.read_original();
+    for layout in [Layout::Packed, Layout::Articles] {
+        let parts = discord::parts(&doc, layout, label);
+        for part in &parts {
+            assert_eq!(check_discord_message(&part.body), Vec::<String>::new(), "{name} {layout:?}");
+        }
+        let bodies: Vec<Value> = parts.iter().map(|p| p.body.clone()).collect();
+        match layout {
+            Layout::Packed => assert_eq!(bodies, discord::messages(&doc), "{name}"),
+            Layout::Articles => check_articles(name, &doc, &parts, discord_titles, 512),
+        }
+        let parts = slack::parts(&doc, layout, label);
+        for part in &parts {
+            assert_eq!(check_slack_message(&part.body), Vec::<String>::new(), "{name} {layout:?}");
+        }
+        let bodies: Vec<Value> = parts.iter().map(|p| p.body.clone()).collect();
+        match layout {
+            Layout::Packed => assert_eq!(bodies, slack::messages(&doc), "{name}"),
+            Layout::Articles => check_articles(name, &doc, &parts, slack_titles, 3000),
+        }
+    }
 }
 
 #[test]
@@ -132,6 +224,15 @@ fn the_seed_digest_matches_its_snapshot() {
     assert!(all.contains(
         r#"{"style":{"bold":true},"text":"OpenStack 기반 프라이빗 클라우드","type":"text"},{"text":"를 직접"#
     ));
+}
+
+#[test]
+fn the_seed_digest_in_articles_matches_its_snapshot() {
+    let path = root().join("digests/2026-02-09-weekly.md");
+    let digest = parse(&path.display().to_string(), &std::fs::read(&path).unwrap()).unwrap();
+    let parts = slack::parts(&digest_doc(&digest, Locale::Ko), Layout::Articles, Locale::Ko.read_original());
+    let bodies: Vec<Value> = parts.into_iter().map(|p| p.body).collect();
+    assert_snapshot("seed-2026-02-09-weekly-articles", &bodies);
 }
 
 #[test]

@@ -10,9 +10,11 @@
 //! mrkdwn remains (context elements and fields), [`mrkdwn`] drops any marker that would be glued to a
 //! letter or digit outside it rather than show it. Blocks are packed in order into messages of at
 //! most 50 blocks and [`SLACK_MESSAGE_BLOCK_TEXT`] characters of text, never splitting a card that
-//! fits in one message. The bodies carry no `channel`: the caller adds it (or sends them to a
-//! `response_url`, which takes none: [`reply`] marks them as a command's answer). Control characters are
-//! removed first (see [`super::clean`]).
+//! fits in one message. [`parts`] packs by [`Layout`]: under `Articles` the header, each article
+//! and the remaining cards are packed apart, each article's message with an actions block holding a
+//! link button to the original and a fallback `text` of its own. The bodies carry no `channel`:
+//! the caller adds it (or sends them to a `response_url`, which takes none: [`reply`] marks them as
+//! a command's answer). Control characters are removed first (see [`super::clean`]).
 
 pub mod reply;
 pub mod rich;
@@ -21,7 +23,7 @@ use serde_json::{Value, json};
 
 use super::limits::*;
 use super::markup::{self, Dialect, cut};
-use super::{Card, Doc, Field};
+use super::{Card, Doc, Field, Header, Layout, Part};
 use crate::digest::Block;
 use rich::{Element, Piece, Style};
 
@@ -185,76 +187,145 @@ fn note(markdown: &str) -> Value {
 /// most of a message's text budget to the rest.
 const CONTEXT_TEXT: usize = 300;
 
-/// PLACEHOLDER parts.
-pub fn parts(doc: &Doc, layout: super::Layout, button: &str) -> Vec<super::Part> {
-    let _ = (layout, button);
-    messages(doc).into_iter().map(|body| super::Part { body, article: None }).collect()
+/// chat.postMessage bodies for a doc, in order, without `channel`: the bodies of [`parts`] under
+/// [`Layout::Packed`].
+pub fn messages(doc: &Doc) -> Vec<Value> {
+    parts(doc, Layout::Packed, "").into_iter().map(|part| part.body).collect()
 }
 
-/// chat.postMessage bodies for a doc, in order, without `channel`.
-pub fn messages(doc: &Doc) -> Vec<Value> {
+/// The messages of a doc under `layout`, in order, without `channel`. Under [`Layout::Articles`]
+/// each article's first message has an actions block holding a link button labelled `button` to
+/// the article's URL (when it has an http(s) URL within [`SLACK_BUTTON_URL`]), counted in the
+/// message's budgets like any block: at the end, or right after the article's text when the article
+/// needs more than one message. An article that shows nothing has no message. Each run of
+/// messages has its own fallback `text`: the header's title, the lead, or its first card's title
+/// (an article's message is known by the article's title), numbered when the run takes several.
+pub fn parts(doc: &Doc, layout: Layout, button: &str) -> Vec<Part> {
     let doc = &super::clean::doc(doc);
-    // Units are kept together in one message when they fit: a card's blocks, the header's.
-    let mut units: Vec<Vec<Value>> = Vec::new();
-    let mut fallback = String::new();
-    if let Some(header) = &doc.header {
-        fallback = header.title.trim().to_string();
-        let mut unit = Vec::new();
-        // Slack refuses an empty header (a title that was only control characters, say).
-        if !fallback.is_empty() {
-            unit.push(json!({
-                "type": "header",
-                "text": {"type": "plain_text", "text": cut(&header.title, SLACK_HEADER, "…"), "emoji": true}
-            }));
+    let button = super::clean::text(button);
+    let mut runs: Vec<Units> = Vec::new();
+    for run in layout.runs(doc) {
+        let mut units = Vec::new();
+        let mut fallback = String::new();
+        if let Some(header) = doc.header.as_ref().filter(|_| run.head) {
+            fallback = header.title.trim().to_string();
+            units.push(header_blocks(header));
         }
-        let elements: Vec<Value> = header
-            .meta
-            .iter()
-            .take(SLACK_CONTEXT_ELEMENTS)
-            .filter(|(label, value)| !label.trim().is_empty() || !value.trim().is_empty())
-            .map(|(label, value)| {
-                let text = format!("{} {}", SlackMrkdwn.strong(&escape(label.trim())), escape(value.trim()));
-                mrkdwn_object(resolve(&cut(&text, CONTEXT_TEXT, "…")).trim())
-            })
-            .collect();
-        if !elements.is_empty() {
-            unit.push(json!({"type": "context", "elements": elements}));
+        if run.head
+            && let Some(block) = rich_block(rich::from_blocks(&doc.lead), Vec::new())
+        {
+            if fallback.is_empty() {
+                fallback = crate::digest::text::plain_text(&doc.lead).trim().to_string();
+            }
+            units.push(vec![block]);
         }
-        if let Some(block) = rich_block(rich::from_blocks(&header.summary), Vec::new()) {
-            unit.push(block);
+        for i in run.cards.clone() {
+            let card = &doc.cards[i];
+            if fallback.is_empty() {
+                fallback = card.title.trim().to_string();
+            }
+            let mut unit = card_blocks(card, &doc.more_label);
+            if run.article.is_some() {
+                if unit.is_empty() {
+                    continue;
+                }
+                // A message of its own needs no divider; the button ends it instead, or, when the
+                // article is too big for one message, follows its text in the first.
+                if let Some(actions) = link_actions(card.url.as_deref(), &button, i) {
+                    let size: usize = unit.iter().chain([&actions]).map(block_text_len).sum();
+                    if unit.len() < SLACK_BLOCKS && size <= SLACK_MESSAGE_BLOCK_TEXT {
+                        unit.push(actions);
+                    } else {
+                        unit.insert(1, actions);
+                    }
+                }
+            } else {
+                unit.push(json!({"type": "divider"}));
+            }
+            units.push(unit);
         }
-        unit.push(json!({"type": "divider"}));
-        units.push(unit);
-    }
-    if let Some(block) = rich_block(rich::from_blocks(&doc.lead), Vec::new()) {
-        if fallback.is_empty() {
-            fallback = crate::digest::text::plain_text(&doc.lead).trim().to_string();
-        }
-        units.push(vec![block]);
-    }
-    for card in &doc.cards {
-        if fallback.is_empty() {
-            fallback = card.title.trim().to_string();
-        }
-        units.push(card_blocks(card, &doc.more_label));
+        runs.push(Units { units, fallback, article: run.article });
     }
     if let Some(closing) = doc.closing.as_deref().map(str::trim).filter(|c| !c.is_empty()) {
         let text = resolve(&cut(&SlackMrkdwn.emph(&escape(closing)), SLACK_SECTION_TEXT, "…"));
-        units.push(vec![json!({"type": "context", "elements": [mrkdwn_object(&text)]})]);
+        let unit = vec![json!({"type": "context", "elements": [mrkdwn_object(&text)]})];
+        match runs.iter_mut().rev().find(|run| !run.units.is_empty()) {
+            Some(run) => run.units.push(unit),
+            None => runs[0].units.push(unit),
+        }
     }
 
-    let groups = pack(units);
-    let parts = groups.len();
-    // The fallback is what a notification shows: plain text, only Slack's three characters escaped.
-    let fallback = escape(&fallback);
-    groups
-        .into_iter()
-        .enumerate()
-        .map(|(i, blocks)| {
-            let text = if parts > 1 { format!("{fallback} ({}/{parts})", i + 1) } else { fallback.clone() };
-            json!({"text": cut(&text, SLACK_TEXT, "…"), "blocks": blocks, "unfurl_links": false, "unfurl_media": false})
+    // A run without a text of its own (the closing line alone) takes the doc's.
+    let doc_fallback = runs.iter().map(|run| run.fallback.clone()).find(|f| !f.is_empty()).unwrap_or_default();
+    let mut parts = Vec::new();
+    for Units { units, fallback, article } in runs {
+        let groups = pack(units);
+        let count = groups.len();
+        // The fallback is what a notification shows: plain text, only Slack's three characters escaped.
+        let fallback = escape(if fallback.is_empty() { &doc_fallback } else { &fallback });
+        parts.extend(groups.into_iter().enumerate().map(|(i, blocks)| {
+            let text = if count > 1 { format!("{fallback} ({}/{count})", i + 1) } else { fallback.clone() };
+            let body = json!({"text": cut(&text, SLACK_TEXT, "…"), "blocks": blocks, "unfurl_links": false, "unfurl_media": false});
+            Part { body, article: article.filter(|_| i == 0) }
+        }));
+    }
+    parts
+}
+
+/// One run of a doc (see [`Layout::runs`]) as blocks.
+struct Units {
+    /// Blocks kept together in one message when they fit: a card's, the header's.
+    units: Vec<Vec<Value>>,
+    /// The text a notification of the run's messages shows.
+    fallback: String,
+    article: Option<usize>,
+}
+
+/// The header's blocks: its title in a header block, its facts in a context block, its summary,
+/// and a divider.
+fn header_blocks(header: &Header) -> Vec<Value> {
+    let mut unit = Vec::new();
+    // Slack refuses an empty header (a title that was only control characters, say).
+    if !header.title.trim().is_empty() {
+        unit.push(json!({
+            "type": "header",
+            "text": {"type": "plain_text", "text": cut(&header.title, SLACK_HEADER, "…"), "emoji": true}
+        }));
+    }
+    let elements: Vec<Value> = header
+        .meta
+        .iter()
+        .take(SLACK_CONTEXT_ELEMENTS)
+        .filter(|(label, value)| !label.trim().is_empty() || !value.trim().is_empty())
+        .map(|(label, value)| {
+            let text = format!("{} {}", SlackMrkdwn.strong(&escape(label.trim())), escape(value.trim()));
+            mrkdwn_object(resolve(&cut(&text, CONTEXT_TEXT, "…")).trim())
         })
-        .collect()
+        .collect();
+    if !elements.is_empty() {
+        unit.push(json!({"type": "context", "elements": elements}));
+    }
+    if let Some(block) = rich_block(rich::from_blocks(&header.summary), Vec::new()) {
+        unit.push(block);
+    }
+    unit.push(json!({"type": "divider"}));
+    unit
+}
+
+/// An actions block with one link button to `url` (action id `digest_open_<article>`, unique in
+/// the message), when it is an http(s) URL Slack takes and the label is not empty.
+fn link_actions(url: Option<&str>, label: &str, article: usize) -> Option<Value> {
+    let url = url.filter(|url| is_http_url(url) && url.chars().count() <= SLACK_BUTTON_URL)?;
+    let label = cut(label, SLACK_BUTTON_TEXT, "…");
+    if label.is_empty() {
+        return None;
+    }
+    Some(json!({"type": "actions", "elements": [{
+        "type": "button",
+        "text": {"type": "plain_text", "text": label, "emoji": true},
+        "url": url,
+        "action_id": format!("digest_open_{article}"),
+    }]}))
 }
 
 /// Packs units into messages of at most [`SLACK_BLOCKS`] blocks and [`SLACK_MESSAGE_BLOCK_TEXT`]
@@ -309,9 +380,14 @@ fn rich_block(elements: Vec<Element>, tail: Vec<Piece>) -> Option<Value> {
     Some(rich::to_json(&elements))
 }
 
-/// A card's rich text block (title, author, body), its fields in sections, and a divider.
+/// The longest card URL the card's rich text links (its title, and the link after a cut): both
+/// links together then leave most of [`SLACK_RICH_TEXT_BLOCK_TEXT`] to the text. A longer one is
+/// left to the article's button, which takes up to [`SLACK_BUTTON_URL`].
+const LINKED_URL: usize = 1000;
+
+/// A card's rich text block (title, author, body) and its fields in sections.
 fn card_blocks(card: &Card, more_label: &str) -> Vec<Value> {
-    let url = card.url.as_deref().filter(|u| rich::is_web_url(u));
+    let url = card.url.as_deref().filter(|u| rich::is_web_url(u) && u.chars().count() <= LINKED_URL);
     let title = cut(&card.title, SLACK_HEADER * 2, "…");
     let mut head = Vec::new();
     if !title.is_empty() {
@@ -334,7 +410,6 @@ fn card_blocks(card: &Card, more_label: &str) -> Vec<Value> {
     let tail = url.map(|url| vec![Piece::link(url, more_label, Style::default())]).unwrap_or_default();
     let mut blocks: Vec<Value> = rich_block(elements, tail).into_iter().collect();
     blocks.extend(field_sections(&card.fields));
-    blocks.push(json!({"type": "divider"}));
     blocks
 }
 
@@ -437,6 +512,128 @@ mod tests {
         assert_eq!(keyword_fields["fields"][1]["text"], "*ADR (Architecture Decision Record)*\nWoowahan");
         assert_eq!(blocks.last().unwrap()["type"], "context");
         assert_eq!(blocks.last().unwrap()["elements"][0]["text"], format!("_{}_", digest.footer.as_deref().unwrap()));
+    }
+
+    fn types(message: &Value) -> Vec<&str> {
+        message["blocks"].as_array().unwrap().iter().map(|b| b["type"].as_str().unwrap()).collect()
+    }
+
+    fn valid_parts(parts: Vec<Part>) -> Vec<Part> {
+        valid(parts.iter().map(|p| p.body.clone()).collect());
+        parts
+    }
+
+    #[test]
+    fn seed_digest_in_articles_has_a_message_per_article_with_a_link_button() {
+        let digest = parse("d/2026-02-09.md", SEED).unwrap();
+        let doc = digest_doc(&digest, Locale::Ko);
+        let parts = valid_parts(parts(&doc, Layout::Articles, Locale::Ko.read_original()));
+        let articles: Vec<Option<usize>> = parts.iter().map(|p| p.article).collect();
+        assert_eq!(articles, [None, Some(0), Some(1), Some(2), Some(3), None]);
+        assert_eq!(types(&parts[0].body), ["header", "context", "rich_text"]);
+        assert_eq!(parts[0].body["text"], digest.title);
+        assert_eq!(types(&parts[1].body), ["rich_text", "actions"]);
+        let title = "1. 토스 — 레거시 인프라 작살내고 하이브리드 클라우드 만든 썰";
+        assert_eq!(parts[1].body["text"], title);
+        assert_eq!(
+            parts[1].body["blocks"][1],
+            json!({"type": "actions", "elements": [{
+                "type": "button",
+                "text": {"type": "plain_text", "text": "원문 읽기", "emoji": true},
+                "url": "https://toss.tech",
+                "action_id": "digest_open_0",
+            }]})
+        );
+        assert_eq!(parts[4].body["blocks"][1]["elements"][0]["action_id"], "digest_open_3");
+        assert_eq!(parts[5].body["text"], "이번 주 핵심 키워드");
+        assert_eq!(types(&parts[5].body), ["rich_text", "section", "divider", "context"]);
+        // The packed message's blocks, spread out: no divider between messages, a button per article.
+        let packed = types(&messages(&doc)[0]).join(" ");
+        let spread: Vec<&str> = parts.iter().flat_map(|p| types(&p.body)).filter(|&t| t != "actions").collect();
+        assert_eq!(
+            packed.replace("rich_text divider", "rich_text"),
+            spread.join(" ").replace("rich_text divider", "rich_text")
+        );
+    }
+
+    #[test]
+    fn packed_parts_are_the_messages() {
+        let digest = parse("d/2026-02-09.md", SEED).unwrap();
+        let doc = digest_doc(&digest, Locale::En);
+        let parts = parts(&doc, Layout::Packed, "Read");
+        assert!(parts.iter().all(|p| p.article.is_none()));
+        assert_eq!(parts.into_iter().map(|p| p.body).collect::<Vec<_>>(), messages(&doc));
+    }
+
+    fn linked(title: &str, url: Option<String>) -> Card {
+        Card { url, body: vec![paragraph("본문")], ..Card::new(title, 1) }
+    }
+
+    #[test]
+    fn buttons_only_for_web_urls_slack_takes_with_labels_cut() {
+        let urls = [
+            Some("https://ok.com/a".to_string()),
+            Some("javascript:alert(1)".into()),
+            Some(format!("https://x.com/{}", "a".repeat(2986))),
+            Some(format!("https://x.com/{}", "a".repeat(2987))),
+            None,
+        ];
+        let cards: Vec<Card> = urls.into_iter().enumerate().map(|(i, url)| linked(&format!("{i}"), url)).collect();
+        let doc = Doc { articles: cards.len(), cards, more_label: "more".into(), ..Doc::default() };
+        let parts = valid_parts(parts(&doc, Layout::Articles, &"읽".repeat(100)));
+        let with_button: Vec<usize> =
+            parts.iter().filter(|p| types(&p.body).contains(&"actions")).map(|p| p.article.unwrap()).collect();
+        assert_eq!(with_button, [0, 2]);
+        assert_eq!(types(&parts[1].body), ["rich_text"]);
+        let label = &parts[0].body["blocks"][1]["elements"][0]["text"]["text"];
+        assert_eq!(*label, format!("{}…", "읽".repeat(74)));
+        let unlabelled = valid_parts(super::parts(&doc, Layout::Articles, "\u{1b} "));
+        assert!(unlabelled.iter().all(|p| !types(&p.body).contains(&"actions")));
+    }
+
+    #[test]
+    fn an_article_too_big_for_one_message_spills_and_only_its_first_is_marked() {
+        let mut big = linked("1. Big", Some("https://x.com/big".into()));
+        big.fields =
+            (0..600).map(|i| Field { name: format!("k{i}"), value: vec![paragraph("v")], inline: true }).collect();
+        let cards = vec![big, linked("2. Small", None), Card::new("Extra", 1)];
+        let doc = Doc { articles: 2, cards, closing: Some("끝".into()), more_label: "more".into(), ..Doc::default() };
+        let parts = valid_parts(parts(&doc, Layout::Articles, "Read"));
+        let articles: Vec<Option<usize>> = parts.iter().map(|p| p.article).collect();
+        assert_eq!(articles, [Some(0), None, Some(1), None]);
+        assert_eq!(parts[0].body["text"], "1. Big (1/2)");
+        assert_eq!(parts[1].body["text"], "1. Big (2/2)");
+        // The button follows the article's text in its first message, counted within its blocks.
+        assert_eq!(types(&parts[0].body)[..3], ["rich_text", "actions", "section"]);
+        assert_eq!(parts[0].body["blocks"].as_array().unwrap().len(), SLACK_BLOCKS);
+        assert!(!types(&parts[1].body).contains(&"actions"));
+        assert_eq!(parts[2].body["text"], "2. Small");
+        assert_eq!(parts[3].body["text"], "Extra");
+        assert_eq!(types(&parts[3].body), ["rich_text", "divider", "context"]);
+    }
+
+    #[test]
+    fn the_closing_line_and_the_lead_keep_their_places() {
+        let cards = vec![linked("1", Some("https://x.com/1".into())), linked("2", Some("https://x.com/2".into()))];
+        let mut doc = Doc { articles: 2, cards, closing: Some("끝.".into()), ..Doc::text(Locale::Ko, "안녕") };
+        let parts = valid_parts(parts(&doc, Layout::Articles, "Read"));
+        assert_eq!(parts.iter().map(|p| p.article).collect::<Vec<_>>(), [None, Some(0), Some(1)]);
+        assert_eq!(parts[0].body["text"], "안녕");
+        assert_eq!(types(&parts[0].body), ["rich_text"]);
+        // No extras: the closing line ends the last article's message, after its button.
+        assert_eq!(types(&parts[2].body), ["rich_text", "actions", "context"]);
+        assert_eq!(parts[2].body["blocks"][2]["elements"][0]["text"], "_끝._");
+        // No articles: the head alone, then the rest packed.
+        doc.articles = 0;
+        let parts = valid_parts(super::parts(&doc, Layout::Articles, "Read"));
+        assert_eq!(parts.iter().map(|p| p.article).collect::<Vec<_>>(), [None, None]);
+        assert_eq!(types(&parts[1].body), ["rich_text", "divider", "rich_text", "divider", "context"]);
+        assert_eq!(parts[1].body["text"], "1");
+        // Nothing but a closing line.
+        let only = Doc { closing: Some("끝".into()), ..Doc::default() };
+        let parts = valid_parts(super::parts(&only, Layout::Articles, "Read"));
+        assert_eq!(parts.len(), 1);
+        assert_eq!(types(&parts[0].body), ["context"]);
     }
 
     #[test]
