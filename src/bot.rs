@@ -5,20 +5,28 @@
 //! (the channel, and whether the caller may change its subscription), call [`Bot::run`], and encode
 //! the [`Reply`] for their platform. The store work of `subscribe`, `unsubscribe` and `status` happens
 //! here; everything else is the pure `command` module.
+//!
+//! A channel's `threads` setting lives on its subscription row; without one, the platform's default
+//! from the config applies ([`Bot::thread_setting`]). A channel listed in the config gets a row the
+//! first time someone runs `/digest subscribe` in it, as any channel does, so its setting can be
+//! changed the same way; `/digest unsubscribe` there keeps the row and its setting.
 
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use tracing::error;
+use tracing::{error, warn};
 
 use crate::clock::Clock;
-use crate::command::{self, ChannelStatus, Command, Context, Denied, Reply, SubscribeOutcome, UnsubscribeOutcome};
+use crate::command::{
+    self, ChannelRef, ChannelStatus, Command, Context, Denied, Reply, SubscribeOutcome, Subscribed, ThreadSetting,
+    UnsubscribeOutcome,
+};
 use crate::config::Config;
 use crate::files::LibraryHandle;
 use crate::logging::untrusted;
 use crate::store::{Store, StoreError};
-use crate::target::{Platform, Target};
+use crate::target::{Platform, Target, ThreadMode};
 
 /// The shared state of a running bot.
 #[derive(Clone)]
@@ -35,6 +43,16 @@ pub struct Caller {
     pub target: Target,
     /// Whether the caller may subscribe or unsubscribe this channel, and if not, why.
     pub may_manage: Result<(), Denied>,
+    /// How replies name the target when it is not the channel the command was typed in (Discord:
+    /// `<#id>` of the parent of the thread the command came from); `None` says "this channel".
+    pub channel_mention: Option<String>,
+}
+
+impl Caller {
+    /// A caller in the target channel itself.
+    pub fn new(target: Target, may_manage: Result<(), Denied>) -> Caller {
+        Caller { target, may_manage, channel_mention: None }
+    }
 }
 
 /// Autocomplete offers at most this many choices (Discord's limit).
@@ -75,29 +93,84 @@ impl Bot {
         if let Some(reply) = command::answer(command, &ctx) {
             return reply;
         }
+        let channel = ChannelRef { platform: caller.target.platform, mention: caller.channel_mention.clone() };
         let result = match command {
-            Command::Subscribe | Command::Unsubscribe if caller.may_manage.is_err() => {
+            Command::Subscribe { .. } | Command::Unsubscribe if caller.may_manage.is_err() => {
                 Ok(command::denied(caller.may_manage.expect_err("checked above"), locale))
             }
-            Command::Subscribe => self.store.subscribe(&caller.target, self.now()).map(|new| {
-                let outcome = if new { SubscribeOutcome::Subscribed } else { SubscribeOutcome::AlreadySubscribed };
-                command::subscribed(outcome, &ctx.next_delivery, locale)
+            Command::Subscribe { threads } => self.subscribe(&caller.target, *threads).map(|done| match done {
+                Some(done) => command::subscribed(&done, &channel, &ctx.next_delivery, locale),
+                None => command::internal_error(locale),
             }),
             Command::Unsubscribe if self.is_pinned(&caller.target) => {
-                Ok(command::unsubscribed(UnsubscribeOutcome::PinnedByConfig, locale))
+                Ok(command::unsubscribed(UnsubscribeOutcome::PinnedByConfig, &channel, locale))
             }
             Command::Unsubscribe => self.store.unsubscribe(&caller.target).map(|removed| {
                 let outcome =
                     if removed { UnsubscribeOutcome::Unsubscribed } else { UnsubscribeOutcome::NotSubscribed };
-                command::unsubscribed(outcome, locale)
+                command::unsubscribed(outcome, &channel, locale)
             }),
-            _ => self.channel_status(&caller.target).map(|status| command::status(&status, &ctx.next_delivery, locale)),
+            _ => self
+                .channel_status(&caller.target)
+                .map(|status| command::status(&status, &channel, &ctx.next_delivery, locale)),
         };
         result.unwrap_or_else(|e| {
             let target = caller.target.to_string();
             error!(error = %untrusted(&format!("{e:#}")), command = command.name(), target = %untrusted(&target), "command failed");
             command::internal_error(locale)
         })
+    }
+
+    /// Subscribes the channel and, when `threads` is given, sets its `threads` setting. `None` when
+    /// the subscription vanished between the two writes (an `unsubscribe` at the same moment).
+    fn subscribe(&self, target: &Target, threads: Option<ThreadMode>) -> Result<Option<Subscribed>, StoreError> {
+        let new = self.store.subscribe(target, self.now())?;
+        let before = self.store.thread_mode(target)?;
+        if let Some(mode) = threads
+            && before != Some(mode)
+            && !self.store.set_thread_mode(target, Some(mode))?
+        {
+            warn!(target = %untrusted(&target.to_string()), "the subscription was removed while its threads setting was written");
+            return Ok(None);
+        }
+        // A channel of the config file was subscribed before this command, row or not.
+        let outcome = if new && !self.is_pinned(target) {
+            SubscribeOutcome::Subscribed
+        } else {
+            SubscribeOutcome::AlreadySubscribed
+        };
+        let own = threads.or(before);
+        Ok(Some(Subscribed {
+            outcome,
+            threads: self.setting(target.platform, own),
+            threads_changed: outcome == SubscribeOutcome::AlreadySubscribed && threads.is_some() && threads != before,
+        }))
+    }
+
+    /// The `threads` default of a platform, from the config. Discord webhooks cannot start threads:
+    /// theirs is always `off`.
+    pub fn default_thread_mode(&self, platform: Platform) -> ThreadMode {
+        match platform {
+            Platform::Discord => self.config.discord.threads,
+            Platform::DiscordWebhook => ThreadMode::Off,
+            Platform::Slack | Platform::SlackWebhook => self.config.slack.threads,
+        }
+    }
+
+    /// The `threads` setting that applies to a target: its own, else its platform's default.
+    pub fn thread_setting(&self, target: &Target) -> Result<ThreadSetting, StoreError> {
+        let own = match target.platform {
+            Platform::DiscordWebhook => None,
+            _ => self.store.thread_mode(target)?,
+        };
+        Ok(self.setting(target.platform, own))
+    }
+
+    fn setting(&self, platform: Platform, own: Option<ThreadMode>) -> ThreadSetting {
+        match own {
+            Some(mode) => ThreadSetting { mode, own: true },
+            None => ThreadSetting { mode: self.default_thread_mode(platform), own: false },
+        }
     }
 
     /// Whether the config file lists this channel as always subscribed.
@@ -113,6 +186,7 @@ impl Bot {
     pub fn channel_status(&self, target: &Target) -> Result<ChannelStatus, StoreError> {
         let subscription = self.store.subscription(target)?;
         let last_failure = self.store.last_failure(target)?;
+        let own = subscription.as_ref().and_then(|s| s.threads).filter(|_| target.platform != Platform::DiscordWebhook);
         Ok(ChannelStatus {
             subscribed: self.is_pinned(target) || subscription.is_some(),
             last_delivery: self.store.last_delivery(target)?,
@@ -121,6 +195,8 @@ impl Bot {
                 Platform::Slack | Platform::SlackWebhook => self.config.slack.webhooks.len(),
                 Platform::Discord | Platform::DiscordWebhook => 0,
             },
+            threads: self.setting(target.platform, own),
+            thread_problem: self.store.thread_problem(target)?,
         })
     }
 
@@ -210,6 +286,10 @@ mod tests {
     }
 
     fn fixture(name: &str) -> Fixture {
+        fixture_with(name, |_| {})
+    }
+
+    fn fixture_with(name: &str, configure: impl FnOnce(&mut Config)) -> Fixture {
         let dir = std::env::temp_dir().join(format!("digestbot-bot-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("digests")).unwrap();
@@ -218,6 +298,7 @@ mod tests {
         std::fs::write(dir.join("digests/2026-02-02.md"), "---\ntitle: Older\ndate: 2026-02-02\n---\nx\n").unwrap();
         let mut config = Config::default();
         config.discord.channels = vec![777];
+        configure(&mut config);
         let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 2, 10, 3, 0, 0).unwrap()));
         let bot = Bot {
             config: Arc::new(config),
@@ -229,26 +310,45 @@ mod tests {
     }
 
     fn caller(channel: &str, allowed: bool) -> Caller {
-        Caller {
-            target: Target::new(Platform::Discord, channel),
-            may_manage: if allowed { Ok(()) } else { Err(Denied::MissingPermission) },
-        }
+        Caller::new(
+            Target::new(Platform::Discord, channel),
+            if allowed { Ok(()) } else { Err(Denied::MissingPermission) },
+        )
     }
 
     fn lead(reply: &Reply) -> String {
         plain_text(&reply.doc.lead)
     }
 
+    const SUBSCRIBE: Command = Command::Subscribe { threads: None };
+
+    fn subscribe(threads: ThreadMode) -> Command {
+        Command::Subscribe { threads: Some(threads) }
+    }
+
+    /// The status card's fields as (name, plain text).
+    fn fields(reply: &Reply) -> Vec<(String, String)> {
+        reply.doc.cards[0].fields.iter().map(|f| (f.name.clone(), plain_text(&f.value).trim().to_string())).collect()
+    }
+
+    fn field(reply: &Reply, name: &str) -> Option<String> {
+        fields(reply).into_iter().find(|(n, _)| n == name).map(|(_, v)| v)
+    }
+
     #[test]
     fn subscribe_needs_permission_and_is_idempotent() {
         let f = fixture("subscribe");
-        let refused = f.bot.run(&Command::Subscribe, &caller("1", false));
+        let refused = f.bot.run(&SUBSCRIBE, &caller("1", false));
         assert!(lead(&refused).contains("채널 관리"));
         assert!(f.bot.store.subscription(&caller("1", true).target).unwrap().is_none());
-        let first = f.bot.run(&Command::Subscribe, &caller("1", true));
+        let first = f.bot.run(&SUBSCRIBE, &caller("1", true));
         assert_eq!(first.visibility, Visibility::Ephemeral);
-        assert_eq!(lead(&first), "이 채널을 구독했습니다. 다음 발송: 2026-02-16 09:00 KST\n");
-        let again = f.bot.run(&Command::Subscribe, &caller("1", true));
+        assert_eq!(
+            lead(&first),
+            "이 채널을 구독했습니다. 다음 발송: 2026-02-16 09:00 KST\n\
+             스레드: off (설정 파일의 기본값) — 다이제스트를 메시지 몇 개에 묶어 올리고, 스레드는 만들지 않습니다.\n"
+        );
+        let again = f.bot.run(&SUBSCRIBE, &caller("1", true));
         assert!(lead(&again).starts_with("이 채널은 이미 구독 중입니다."));
         assert!(!f.bot.store.subscribe(&caller("1", true).target, f.bot.now()).unwrap());
     }
@@ -256,7 +356,7 @@ mod tests {
     #[test]
     fn unsubscribe_and_pinned_channels() {
         let f = fixture("unsubscribe");
-        f.bot.run(&Command::Subscribe, &caller("1", true));
+        f.bot.run(&SUBSCRIBE, &caller("1", true));
         assert_eq!(lead(&f.bot.run(&Command::Unsubscribe, &caller("1", true))), "이 채널의 구독을 해지했습니다.\n");
         assert!(lead(&f.bot.run(&Command::Unsubscribe, &caller("777", true))).contains("설정 파일"));
         let status = f.bot.channel_status(&caller("777", true).target).unwrap();
@@ -267,7 +367,7 @@ mod tests {
     fn targets_are_config_plus_subscriptions_before_the_slot() {
         let f = fixture("targets");
         let slot = Utc.with_ymd_and_hms(2026, 2, 16, 0, 0, 0).unwrap();
-        f.bot.run(&Command::Subscribe, &caller("1", true));
+        f.bot.run(&SUBSCRIBE, &caller("1", true));
         f.bot.store.subscribe(&caller("late", true).target, slot + chrono::Duration::seconds(1)).unwrap();
         f.bot.store.subscribe(&caller("broken", true).target, f.bot.now()).unwrap();
         f.bot.store.record_failure(&caller("broken", true).target, None, "Unknown Channel", true, f.bot.now()).unwrap();
@@ -292,5 +392,189 @@ mod tests {
         let reply = f.bot.run(&Command::Latest, &caller("1", false));
         assert_eq!(reply.visibility, Visibility::Channel);
         assert_eq!(reply.doc.header.unwrap().meta[0].1, "2026-02-09");
+    }
+
+    #[test]
+    fn subscribe_sets_the_threads_setting_and_keeps_it_when_not_given() {
+        let f = fixture("threads");
+        let target = caller("1", true).target;
+        let first = f.bot.run(&subscribe(ThreadMode::Article), &caller("1", true));
+        assert_eq!(
+            lead(&first),
+            "이 채널을 구독했습니다. 다음 발송: 2026-02-16 09:00 KST\n\
+             스레드: article (이 채널의 설정) — 아티클마다 메시지를 따로 올리고, 메시지마다 토론 스레드를 시작합니다.\n"
+        );
+        assert_eq!(f.bot.store.thread_mode(&target).unwrap(), Some(ThreadMode::Article));
+        // Without `threads`, the setting stays.
+        let again = f.bot.run(&SUBSCRIBE, &caller("1", true));
+        assert!(lead(&again).starts_with("이 채널은 이미 구독 중입니다."), "{}", lead(&again));
+        assert!(lead(&again).contains("스레드: article (이 채널의 설정)"), "{}", lead(&again));
+        assert_eq!(f.bot.store.thread_mode(&target).unwrap(), Some(ThreadMode::Article));
+        // With it, on a subscribed channel, the answer says it changed.
+        let changed = f.bot.run(&subscribe(ThreadMode::Issue), &caller("1", true));
+        assert!(lead(&changed).starts_with("이 채널은 이미 구독 중입니다."));
+        assert!(
+            lead(&changed)
+                .ends_with("스레드 설정을 issue로 바꿨습니다 — 매 호의 첫 메시지에서 토론 스레드를 시작합니다.\n"),
+            "{}",
+            lead(&changed)
+        );
+        assert_eq!(f.bot.store.thread_mode(&target).unwrap(), Some(ThreadMode::Issue));
+        let same = f.bot.run(&subscribe(ThreadMode::Issue), &caller("1", true));
+        assert!(lead(&same).contains("스레드: issue (이 채널의 설정)"), "{}", lead(&same));
+        // `off` is a setting of its own, not the default.
+        f.bot.run(&subscribe(ThreadMode::Off), &caller("1", true));
+        assert_eq!(f.bot.store.thread_mode(&target).unwrap(), Some(ThreadMode::Off));
+        // Refused callers change nothing.
+        let refused = f.bot.run(&subscribe(ThreadMode::Article), &caller("1", false));
+        assert!(lead(&refused).contains("채널 관리"));
+        assert_eq!(f.bot.store.thread_mode(&target).unwrap(), Some(ThreadMode::Off));
+        // Unsubscribing forgets it: the next subscription follows the config again.
+        f.bot.run(&Command::Unsubscribe, &caller("1", true));
+        let back = f.bot.run(&SUBSCRIBE, &caller("1", true));
+        assert!(lead(&back).contains("스레드: off (설정 파일의 기본값)"), "{}", lead(&back));
+        assert_eq!(f.bot.store.thread_mode(&target).unwrap(), None);
+    }
+
+    #[test]
+    fn the_config_default_applies_per_platform_and_the_answers_are_in_english() {
+        let f = fixture_with("threads-en", |c| {
+            c.locale = crate::i18n::Locale::En;
+            c.slack.threads = ThreadMode::Issue;
+            c.discord.threads = ThreadMode::Article;
+        });
+        let slack = Caller::new(Target::new(Platform::Slack, "C1"), Ok(()));
+        assert_eq!(
+            lead(&f.bot.run(&SUBSCRIBE, &slack)),
+            "This channel is subscribed. Next delivery: 2026-02-16 09:00 KST\n\
+             Threads: issue (the default from the config) — the digest comes as a few packed messages; reply in \
+             the thread of the issue's first message.\n"
+        );
+        let changed = f.bot.run(&subscribe(ThreadMode::Article), &slack);
+        assert_eq!(
+            lead(&changed),
+            "This channel is already subscribed. Next delivery: 2026-02-16 09:00 KST\n\
+             The threads setting is now article — each article will be its own message; reply in its thread to \
+             discuss it.\n"
+        );
+        let discord = f.bot.run(&SUBSCRIBE, &caller("1", true));
+        assert!(
+            lead(&discord).ends_with(
+                "Threads: article (the default from the config) — each article will be its own message with a \
+                 thread to discuss it.\n"
+            ),
+            "{}",
+            lead(&discord)
+        );
+        let off = f.bot.run(&subscribe(ThreadMode::Off), &caller("2", true));
+        assert!(
+            lead(&off).ends_with(
+                "Threads: off (this channel's setting) — the digest comes as a few packed messages, with no thread.\n"
+            ),
+            "{}",
+            lead(&off)
+        );
+        let issue = f.bot.run(&subscribe(ThreadMode::Issue), &caller("3", true));
+        assert!(lead(&issue).contains("a thread will be started from each issue's first message"));
+        // Discord webhooks cannot start threads; Slack's follow `slack.threads`.
+        assert_eq!(f.bot.default_thread_mode(Platform::DiscordWebhook), ThreadMode::Off);
+        assert_eq!(f.bot.default_thread_mode(Platform::SlackWebhook), ThreadMode::Issue);
+        let setting = f.bot.thread_setting(&slack.target).unwrap();
+        assert_eq!(setting, ThreadSetting { mode: ThreadMode::Article, own: true });
+        let webhook = Target::new(Platform::DiscordWebhook, "env:HOOK");
+        assert_eq!(f.bot.thread_setting(&webhook).unwrap(), ThreadSetting { mode: ThreadMode::Off, own: false });
+    }
+
+    #[test]
+    fn a_channel_of_the_config_keeps_a_threads_setting_of_its_own() {
+        let f = fixture("threads-pinned");
+        let pinned = caller("777", true);
+        let first = f.bot.run(&subscribe(ThreadMode::Article), &pinned);
+        // It was subscribed by the config already: the answer says so, and that the setting changed.
+        assert!(lead(&first).starts_with("이 채널은 이미 구독 중입니다."), "{}", lead(&first));
+        assert!(lead(&first).contains("스레드 설정을 article로 바꿨습니다"), "{}", lead(&first));
+        assert_eq!(f.bot.store.thread_mode(&pinned.target).unwrap(), Some(ThreadMode::Article));
+        // `unsubscribe` cannot remove it, and keeps its setting.
+        assert!(lead(&f.bot.run(&Command::Unsubscribe, &pinned)).contains("설정 파일"));
+        assert_eq!(f.bot.store.thread_mode(&pinned.target).unwrap(), Some(ThreadMode::Article));
+        let status = f.bot.run(&Command::Status, &pinned);
+        assert_eq!(
+            field(&status, "스레드").unwrap(),
+            format!("article (이 채널의 설정) — {}", crate::i18n::Locale::Ko.threads_look(ThreadMode::Article, false))
+        );
+        // A plain `subscribe` there says it was subscribed already.
+        assert!(lead(&f.bot.run(&SUBSCRIBE, &caller("777", true))).starts_with("이 채널은 이미 구독 중입니다."));
+        let slot = Utc.with_ymd_and_hms(2026, 2, 16, 0, 0, 0).unwrap();
+        let channels: Vec<String> = f.bot.targets(slot).unwrap().into_iter().map(|t| t.channel).collect();
+        assert_eq!(channels, ["777"], "listed once");
+    }
+
+    #[test]
+    fn status_shows_the_threads_setting_and_a_thread_that_could_not_be_started() {
+        let f = fixture_with("threads-status", |c| c.locale = crate::i18n::Locale::En);
+        let here = caller("1", true);
+        let before = f.bot.run(&Command::Status, &here);
+        assert_eq!(field(&before, "Threads"), None, "not subscribed: nothing to say about threads");
+        f.bot.run(&SUBSCRIBE, &here);
+        let status = f.bot.run(&Command::Status, &here);
+        assert_eq!(
+            field(&status, "Threads").unwrap(),
+            "off (the default from the config) — the digest comes as a few packed messages, with no thread."
+        );
+        assert_eq!(field(&status, "Threads not started"), None);
+        f.bot.run(&subscribe(ThreadMode::Article), &here);
+        let status = f.bot.run(&Command::Status, &here);
+        assert!(field(&status, "Threads").unwrap().starts_with("article (this channel's setting) — "));
+
+        // The latest digest's second article could not start its thread.
+        let store = &f.bot.store;
+        let plan = crate::store::Plan { layout: Some("articles"), thread_name: Some("Article two") };
+        store.mark_pending(&here.target, "2026-02-09", 2, 3, plan, f.bot.now()).unwrap();
+        store
+            .mark_sent(&here.target, "2026-02-09", 2, 3, &crate::target::Posted::id(Some("9")), None, f.bot.now())
+            .unwrap();
+        store.mark_thread(&here.target, "2026-02-09", 2, Err("Missing Permissions (50013)")).unwrap();
+        let status = f.bot.run(&Command::Status, &here);
+        assert_eq!(
+            field(&status, "Threads not started").unwrap(),
+            "2026-02-09: Missing Permissions (50013). The digest was posted, but its threads could not be started: \
+             give the bot Create Public Threads and Send Messages in Threads in this channel."
+        );
+        let names: Vec<String> = fields(&status).into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["This channel", "Next delivery", "Threads", "Last delivery", "Threads not started"]);
+
+        // In Korean, the same line names the permissions in both languages.
+        let ko = command::status(
+            &f.bot.channel_status(&here.target).unwrap(),
+            &ChannelRef { platform: Platform::Discord, mention: None },
+            &f.bot.next_delivery(),
+            crate::i18n::Locale::Ko,
+        );
+        let line = field(&ko, "스레드를 시작하지 못함").unwrap();
+        assert!(line.contains("공개 스레드 만들기(Create Public Threads)"), "{line}");
+        assert!(line.contains("스레드에서 메시지 보내기(Send Messages in Threads)"), "{line}");
+    }
+
+    #[test]
+    fn a_command_from_a_thread_names_the_parent_channel() {
+        let f = fixture_with("threads-parent", |c| c.locale = crate::i18n::Locale::En);
+        let parent = Caller { channel_mention: Some("<#42>".into()), ..caller("42", true) };
+        let first = f.bot.run(&subscribe(ThreadMode::Article), &parent);
+        assert!(lead(&first).starts_with("<#42> is subscribed. Next delivery: "), "{}", lead(&first));
+        assert_eq!(f.bot.store.thread_mode(&parent.target).unwrap(), Some(ThreadMode::Article));
+        assert!(lead(&f.bot.run(&SUBSCRIBE, &parent)).starts_with("<#42> is already subscribed."));
+        let status = f.bot.run(&Command::Status, &parent);
+        assert_eq!(lead(&status), "The status of <#42>, the channel this thread belongs to.\n");
+        assert_eq!(fields(&status)[0], ("Channel".to_string(), "Subscribed".to_string()));
+        assert_eq!(lead(&f.bot.run(&Command::Unsubscribe, &parent)), "<#42> is unsubscribed.\n");
+        assert_eq!(lead(&f.bot.run(&Command::Unsubscribe, &parent)), "<#42> is not subscribed.\n");
+        let pinned = Caller { channel_mention: Some("<#777>".into()), ..caller("777", true) };
+        assert!(
+            lead(&f.bot.run(&Command::Unsubscribe, &pinned))
+                .starts_with("<#777> is subscribed in the configuration file")
+        );
+        // The mention reaches Discord as it is.
+        let messages = crate::render::discord::messages(&first.doc);
+        assert!(messages[0]["content"].as_str().unwrap().starts_with("<#42> is subscribed."), "{}", messages[0]);
     }
 }

@@ -334,6 +334,182 @@ impl Locale {
             Locale::En => format!("Subscribed channels receive the latest digest every {slot}."),
         }
     }
+
+    /// A `threads` value that is not one (empty: none was given).
+    pub fn bad_threads(self, input: &str) -> String {
+        let example = "`/digest subscribe threads:article`";
+        if input.trim().is_empty() {
+            return match self {
+                Locale::Ko => {
+                    format!("`threads` 옵션에는 `off`, `issue`, `article` 중 하나를 입력해 주세요. 예: {example}")
+                }
+                Locale::En => format!("The `threads` option takes `off`, `issue` or `article`, for example {example}."),
+            };
+        }
+        let input = code_safe(input);
+        match self {
+            Locale::Ko => format!(
+                "`{input}`은(는) `threads` 설정이 아닙니다. `off`, `issue`, `article` 중 하나를 입력해 주세요. 예: {example}"
+            ),
+            Locale::En => {
+                format!("`{input}` is not a `threads` setting: use `off`, `issue` or `article`, for example {example}.")
+            }
+        }
+    }
+
+    /// The help line of `subscribe`'s `threads` option: (usage, what it does).
+    pub fn help_threads(self) -> (&'static str, &'static str) {
+        (
+            "/digest subscribe threads:<off|issue|article>",
+            self.pick(
+                "구독하며 토론 스레드 방식 정하기: 없음, 호마다, 아티클마다",
+                "Subscribe and choose discussion threads: none, one per issue, one per article",
+            ),
+        )
+    }
+
+    /// [`Locale::subscribed`], naming the channel when it is not this one (`<#id>`).
+    pub fn subscribed_named(self, channel: Option<&str>, next: &DateTime<Tz>) -> String {
+        let Some(channel) = channel else { return self.subscribed(next) };
+        match self {
+            Locale::Ko => format!("{channel} 채널을 구독했습니다. 다음 발송: {}", format_instant(next)),
+            Locale::En => format!("{channel} is subscribed. Next delivery: {}", format_instant(next)),
+        }
+    }
+
+    /// [`Locale::already_subscribed`], naming the channel when it is not this one.
+    pub fn already_subscribed_named(self, channel: Option<&str>, next: &DateTime<Tz>) -> String {
+        let Some(channel) = channel else { return self.already_subscribed(next) };
+        match self {
+            Locale::Ko => format!("{channel} 채널은 이미 구독 중입니다. 다음 발송: {}", format_instant(next)),
+            Locale::En => format!("{channel} is already subscribed. Next delivery: {}", format_instant(next)),
+        }
+    }
+
+    /// [`Locale::unsubscribed`], naming the channel when it is not this one.
+    pub fn unsubscribed_named(self, channel: Option<&str>) -> String {
+        let Some(channel) = channel else { return self.unsubscribed().to_string() };
+        match self {
+            Locale::Ko => format!("{channel} 채널의 구독을 해지했습니다."),
+            Locale::En => format!("{channel} is unsubscribed."),
+        }
+    }
+
+    /// [`Locale::not_subscribed`], naming the channel when it is not this one.
+    pub fn not_subscribed_named(self, channel: Option<&str>) -> String {
+        let Some(channel) = channel else { return self.not_subscribed().to_string() };
+        match self {
+            Locale::Ko => format!("{channel} 채널은 구독 중이 아닙니다."),
+            Locale::En => format!("{channel} is not subscribed."),
+        }
+    }
+
+    /// [`Locale::pinned_by_config`], naming the channel when it is not this one.
+    pub fn pinned_by_config_named(self, channel: Option<&str>) -> String {
+        let Some(channel) = channel else { return self.pinned_by_config().to_string() };
+        match self {
+            Locale::Ko => {
+                format!("{channel} 채널은 설정 파일에서 항상 구독하도록 지정되어 있어 해지할 수 없습니다.")
+            }
+            Locale::En => {
+                format!("{channel} is subscribed in the configuration file and cannot be unsubscribed here.")
+            }
+        }
+    }
+
+    /// The line above the status card of a thread's parent channel.
+    pub fn status_of(self, channel: &str) -> String {
+        match self {
+            Locale::Ko => format!("이 스레드가 속한 채널 {channel}의 구독 상태입니다."),
+            Locale::En => format!("The status of {channel}, the channel this thread belongs to."),
+        }
+    }
+
+    /// The status field naming the subscription of a channel other than this one.
+    pub fn status_named_channel(self) -> &'static str {
+        self.pick("채널", "Channel")
+    }
+
+    pub fn threads_label(self) -> &'static str {
+        self.pick("스레드", "Threads")
+    }
+
+    /// What a channel looks like with a `threads` setting, on Discord or on Slack.
+    pub fn threads_look(self, mode: crate::target::ThreadMode, slack: bool) -> &'static str {
+        use crate::target::ThreadMode::{Article, Issue, Off};
+        match (mode, slack) {
+            (Off, false) => self.pick(
+                "다이제스트를 메시지 몇 개에 묶어 올리고, 스레드는 만들지 않습니다.",
+                "the digest comes as a few packed messages, with no thread.",
+            ),
+            (Issue, false) => self.pick(
+                "매 호의 첫 메시지에서 토론 스레드를 시작합니다.",
+                "a thread will be started from each issue's first message.",
+            ),
+            (Article, false) => self.pick(
+                "아티클마다 메시지를 따로 올리고, 메시지마다 토론 스레드를 시작합니다.",
+                "each article will be its own message with a thread to discuss it.",
+            ),
+            (Off, true) => self.pick(
+                "다이제스트를 메시지 몇 개에 묶어 올립니다. 첫 메시지의 스레드에 댓글을 달아 이야기해 주세요.",
+                "the digest comes as a few packed messages; reply in the thread of the first one to discuss it.",
+            ),
+            (Issue, true) => self.pick(
+                "다이제스트를 메시지 몇 개에 묶어 올립니다. 매 호의 첫 메시지 스레드에 댓글을 달아 이야기해 주세요.",
+                "the digest comes as a few packed messages; reply in the thread of the issue's first message.",
+            ),
+            (Article, true) => self.pick(
+                "아티클마다 메시지를 따로 올립니다. 각 메시지의 스레드에 댓글을 달아 이야기해 주세요.",
+                "each article will be its own message; reply in its thread to discuss it.",
+            ),
+        }
+    }
+
+    /// A `threads` setting, where it comes from, and what the channel looks like with it.
+    pub fn threads_value(self, mode: crate::target::ThreadMode, own: bool, slack: bool) -> String {
+        let from = match own {
+            true => self.pick("이 채널의 설정", "this channel's setting"),
+            false => self.pick("설정 파일의 기본값", "the default from the config"),
+        };
+        format!("{} ({from}) — {}", mode.as_str(), self.threads_look(mode, slack))
+    }
+
+    /// The `threads` line of a `subscribe` answer.
+    pub fn threads_line(self, mode: crate::target::ThreadMode, own: bool, slack: bool) -> String {
+        format!("{}: {}", self.threads_label(), self.threads_value(mode, own, slack))
+    }
+
+    /// The `threads` line of a `subscribe` answer that changed the setting.
+    pub fn threads_changed(self, mode: crate::target::ThreadMode, slack: bool) -> String {
+        let look = self.threads_look(mode, slack);
+        match self {
+            Locale::Ko => format!("스레드 설정을 {}로 바꿨습니다 — {look}", mode.as_str()),
+            Locale::En => format!("The threads setting is now {} — {look}", mode.as_str()),
+        }
+    }
+
+    pub fn status_thread_problem(self) -> &'static str {
+        self.pick("스레드를 시작하지 못함", "Threads not started")
+    }
+
+    /// A thread the latest digest could not start: the digest was posted, the thread was not. On
+    /// Discord, the permissions that start one and post in it.
+    pub fn thread_problem(self, digest: &str, why: &str, slack: bool) -> String {
+        match (self, slack) {
+            (Locale::Ko, false) => format!(
+                "{digest}: {why}. 다이제스트는 올렸지만 스레드를 시작하지 못했습니다. 이 채널에서 봇에게 공개 스레드 만들기(Create Public Threads)와 스레드에서 메시지 보내기(Send Messages in Threads) 권한을 주세요."
+            ),
+            (Locale::En, false) => format!(
+                "{digest}: {why}. The digest was posted, but its threads could not be started: give the bot Create Public Threads and Send Messages in Threads in this channel."
+            ),
+            (Locale::Ko, true) => {
+                format!("{digest}: {why}. 다이제스트는 올렸지만 스레드를 시작하지 못했습니다.")
+            }
+            (Locale::En, true) => {
+                format!("{digest}: {why}. The digest was posted, but its threads could not be started.")
+            }
+        }
+    }
 }
 
 /// User input shown inside a `code span`: backticks would end it, line breaks would split it, and a

@@ -16,9 +16,12 @@ use chrono_tz::Tz;
 use crate::digest::Library;
 use crate::i18n::Locale;
 use crate::render::{Card, Doc, Field, paragraph};
+use crate::target::ThreadMode;
 
 pub use parse::{CommandError, MAX_QUERY_CHARS, OptionKind, OptionValue, parse, parse_options};
-pub use subscription::{ChannelStatus, Denied, SubscribeOutcome, UnsubscribeOutcome};
+pub use subscription::{
+    ChannelRef, ChannelStatus, Denied, SubscribeOutcome, Subscribed, ThreadSetting, UnsubscribeOutcome,
+};
 
 /// A `/digest` subcommand with its arguments.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -34,7 +37,11 @@ pub enum Command {
     List {
         page: usize,
     },
-    Subscribe,
+    /// `threads`, when given, sets the channel's `threads` setting; without it an existing setting
+    /// is kept.
+    Subscribe {
+        threads: Option<ThreadMode>,
+    },
     Unsubscribe,
     Status,
     Help,
@@ -77,7 +84,7 @@ impl Command {
             Command::Keyword { .. } => "keyword",
             Command::Issue { .. } => "issue",
             Command::List { .. } => "list",
-            Command::Subscribe => "subscribe",
+            Command::Subscribe { .. } => "subscribe",
             Command::Unsubscribe => "unsubscribe",
             Command::Status => "status",
             Command::Help => "help",
@@ -90,7 +97,7 @@ impl Command {
             Command::Latest | Command::Keyword { .. } | Command::Issue { .. } | Command::List { .. } => {
                 Visibility::Channel
             }
-            Command::Subscribe | Command::Unsubscribe | Command::Status | Command::Help => Visibility::Ephemeral,
+            Command::Subscribe { .. } | Command::Unsubscribe | Command::Status | Command::Help => Visibility::Ephemeral,
         }
     }
 }
@@ -108,7 +115,7 @@ pub fn answer(command: &Command, ctx: &Context<'_>) -> Option<Reply> {
             return Some(Reply { visibility, doc });
         }
         Command::Help => help(ctx),
-        Command::Subscribe | Command::Unsubscribe | Command::Status => return None,
+        Command::Subscribe { .. } | Command::Unsubscribe | Command::Status => return None,
     };
     Some(Reply { visibility: command.visibility(), doc })
 }
@@ -124,6 +131,7 @@ pub fn error_reply(error: &CommandError, locale: Locale) -> Reply {
         CommandError::MissingOption(name) => locale.missing_option(name),
         CommandError::UnexpectedOption(name) => locale.unexpected_option(name),
         CommandError::WrongType { option, expected } => locale.wrong_option_type(option, *expected),
+        CommandError::BadThreads(value) => locale.bad_threads(value),
     };
     Reply { visibility: Visibility::Ephemeral, doc: Doc::text(locale, text) }
 }
@@ -149,6 +157,8 @@ fn help(ctx: &Context<'_>) -> Doc {
         .iter()
         .map(|(usage, what)| Field { name: usage.to_string(), value: vec![paragraph(*what)], inline: false })
         .collect();
+    let (usage, what) = ctx.locale.help_threads();
+    card.fields.push(Field { name: usage.to_string(), value: vec![paragraph(what)], inline: false });
     card.footer = Some(ctx.locale.help_schedule(ctx.schedule));
     Doc { cards: vec![card], more_label: ctx.locale.read_more().to_string(), ..Doc::default() }
 }
@@ -201,13 +211,14 @@ pub(crate) mod tests {
         for sub in ["latest", "keyword", "issue", "list", "subscribe", "unsubscribe", "status", "help"] {
             assert!(names.iter().any(|n| n.starts_with(&format!("/digest {sub}"))), "{sub}");
         }
+        assert!(names.contains(&"/digest subscribe threads:<off|issue|article>"), "{names:?}");
         assert!(card.footer.as_deref().unwrap().contains("Mon 09:00 Asia/Seoul"));
     }
 
     #[test]
     fn store_commands_are_not_answered_here() {
         with_ctx(Locale::Ko, "2026-02-10", |ctx| {
-            assert!(answer(&Command::Subscribe, ctx).is_none());
+            assert!(answer(&Command::Subscribe { threads: None }, ctx).is_none());
             assert!(answer(&Command::Status, ctx).is_none());
         });
     }
@@ -225,6 +236,8 @@ pub(crate) mod tests {
             CommandError::MissingOption("date"),
             CommandError::UnexpectedOption("color".into()),
             CommandError::WrongType { option: "page", expected: OptionKind::Integer },
+            CommandError::BadThreads("x".repeat(5000)),
+            CommandError::BadThreads(String::new()),
         ];
         for locale in [Locale::Ko, Locale::En] {
             for error in &errors {
@@ -237,5 +250,22 @@ pub(crate) mod tests {
         let r = error_reply(&errors[4], Locale::En);
         assert_eq!(r.doc, Doc::text(Locale::En, "The `page` option takes a whole number. Try `/digest help`."));
         assert_eq!(unsupported(Locale::En).visibility, Visibility::Ephemeral);
+        // A bad `threads` value names the option and the three values, in both languages.
+        for locale in [Locale::Ko, Locale::En] {
+            for value in ["forum", ""] {
+                let text = crate::digest::text::plain_text(
+                    &error_reply(&CommandError::BadThreads(value.into()), locale).doc.lead,
+                );
+                for word in ["threads", "off", "issue", "article"] {
+                    assert!(text.contains(word), "{locale:?} {value:?}: {text}");
+                }
+                assert!(text.contains(value), "{text}");
+            }
+        }
+        let r = error_reply(&CommandError::BadThreads("forum".into()), Locale::En);
+        assert_eq!(
+            crate::digest::text::plain_text(&r.doc.lead).trim(),
+            "forum is not a threads setting: use off, issue or article, for example /digest subscribe threads:article."
+        );
     }
 }

@@ -3,7 +3,8 @@
 //! Slack sends the text after `/digest` (`keyword hybrid cloud`); `digestbot ask` takes the whole line
 //! (`/digest issue 2026-02-09`); Discord sends a subcommand and named options, which may also be typed
 //! as `name:value` (`/digest keyword query:ADR`). All three end up here. Korean aliases (`검색`, `목록`,
-//! ...) are accepted too.
+//! ...) are accepted too. `subscribe` takes its `threads` value as `threads:article`, `threads article`
+//! or just `article`.
 //!
 //! Discord's options are typed, and [`parse_options`] holds them to the registration: the registered
 //! subcommands only, each option once, of its registered type, required ones present, values in range.
@@ -11,6 +12,7 @@
 //! still deliver anything serenity can read, and every such interaction gets a polite error.
 
 use crate::digest::parse::parse_date;
+use crate::target::ThreadMode;
 
 use super::Command;
 
@@ -37,6 +39,9 @@ pub enum CommandError {
     UnexpectedOption(String),
     #[error("the `{option}` option should be {expected}")]
     WrongType { option: &'static str, expected: OptionKind },
+    /// A `threads` value other than `off`, `issue` or `article` (empty when none was given).
+    #[error("`{0}` is not a threads setting")]
+    BadThreads(String),
 }
 
 impl CommandError {
@@ -51,6 +56,7 @@ impl CommandError {
             CommandError::MissingOption(_) => "missing option",
             CommandError::UnexpectedOption(_) => "unexpected option",
             CommandError::WrongType { .. } => "wrong option type",
+            CommandError::BadThreads(_) => "bad threads setting",
         }
     }
 }
@@ -118,7 +124,8 @@ pub fn parse(input: &str) -> Result<Command, CommandError> {
 /// registration (see the module documentation).
 pub fn parse_options(subcommand: &str, options: &[(String, OptionValue)]) -> Result<Command, CommandError> {
     let allowed: &[&str] = match subcommand {
-        "latest" | "subscribe" | "unsubscribe" | "status" | "help" => &[],
+        "latest" | "unsubscribe" | "status" | "help" => &[],
+        "subscribe" => &["threads"],
         "keyword" => &["query"],
         "issue" => &["date"],
         "list" => &["page"],
@@ -152,6 +159,11 @@ pub fn parse_options(subcommand: &str, options: &[(String, OptionValue)]) -> Res
             },
             Some(_) => return Err(CommandError::WrongType { option: "page", expected: OptionKind::Integer }),
         },
+        "subscribe" => match option("threads") {
+            None => Command::Subscribe { threads: None },
+            Some(OptionValue::String(value)) => Command::Subscribe { threads: Some(thread_mode(value)?) },
+            Some(_) => return Err(CommandError::WrongType { option: "threads", expected: OptionKind::String }),
+        },
         other => build(other, |_| String::new())?,
     };
     Ok(command)
@@ -165,6 +177,25 @@ fn query_text(query: &str) -> Result<String, CommandError> {
         n if n > MAX_QUERY_CHARS => Err(CommandError::QueryTooLong(n)),
         _ => Ok(query.to_string()),
     }
+}
+
+/// `off`, `issue` or `article` (any case), or the error naming what was given.
+fn thread_mode(value: &str) -> Result<ThreadMode, CommandError> {
+    ThreadMode::parse(value).ok_or_else(|| CommandError::BadThreads(value.trim().to_string()))
+}
+
+/// The typed arguments of `subscribe`: nothing, `threads:<mode>`, `threads <mode>` or `<mode>`.
+fn threads_argument(args: &str) -> Result<Option<ThreadMode>, CommandError> {
+    let args = args.trim();
+    if args.is_empty() {
+        return Ok(None);
+    }
+    let value = match strip_prefix_ignore_case(args, "threads") {
+        Some(rest) if rest.is_empty() || rest.starts_with(char::is_whitespace) => rest,
+        Some(rest) if rest.starts_with(':') => &rest[1..],
+        _ => args,
+    };
+    thread_mode(value).map(Some)
 }
 
 fn build(sub: &str, arg: impl Fn(&str) -> String) -> Result<Command, CommandError> {
@@ -185,7 +216,7 @@ fn build(sub: &str, arg: impl Fn(&str) -> String) -> Result<Command, CommandErro
                 }
             }
         }
-        "subscribe" | "구독" => Command::Subscribe,
+        "subscribe" | "구독" => Command::Subscribe { threads: threads_argument(&arg("threads"))? },
         "unsubscribe" | "구독해지" | "해지" => Command::Unsubscribe,
         "status" | "상태" => Command::Status,
         _ => return Err(CommandError::Unknown(sub.to_string())),
@@ -233,7 +264,7 @@ mod tests {
         check("/digest issue", Ok(Command::Issue { date: "".into() }));
         check("/digest list", Ok(Command::List { page: 1 }));
         check("/digest list 2", Ok(Command::List { page: 2 }));
-        check("/digest subscribe", Ok(Command::Subscribe));
+        check("/digest subscribe", Ok(Command::Subscribe { threads: None }));
         check("/digest unsubscribe", Ok(Command::Unsubscribe));
         check("/digest status", Ok(Command::Status));
         check("/digest help", Ok(Command::Help));
@@ -251,12 +282,40 @@ mod tests {
         check("/digest keyword C++: a story", keyword("C++: a story"));
     }
 
+    fn subscribe(mode: ThreadMode) -> Result<Command, CommandError> {
+        Ok(Command::Subscribe { threads: Some(mode) })
+    }
+
+    #[test]
+    fn subscribe_takes_a_threads_setting() {
+        check("/digest subscribe threads:article", subscribe(ThreadMode::Article));
+        check("/digest subscribe threads: issue", subscribe(ThreadMode::Issue));
+        check("/digest subscribe threads off", subscribe(ThreadMode::Off));
+        check("/digest subscribe article", subscribe(ThreadMode::Article));
+        check("subscribe  ARTICLE ", subscribe(ThreadMode::Article));
+        check("subscribe Threads:Issue", subscribe(ThreadMode::Issue));
+        check("/digest subscribe   ", Ok(Command::Subscribe { threads: None }));
+        let bad = |value: &str| Err(CommandError::BadThreads(value.into()));
+        check("/digest subscribe threads:forum", bad("forum"));
+        check("/digest subscribe forum", bad("forum"));
+        check("/digest subscribe threads", bad(""));
+        check("/digest subscribe threads:", bad(""));
+        check("/digest subscribe threads article please", bad("article please"));
+        check("/digest subscribe threadsarticle", bad("threadsarticle"));
+        check("/digest subscribe query:ADR", bad("query:ADR"));
+        // The other subcommands are unchanged by a `threads` word.
+        check("/digest keyword threads:article", keyword("threads:article"));
+        check("/digest status threads:article", Ok(Command::Status));
+    }
+
     #[test]
     fn korean_aliases() {
         check("검색 ADR", keyword("ADR"));
         check("최신", Ok(Command::Latest));
         check("목록 2", Ok(Command::List { page: 2 }));
-        check("구독", Ok(Command::Subscribe));
+        check("구독", Ok(Command::Subscribe { threads: None }));
+        check("구독 threads:article", subscribe(ThreadMode::Article));
+        check("구독 issue", subscribe(ThreadMode::Issue));
     }
 
     #[test]
@@ -289,6 +348,9 @@ mod tests {
         check_options("latest", &[], Ok(Command::Latest));
         check_options("status", &[], Ok(Command::Status));
         check_options("help", &[], Ok(Command::Help));
+        check_options("subscribe", &[], Ok(Command::Subscribe { threads: None }));
+        check_options("subscribe", &[("threads", text("article"))], subscribe(ThreadMode::Article));
+        check_options("subscribe", &[("threads", text("off"))], subscribe(ThreadMode::Off));
     }
 
     #[test]
@@ -315,6 +377,15 @@ mod tests {
         check_options("keyword", &[("query", Integer(7))], wrong("query", OptionKind::String));
         check_options("keyword", &[("query", Other("type 99".into()))], wrong("query", OptionKind::String));
         check_options("issue", &[("date", Boolean(true))], wrong("date", OptionKind::String));
+        check_options("subscribe", &[("threads", Integer(1))], wrong("threads", OptionKind::String));
+        check_options("subscribe", &[("threads", text("forum"))], Err(CommandError::BadThreads("forum".into())));
+        check_options("subscribe", &[("threads", text(""))], Err(CommandError::BadThreads(String::new())));
+        check_options(
+            "subscribe",
+            &[("threads", text("off")), ("threads", text("issue"))],
+            Err(CommandError::UnexpectedOption("threads".into())),
+        );
+        check_options("status", &[("threads", text("off"))], Err(CommandError::UnexpectedOption("threads".into())));
         // Options the subcommand does not take, or takes once.
         check_options("latest", &[("query", text("x"))], Err(CommandError::UnexpectedOption("query".into())));
         check_options(
@@ -324,6 +395,7 @@ mod tests {
         );
         assert_eq!(Other("type 99".into()).kind(), "type 99");
         assert_eq!(CommandError::QueryTooLong(5).kind(), "query too long");
+        assert_eq!(CommandError::BadThreads("x".into()).kind(), "bad threads setting");
     }
 
     #[test]

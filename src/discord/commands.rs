@@ -1,6 +1,7 @@
 //! The `/digest` command as Discord registers it, and its registration.
 //!
-//! One command with eight subcommands, descriptions in English with Korean localisations. The
+//! One command with eight subcommands, descriptions (and the names of the `threads` choices) in
+//! English with Korean localisations. The
 //! registration is a bulk overwrite (PUT), so running it at every start is idempotent: Discord ends
 //! up with exactly this command, globally or in `discord.guild_id` (where updates are instant).
 
@@ -9,13 +10,22 @@ use serenity::all::{Command, CommandOptionType, CreateCommand, CreateCommandOpti
 /// The command's name.
 pub const NAME: &str = "digest";
 
-/// (name, English description, Korean description) of the subcommands without options.
+/// (name, English description, Korean description) of the subcommands without a required option
+/// (`subscribe` gets its `threads` below).
 const SIMPLE: [(&str, &str, &str); 5] = [
     ("latest", "Show the latest digest", "최신 다이제스트 보기"),
     ("subscribe", "Post the weekly digest in this channel", "이 채널에 매주 다이제스트 발송"),
     ("unsubscribe", "Stop the weekly digest in this channel", "이 채널의 매주 발송 중지"),
     ("status", "This channel's subscription status", "이 채널의 구독 상태"),
     ("help", "How to use the digest bot", "다이제스트 봇 사용법"),
+];
+
+/// (value, English name, Korean name) of the `threads` choices of `subscribe`; the values are
+/// `ThreadMode::as_str`.
+const THREADS: [(&str, &str, &str); 3] = [
+    ("off", "Off: no threads", "끄기: 스레드 없음"),
+    ("issue", "Issue: a thread from each issue's first message", "호마다: 호의 첫 메시지에서 스레드 시작"),
+    ("article", "Article: each article a message with its own thread", "아티클마다: 아티클마다 메시지와 스레드"),
 ];
 
 fn sub(name: &str, en: &str, ko: &str) -> CreateCommandOption {
@@ -25,6 +35,13 @@ fn sub(name: &str, en: &str, ko: &str) -> CreateCommandOption {
 /// The registration payload of `/digest`.
 pub fn digest_command() -> CreateCommand {
     let [latest, subscribe, unsubscribe, status, help] = SIMPLE.map(|(n, en, ko)| sub(n, en, ko));
+    let threads = THREADS.iter().fold(
+        CreateCommandOption::new(CommandOptionType::String, "threads", "Discussion threads: off, issue or article")
+            .description_localized("ko", "토론 스레드: off(없음), issue(호마다), article(아티클마다)")
+            .required(false),
+        |option, (value, en, ko)| option.add_string_choice_localized(*en, *value, [("ko", *ko)]),
+    );
+    let subscribe = subscribe.add_sub_option(threads);
     let keyword = sub("keyword", "Search articles by keyword", "키워드로 아티클 검색").add_sub_option(
         CreateCommandOption::new(CommandOptionType::String, "query", "Words to search for (all must match)")
             .description_localized("ko", "검색어 (여러 단어는 모두 포함)")
@@ -94,5 +111,40 @@ mod tests {
         assert_eq!(subs[1]["options"][0]["required"], true);
         let page = &subs[3]["options"][0];
         assert_eq!((page["type"].as_u64(), page["required"].as_bool()), (Some(4), Some(false)));
+        // `subscribe threads:` offers exactly the three settings, named in both languages.
+        let threads = &subs[4]["options"][0];
+        assert_eq!(
+            (threads["name"].as_str(), threads["type"].as_u64(), threads["required"].as_bool()),
+            (Some("threads"), Some(3), Some(false))
+        );
+        let choices = threads["choices"].as_array().unwrap();
+        let values: Vec<&str> = choices.iter().map(|c| c["value"].as_str().unwrap()).collect();
+        assert_eq!(values, crate::target::ThreadMode::ALL.map(|m| m.as_str()));
+        for choice in choices {
+            for name in [&choice["name"], &choice["name_localizations"]["ko"]] {
+                assert!((1..=100).contains(&name.as_str().unwrap().chars().count()), "{choice}");
+            }
+        }
+        assert_ne!(threads["autocomplete"], true, "choices and autocomplete exclude each other");
+        // Every name, description and value of the command, localisations included, adds up to at
+        // most 4000 characters (Discord counts per locale; all of them together is stricter).
+        fn characters(value: &Value) -> usize {
+            match value {
+                Value::Array(items) => items.iter().map(characters).sum(),
+                Value::Object(map) => map
+                    .iter()
+                    .map(|(key, v)| match (key.as_str(), v) {
+                        ("name" | "description" | "value", Value::String(s)) => s.chars().count(),
+                        ("name_localizations" | "description_localizations", Value::Object(l)) => {
+                            l.values().filter_map(Value::as_str).map(|s| s.chars().count()).sum()
+                        }
+                        _ => characters(v),
+                    })
+                    .sum(),
+                _ => 0,
+            }
+        }
+        let total = characters(&json);
+        assert!(total <= 4000, "{total} characters");
     }
 }

@@ -12,6 +12,10 @@
 //! sees it first: it logs a warning with the event type and the shape read from the raw JSON, and
 //! still answers it (an ephemeral error, or no autocomplete choices). Logs never hold an interaction
 //! token or an option's value; names are cut and escaped.
+//!
+//! A command run in a thread (a forum post included) acts on the thread's parent channel: that is
+//! where the digest is posted, and the subscription, its `threads` setting and its status are the
+//! parent's; the reply names it (`<#id>`). A forum or media channel itself acts on itself.
 
 use std::collections::HashSet;
 use std::fmt;
@@ -20,8 +24,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use serenity::all::{
-    CommandData, CommandDataOption, CommandDataOptionValue, CommandInteraction, CommandOptionType, Context, Event,
-    EventHandler, Interaction, InteractionId, Permissions, RawEventHandler, Ready, UnknownEvent,
+    ChannelId, CommandData, CommandDataOption, CommandDataOptionValue, CommandInteraction, CommandOptionType, Context,
+    Event, EventHandler, Interaction, InteractionId, PartialChannel, Permissions, RawEventHandler, Ready, UnknownEvent,
 };
 use tracing::{debug, info, warn};
 
@@ -178,15 +182,23 @@ async fn respond(ctx: &Context, id: InteractionId, token: &str, body: &Value) {
 
 impl Handler {
     async fn on_command(&self, ctx: &Context, interaction: &CommandInteraction) {
+        let parent = thread_parent(interaction.channel.as_ref());
+        let channel = parent.unwrap_or(interaction.channel_id);
         let caller = Caller {
-            target: Target::new(Platform::Discord, interaction.channel_id.get().to_string()),
+            target: Target::new(Platform::Discord, channel.get().to_string()),
             may_manage: may_manage(interaction),
+            channel_mention: parent.map(|p| format!("<#{}>", p.get())),
         };
         let parsed = parse(interaction);
         let bot = self.bot.clone();
         let locale = bot.config.locale;
         let visibility = parsed.as_ref().map_or(Visibility::Ephemeral, Command::visibility);
-        info!(command = parsed.as_ref().map_or("invalid", |c| c.name()), channel = %caller.target.channel, "interaction");
+        info!(
+            command = parsed.as_ref().map_or("invalid", |c| c.name()),
+            channel = %caller.target.channel,
+            thread = parent.map(|_| interaction.channel_id.get()),
+            "interaction"
+        );
         if let Err(error) = &parsed {
             warn!(
                 interaction = interaction.id.get(),
@@ -263,6 +275,17 @@ pub fn interaction_messages(reply: &Reply) -> Vec<Value> {
 /// nothing must still answer the interaction).
 fn answerable(messages: Vec<Value>, locale: Locale) -> Vec<Value> {
     if messages.is_empty() { interaction_messages(&command::internal_error(locale)) } else { messages }
+}
+
+/// Discord's channel types of threads: news (announcement) thread, public thread (forum and media
+/// posts are public threads), private thread.
+const THREAD_TYPES: [u8; 3] = [10, 11, 12];
+
+/// The parent channel of the thread a command was run in; `None` anywhere else (a channel's
+/// `parent_id` is its category, not a place to post).
+fn thread_parent(channel: Option<&PartialChannel>) -> Option<ChannelId> {
+    let channel = channel?;
+    if THREAD_TYPES.contains(&u8::from(channel.kind)) { channel.parent_id } else { None }
 }
 
 /// Subscription changes need Manage Channels or Administrator in a guild (Discord cannot restrict a
@@ -445,5 +468,28 @@ pub fn describe(error: &serenity::Error) -> String {
         serenity::Error::Http(serenity::http::HttpError::Request(e)) => crate::http::describe(e),
         serenity::Error::Http(_) => "HTTP error".into(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parent_of(channel: Value) -> Option<u64> {
+        let channel: PartialChannel = serde_json::from_value(channel).unwrap();
+        thread_parent(Some(&channel)).map(ChannelId::get)
+    }
+
+    #[test]
+    fn threads_act_on_their_parent_and_other_channels_on_themselves() {
+        for kind in [10, 11, 12] {
+            assert_eq!(parent_of(json!({"id": "5", "type": kind, "parent_id": "7"})), Some(7), "type {kind}");
+        }
+        // A text, announcement, forum or media channel: its parent is a category.
+        for kind in [0, 5, 15, 16] {
+            assert_eq!(parent_of(json!({"id": "5", "type": kind, "parent_id": "7"})), None, "type {kind}");
+        }
+        assert_eq!(parent_of(json!({"id": "5", "type": 11})), None, "a thread without its parent");
+        assert_eq!(thread_parent(None), None);
     }
 }

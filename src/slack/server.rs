@@ -260,7 +260,7 @@ pub fn caller(config: &SlackConfig, channel_id: &str, user_id: &str) -> Caller {
     } else {
         Err(Denied::NotAdmin)
     };
-    Caller { target: Target::new(Platform::Slack, channel_id), may_manage }
+    Caller::new(Target::new(Platform::Slack, channel_id), may_manage)
 }
 
 /// Slack escapes `&`, `<` and `>` in a command's text; this is what the user typed.

@@ -15,11 +15,12 @@ use digestbot::deliver::{RetryPolicy, TargetOutcome};
 use digestbot::render::limits::check_discord_message;
 use digestbot::scheduler::{Scheduler, SchedulerError, SlotRun};
 use digestbot::secret::{Secret, WebhookRef};
-use digestbot::target::{Platform, Target};
+use digestbot::target::{Platform, Target, ThreadMode};
 
 use crate::support::app::Running;
 use crate::support::fake_discord::{
-    FakeDiscord, FakeOptions, Injected, LostResponse, autocomplete_interaction, command_interaction,
+    ChannelSpec, FakeDiscord, FakeOptions, ForumTag, Injected, LostResponse, autocomplete_interaction,
+    command_interaction,
 };
 use crate::support::logs::Logs;
 use crate::support::{self, TempDir, digests_dir, synthetic_digest};
@@ -217,7 +218,11 @@ async fn subscribe_needs_manage_channels_and_replies_privately() {
     let accepted = app.interact(command_interaction(spec)).await;
     assert_eq!(accepted["data"]["flags"], 64);
     // It is 07:00 KST on a Monday: the next delivery is today at 09:00.
-    assert_eq!(accepted["data"]["content"], "이 채널을 구독했습니다. 다음 발송: 2026-02-09 09:00 KST");
+    assert_eq!(
+        accepted["data"]["content"],
+        "이 채널을 구독했습니다. 다음 발송: 2026-02-09 09:00 KST\n\n\
+         스레드: off (설정 파일의 기본값) — 다이제스트를 메시지 몇 개에 묶어 올리고, 스레드는 만들지 않습니다."
+    );
     assert!(app.bot.store.subscription(&target).unwrap().is_some());
 
     let mut spec = app.spec("subscribe", vec![]);
@@ -230,6 +235,81 @@ async fn subscribe_needs_manage_channels_and_replies_privately() {
     let fields = status["data"]["embeds"][0]["fields"].as_array().unwrap();
     assert_eq!(fields[0]["value"], "구독 중");
     assert_eq!(fields[1]["value"], "2026-02-09 09:00 KST");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn subscribe_in_a_forum_post_subscribes_the_forum_with_its_threads_setting() {
+    const FORUM: u64 = 1_300_000_000_000_000_500;
+    const POST: u64 = 1_300_000_000_000_000_501;
+    const CATEGORY: u64 = 1_300_000_000_000_000_502;
+    let app = spawn_app(FakeOptions::default(), |c, _| c.locale = digestbot::i18n::Locale::En).await;
+    app.fake.set_channel(ChannelSpec::forum(FORUM, vec![ForumTag::new(1, "Backend")]));
+    app.fake.set_channel(ChannelSpec::thread(POST, FORUM));
+    app.connect().await;
+    let forum = Target::new(Platform::Discord, FORUM.to_string());
+    let in_post = |sub: &str, options: Vec<(&str, Value)>| {
+        let mut spec = app.spec(sub, options);
+        (spec.channel_id, spec.channel_type, spec.parent_id) = (POST, 11, Some(FORUM));
+        spec.permissions = MANAGE_CHANNELS;
+        command_interaction(spec)
+    };
+
+    let subscribed = app.interact(in_post("subscribe", vec![("threads", json!("article"))])).await;
+    assert_eq!(subscribed["data"]["flags"], 64);
+    assert_eq!(
+        subscribed["data"]["content"],
+        format!(
+            "<#{FORUM}> is subscribed. Next delivery: 2026-02-09 09:00 KST\n\n\
+             Threads: article (this channel's setting) — each article will be its own message with a thread to \
+             discuss it."
+        )
+    );
+    let subscription = app.bot.store.subscription(&forum).unwrap().expect("the forum is subscribed");
+    assert_eq!(subscription.threads, Some(ThreadMode::Article));
+    let post = Target::new(Platform::Discord, POST.to_string());
+    assert!(app.bot.store.subscription(&post).unwrap().is_none(), "not the post");
+
+    // Status from the post is the forum's.
+    let status = app.interact(in_post("status", vec![])).await;
+    assert_eq!(status["data"]["content"], format!("The status of <#{FORUM}>, the channel this thread belongs to."));
+    let fields = status["data"]["embeds"][0]["fields"].as_array().unwrap();
+    assert_eq!((fields[0]["name"].as_str(), fields[0]["value"].as_str()), (Some("Channel"), Some("Subscribed")));
+    assert!(fields[2]["value"].as_str().unwrap().starts_with("article (this channel's setting)"), "{}", fields[2]);
+    assert_valid(&status["data"]);
+
+    // A bad value is refused with the three that exist; the setting stays.
+    let refused = app.interact(in_post("subscribe", vec![("threads", json!("forum"))])).await;
+    assert_eq!(refused["data"]["flags"], 64);
+    let text = refused["data"]["content"].as_str().unwrap();
+    assert!(["`threads`", "`off`", "`issue`", "`article`"].iter().all(|w| text.contains(w)), "{text}");
+    assert_eq!(app.bot.store.thread_mode(&forum).unwrap(), Some(ThreadMode::Article));
+
+    // A forum channel itself, and a text channel in a category, act on themselves.
+    let mut spec = app.spec("subscribe", vec![("threads", json!("issue"))]);
+    (spec.channel_id, spec.channel_type, spec.permissions) = (FORUM, 15, MANAGE_CHANNELS);
+    let changed = app.interact(command_interaction(spec)).await;
+    assert!(
+        changed["data"]["content"].as_str().unwrap().starts_with("This channel is already subscribed."),
+        "{changed}"
+    );
+    assert!(changed["data"]["content"].as_str().unwrap().contains("The threads setting is now issue"), "{changed}");
+    assert_eq!(app.bot.store.thread_mode(&forum).unwrap(), Some(ThreadMode::Issue));
+    let mut spec = app.spec("subscribe", vec![]);
+    (spec.parent_id, spec.permissions) = (Some(CATEGORY), MANAGE_CHANNELS);
+    let text_channel = Target::new(Platform::Discord, spec.channel_id.to_string());
+    app.interact(command_interaction(spec)).await;
+    assert!(app.bot.store.subscription(&text_channel).unwrap().is_some());
+    assert!(app.bot.store.subscription(&Target::new(Platform::Discord, CATEGORY.to_string())).unwrap().is_none());
+
+    // Unsubscribing from the post needs the same permission, and unsubscribes the forum.
+    let mut spec = app.spec("unsubscribe", vec![]);
+    (spec.channel_id, spec.channel_type, spec.parent_id) = (POST, 11, Some(FORUM));
+    let denied = app.interact(command_interaction(spec)).await;
+    assert!(denied["data"]["content"].as_str().unwrap().contains("Manage Channels"));
+    let unsubscribed = app.interact(in_post("unsubscribe", vec![])).await;
+    assert_eq!(unsubscribed["data"]["content"], format!("<#{FORUM}> is unsubscribed."));
+    assert!(app.bot.store.subscription(&forum).unwrap().is_none());
     app.stop().await;
 }
 

@@ -22,7 +22,7 @@ use digestbot::digest::Digest;
 use digestbot::render::limits::check_slack_message;
 use digestbot::secret::{Secret, WebhookRef};
 use digestbot::slack::{self, EndpointLimits};
-use digestbot::target::{Platform, Target};
+use digestbot::target::{Platform, Target, ThreadMode};
 
 use crate::support;
 use crate::support::app::Running;
@@ -452,6 +452,53 @@ async fn subscribe_status_unsubscribe() {
     assert_eq!(unsubscribed.body["response_type"], "ephemeral");
     assert!(unsubscribed.text.contains("구독을 해지했습니다"), "{}", unsubscribed.text);
     assert!(!app.subscribed("C0001"));
+}
+
+#[tokio::test]
+async fn subscribe_threads_issue_sets_the_channel_setting_and_status_shows_it() {
+    let app = spawn_app_with(|c| c.slack.threads = ThreadMode::Article).await;
+    let target = Target::new(Platform::Slack, "C0001");
+    let subscribed = app.command("subscribe threads:issue").await;
+    assert_eq!(subscribed.status, 200);
+    assert_eq!(subscribed.body["response_type"], "ephemeral");
+    assert_valid(&subscribed.body);
+    assert!(subscribed.text.contains("이 채널을 구독했습니다. 다음 발송: 2026-02-16 09:00 KST"), "{}", subscribed.text);
+    assert!(
+        subscribed.text.contains("스레드: issue (이 채널의 설정) — 다이제스트를 메시지 몇 개에 묶어 올립니다. 매 호의 첫 메시지 스레드에 댓글을 달아 이야기해 주세요."),
+        "{}",
+        subscribed.text
+    );
+    assert_eq!(app.bot.store.thread_mode(&target).unwrap(), Some(ThreadMode::Issue));
+
+    // A plain subscribe keeps it; status shows it, and the default of another channel.
+    assert!(app.command("구독").await.text.contains("스레드: issue (이 채널의 설정)"));
+    assert_eq!(app.bot.store.thread_mode(&target).unwrap(), Some(ThreadMode::Issue));
+    let status = app.command("status").await;
+    assert_valid(&status.body);
+    assert!(status.text.contains("*스레드*\\nissue (이 채널의 설정)"), "{}", status.text);
+    let other = app.command_as("C0002", "U0001", "subscribe").await;
+    assert!(other.text.contains("스레드: article (설정 파일의 기본값)"), "{}", other.text);
+
+    // The other typed forms, and a value that is not one.
+    assert!(app.command("subscribe threads article").await.text.contains("스레드 설정을 article로 바꿨습니다"));
+    assert_eq!(app.bot.store.thread_mode(&target).unwrap(), Some(ThreadMode::Article));
+    assert!(app.command("구독 off").await.text.contains("스레드 설정을 off로 바꿨습니다"));
+    assert_eq!(app.bot.store.thread_mode(&target).unwrap(), Some(ThreadMode::Off));
+    let refused = app.command("subscribe threads:forum").await;
+    assert_eq!((refused.status, &refused.body["response_type"]), (200, &json!("ephemeral")));
+    assert_eq!(
+        refused.body["text"],
+        "forum은(는) threads 설정이 아닙니다. off, issue, article 중 하나를 입력해 주세요. 예: /digest subscribe threads:article"
+    );
+    assert_eq!(app.bot.store.thread_mode(&target).unwrap(), Some(ThreadMode::Off));
+    assert!(!app.subscribed("C0003"));
+    let typo = app.command_as("C0003", "U0001", "subscribe thread:issue").await;
+    assert!(
+        typo.body["text"].as_str().unwrap().starts_with("thread:issue은(는) threads 설정이 아닙니다."),
+        "{}",
+        typo.text
+    );
+    assert!(!app.subscribed("C0003"), "a mistake subscribes nothing");
 }
 
 // ---------------------------------------------------------------------------------------------

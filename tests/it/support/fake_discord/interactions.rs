@@ -4,7 +4,9 @@
 //! sent as the partial string typed so far). They fake the Interaction object of Discord's docs
 //! (Interactions > Receiving and Responding): a `/digest <subcommand>` chat-input invocation with its
 //! options, `app_permissions`, locales and `context`, carrying `guild_id`, `channel` and `member` in a
-//! guild and `user` in a DM, shaped so that serenity 0.12.5 deserializes it.
+//! guild and `user` in a DM, shaped so that serenity 0.12.5 deserializes it. In a guild, the partial
+//! `channel` has the spec's type and `parent_id`; a thread's (10, 11, 12) also has `thread_metadata`,
+//! as Discord sends them for a command run in a thread or a forum post.
 //!
 //! [`FakeDiscord::send_interaction`]: super::FakeDiscord::send_interaction
 
@@ -26,6 +28,12 @@ pub struct InteractionSpec {
     pub guild_id: Option<u64>,
     /// Channel of the invocation.
     pub channel_id: u64,
+    /// The channel's type: 0 text (the default), 10/11/12 a news, public or private thread (a forum
+    /// or media post is a public thread), 15 forum, 16 media.
+    pub channel_type: u8,
+    /// For a thread, the channel it belongs to (for a forum post, the forum); for another channel,
+    /// its category. `None` (not sent) by default.
+    pub parent_id: Option<u64>,
     /// The invoking user.
     pub user_id: u64,
     /// The member's permission bits in the channel (sent as a string, like Discord).
@@ -47,6 +55,8 @@ impl Default for InteractionSpec {
             application_id: FakeOptions::default().application_id,
             guild_id: Some(1_300_000_000_000_000_010),
             channel_id: 1_300_000_000_000_000_020,
+            channel_type: 0,
+            parent_id: None,
             user_id: 1_300_000_000_000_000_030,
             permissions: (1 << 10) | (1 << 11) | (1 << 16),
             subcommand: "show".to_string(),
@@ -120,11 +130,20 @@ fn interaction_json(spec: &InteractionSpec, kind: u8, focused: Option<&str>) -> 
         Some(guild_id) => {
             fields.insert("guild_id".into(), json!(guild_id.to_string()));
             fields.insert("guild_locale".into(), json!(spec.locale));
-            fields.insert(
-                "channel".into(),
-                json!({"id": spec.channel_id.to_string(), "type": 0, "name": "general",
-                       "permissions": spec.permissions.to_string()}),
-            );
+            let mut channel = json!({"id": spec.channel_id.to_string(), "type": spec.channel_type, "name": "general",
+                                     "permissions": spec.permissions.to_string()});
+            let partial = channel.as_object_mut().expect("object literal");
+            if let Some(parent) = spec.parent_id {
+                partial.insert("parent_id".into(), json!(parent.to_string()));
+            }
+            if matches!(spec.channel_type, 10..=12) {
+                partial.insert(
+                    "thread_metadata".into(),
+                    json!({"archived": false, "auto_archive_duration": 1440,
+                           "archive_timestamp": "2026-02-09T00:00:00.000000+00:00", "locked": false}),
+                );
+            }
+            fields.insert("channel".into(), channel);
             fields.insert(
                 "member".into(),
                 json!({
