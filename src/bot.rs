@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
-use tracing::{error, warn};
+use tracing::error;
 
 use crate::clock::Clock;
 use crate::command::{
@@ -121,18 +121,9 @@ impl Bot {
         })
     }
 
-    /// Subscribes the channel and, when `threads` is given, sets its `threads` setting. `None` when
-    /// the subscription vanished between the two writes (an `unsubscribe` at the same moment).
+    /// Subscribes the channel and, when `threads` is given, sets its `threads` setting (one write).
     fn subscribe(&self, target: &Target, threads: Option<ThreadMode>) -> Result<Option<Subscribed>, StoreError> {
-        let new = self.store.subscribe(target, self.now())?;
-        let before = self.store.thread_mode(target)?;
-        if let Some(mode) = threads
-            && before != Some(mode)
-            && !self.store.set_thread_mode(target, Some(mode))?
-        {
-            warn!(target = %untrusted(&target.to_string()), "the subscription was removed while its threads setting was written");
-            return Ok(None);
-        }
+        let (new, before) = self.store.subscribe_with(target, threads, self.now())?;
         // A channel of the config file was subscribed before this command, row or not.
         let outcome = if new && !self.is_pinned(target) {
             SubscribeOutcome::Subscribed

@@ -364,7 +364,8 @@ async fn post(
     if dry_run {
         let doc = render::digest_doc(digest, config.locale);
         for target in &targets {
-            let parts = Deliverer::payloads(target.platform, &doc).len();
+            let mode = bot.thread_setting(target)?.mode;
+            let parts = Deliverer::payloads(target.platform, &doc, mode, config.locale).len();
             let state = if Deliverer::already_delivered(&store, target, &digest.id())? {
                 "already delivered"
             } else {

@@ -623,6 +623,43 @@ impl Store {
         })
     }
 
+    /// Subscribes a channel as [`Store::subscribe`] does and, when `threads` is given, sets its
+    /// `threads` setting, in one transaction: (whether it is newly subscribed, its setting before).
+    pub fn subscribe_with(
+        &self,
+        target: &Target,
+        threads: Option<ThreadMode>,
+        at: DateTime<Utc>,
+    ) -> Result<(bool, Option<ThreadMode>), StoreError> {
+        self.write(|conn| {
+            let tx = conn.transaction()?;
+            let key = params![target.platform.as_str(), target.channel];
+            let existing: Option<Option<String>> = tx
+                .query_row("SELECT threads FROM subscriptions WHERE platform = ?1 AND channel = ?2", key, |r| r.get(0))
+                .optional()?;
+            let before = existing.clone().flatten().as_deref().and_then(ThreadMode::parse);
+            match existing {
+                Some(_) => {
+                    tx.execute("UPDATE subscriptions SET failed_at = NULL WHERE platform = ?1 AND channel = ?2", key)?;
+                }
+                None => {
+                    tx.execute(
+                        "INSERT INTO subscriptions (platform, channel, subscribed_at) VALUES (?1, ?2, ?3)",
+                        params![target.platform.as_str(), target.channel, ts(at)],
+                    )?;
+                }
+            }
+            if let Some(mode) = threads {
+                tx.execute(
+                    "UPDATE subscriptions SET threads = ?3 WHERE platform = ?1 AND channel = ?2",
+                    params![target.platform.as_str(), target.channel, mode.as_str()],
+                )?;
+            }
+            tx.commit()?;
+            Ok((existing.is_none(), before))
+        })
+    }
+
     /// Removes a subscription made with `/digest subscribe`: `true` when there was one.
     pub fn unsubscribe(&self, target: &Target) -> Result<bool, StoreError> {
         let removed = self.write(|conn| {

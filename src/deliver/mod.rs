@@ -265,12 +265,11 @@ impl Deliverer {
         store.delivered(target, digest)
     }
 
-    /// The message bodies a target of `platform` receives for `doc`.
-    pub fn payloads(platform: Platform, doc: &Doc) -> Vec<Value> {
-        match platform {
-            Platform::Discord | Platform::DiscordWebhook => render::discord::messages(doc),
-            Platform::Slack | Platform::SlackWebhook => render::slack::messages(doc),
-        }
+    /// The message bodies a target of `platform` receives for `doc` under the `threads` setting `mode`.
+    pub fn payloads(platform: Platform, doc: &Doc, mode: ThreadMode, locale: Locale) -> Vec<Value> {
+        let rendered = Rendered::new(platform, doc, locale.read_original());
+        let shaped = if mode == ThreadMode::Article { rendered.articles } else { rendered.packed };
+        shaped.bodies.to_vec()
     }
 
     /// Delivers `digest` to every target (in parallel), returning what happened at each.
