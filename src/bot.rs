@@ -22,10 +22,14 @@ use crate::command::{
     self, ChannelRef, ChannelStatus, Command, Context, Denied, Reply, SubscribeOutcome, Subscribed, ThreadSetting,
     UnsubscribeOutcome,
 };
+use crate::config::ApprovalMode;
 use crate::config::Config;
+use crate::deliver::{NOTICE_PREFIX, version_of};
+use crate::digest::Digest;
 use crate::files::LibraryHandle;
+use crate::fnv::fnv1a64;
 use crate::logging::untrusted;
-use crate::store::{Store, StoreError};
+use crate::store::{Decision, Notice, Store, StoreError};
 use crate::target::{Platform, Target, ThreadMode};
 
 /// The shared state of a running bot.
@@ -46,12 +50,23 @@ pub struct Caller {
     /// How replies name the target when it is not the channel the command was typed in (Discord:
     /// `<#id>` of the parent of the thread the command came from); `None` says "this channel".
     pub channel_mention: Option<String>,
+    /// Whether the caller is an editor (may preview, approve and hold), and if not, why.
+    pub editor: Result<(), Denied>,
+    /// Who the caller is, for the record of an approval: `discord:<user id>`, `slack:<user id>`.
+    pub who: String,
 }
 
 impl Caller {
-    /// A caller in the target channel itself.
+    /// A caller in the target channel itself, not an editor.
     pub fn new(target: Target, may_manage: Result<(), Denied>) -> Caller {
-        Caller { target, may_manage, channel_mention: None }
+        let slack = target.platform.service() == "Slack";
+        Caller {
+            target,
+            may_manage,
+            channel_mention: None,
+            editor: Err(Denied::NotEditor { slack }),
+            who: String::new(),
+        }
     }
 }
 
@@ -110,6 +125,14 @@ impl Bot {
                     if removed { UnsubscribeOutcome::Unsubscribed } else { UnsubscribeOutcome::NotSubscribed };
                 command::unsubscribed(outcome, &channel, locale)
             }),
+            Command::Preview { .. } | Command::Decide { .. } if caller.editor.is_err() => {
+                Ok(command::denied(caller.editor.expect_err("checked above"), locale))
+            }
+            Command::Preview { date } => self.preview(date.as_deref()),
+            Command::Decide { approve, date } => match self.slot_digest(date.as_deref()) {
+                Some((digest, _)) => self.decide(&digest.id(), None, *approve, &caller.who),
+                None => Ok(command::approval::no_digest(date.as_deref(), locale)),
+            },
             _ => self
                 .channel_status(&caller.target)
                 .map(|status| command::status(&status, &channel, &ctx.next_delivery, locale)),
@@ -119,6 +142,88 @@ impl Bot {
             error!(error = %untrusted(&format!("{e:#}")), command = command.name(), target = %untrusted(&target), "command failed");
             command::internal_error(locale)
         })
+    }
+
+    /// The digest dated `date` (any date, future ones included) or, without one, the digest of the
+    /// slot an approval is about: the latest slot while it can still go out (within
+    /// `schedule.catch_up`, not finished), else the next one. With the slot it goes out at.
+    pub fn slot_digest(&self, date: Option<&str>) -> Option<(Arc<Digest>, DateTime<Utc>)> {
+        let schedule = &self.config.schedule;
+        let library = self.library.current();
+        let now = self.now();
+        let found = match date {
+            Some(date) => library.all().iter().find(|d| d.id() == date.trim())?.clone(),
+            None => {
+                let latest = schedule.slot.latest_at_or_before(now);
+                let open = (now - latest).to_std().is_ok_and(|age| age <= schedule.catch_up)
+                    && self.store.slot(latest).ok().flatten().is_none_or(|record| record.finished_at.is_none());
+                let slot = if open { latest } else { schedule.slot.next_after(now) };
+                library.latest(schedule.slot.local_date(slot))?.clone()
+            }
+        };
+        Some((Arc::new(found.clone()), self.slot_of(&found)))
+    }
+
+    /// The slot a digest goes out at: the first one on or after its date.
+    pub fn slot_of(&self, digest: &Digest) -> DateTime<Utc> {
+        let slot = &self.config.schedule.slot;
+        let midnight = digest.date.and_hms_opt(0, 0, 0).expect("midnight exists");
+        let start = midnight.and_local_timezone(slot.tz).earliest().map_or(self.now(), |t| t.with_timezone(&Utc));
+        slot.next_after(start - chrono::Duration::seconds(1))
+    }
+
+    /// `/digest preview [date]`: the digest exactly as it goes out, privately.
+    fn preview(&self, date: Option<&str>) -> Result<Reply, StoreError> {
+        let locale = self.config.locale;
+        let Some((digest, slot)) = self.slot_digest(date) else {
+            return Ok(command::approval::no_digest(date, locale));
+        };
+        let approval = self.approval_state(&digest)?;
+        Ok(command::approval::preview(&digest, &self.at(slot), &approval, locale))
+    }
+
+    /// Where a digest's approval stands, as a sentence.
+    pub fn approval_state(&self, digest: &Digest) -> Result<String, StoreError> {
+        let required = self.config.approval.mode == ApprovalMode::Required;
+        let decision = self.store.decision(&digest.id(), &version_of(digest))?;
+        let at = decision.as_ref().map(|d| self.at(d.at)).unwrap_or_default();
+        let decision = decision.as_ref().map(|d| (d.approved, d.editor.as_str(), at.as_str()));
+        Ok(self.config.locale.approval_state(required, decision))
+    }
+
+    /// An editor approves or holds the digest `id` (at `version`, when a button names the version it
+    /// showed: a file changed since is not approved unseen). Recorded with who and when, and told to
+    /// the editors' channel.
+    pub fn decide(&self, id: &str, version: Option<&str>, approve: bool, who: &str) -> Result<Reply, StoreError> {
+        let locale = self.config.locale;
+        let library = self.library.current();
+        let Some(digest) = library.all().iter().find(|d| d.id() == id) else {
+            return Ok(command::approval::no_digest(Some(id), locale));
+        };
+        let current = version_of(digest);
+        if version.is_some_and(|shown| shown != current) {
+            return Ok(command::approval::stale(locale));
+        }
+        let now = self.now();
+        let decision = Decision {
+            digest: id.to_string(),
+            version: current.clone(),
+            approved: approve,
+            editor: who.to_string(),
+            at: now,
+        };
+        self.store.record_decision(&decision)?;
+        let (title, body) = locale.notice_decided(approve, id, who);
+        let key = format!(
+            "{NOTICE_PREFIX}decided:{:016x}",
+            fnv1a64(format!("{id}|{current}|{who}|{}", now.timestamp_millis()).as_bytes())
+        );
+        self.store.queue_notice(&Notice { key, title, body, preview: None }, now)?;
+        Ok(command::approval::decided(approve, digest, &self.at(self.slot_of(digest)), locale))
+    }
+
+    fn at(&self, instant: DateTime<Utc>) -> String {
+        crate::i18n::format_instant(&instant.with_timezone(&self.config.schedule.slot.tz))
     }
 
     /// Subscribes the channel and, when `threads` is given, sets its `threads` setting (one write).
@@ -212,10 +317,16 @@ impl Bot {
     /// Autocomplete choices for a date: published issues, newest first, whose date or title contains
     /// what was typed. Each is (label, value), the label at most 100 characters.
     pub fn date_choices(&self, typed: &str) -> Vec<(String, String)> {
+        self.date_choices_of(typed, false)
+    }
+
+    /// [`Bot::date_choices`], with the digests not yet published first when `future` (the editors'
+    /// `preview`, `approve` and `hold`).
+    pub fn date_choices_of(&self, typed: &str, future: bool) -> Vec<(String, String)> {
         let typed = typed.trim().to_lowercase();
         let library = self.library.current();
-        library
-            .published(self.today())
+        let digests = if future { library.all() } else { library.published(self.today()) };
+        digests
             .iter()
             .filter(|d| typed.is_empty() || d.id().contains(&typed) || d.title.to_lowercase().contains(&typed))
             .take(MAX_CHOICES)

@@ -65,6 +65,37 @@ pub struct Config {
     /// Where the bot tells the digest's editors what went wrong, what went out, and what is missing.
     #[serde(deserialize_with = "nullable")]
     pub editors: EditorsConfig,
+    /// Whether each slot's digest waits for an editor's approval.
+    #[serde(deserialize_with = "approval")]
+    pub approval: ApprovalConfig,
+}
+
+/// Whether a slot's digest must be approved by an editor before it goes out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ApprovalMode {
+    /// Digests go out at their slot.
+    #[default]
+    Off,
+    /// A digest goes out only once an editor approved its current version.
+    Required,
+}
+
+/// Approval before sending. In the file, `approval: required` is short for `approval: {mode: required}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, expecting = "`required`, `off`, or a mapping with `mode` and `ahead`")]
+pub struct ApprovalConfig {
+    /// `off` or `required`. Default: off.
+    #[serde(deserialize_with = "text::<ApprovalMode, _>")]
+    pub mode: ApprovalMode,
+    /// How long before a slot the preview goes to the editors' channel for approval. Default: 24 h.
+    #[serde(deserialize_with = "approval_ahead")]
+    pub ahead: Duration,
+}
+
+impl Default for ApprovalConfig {
+    fn default() -> Self {
+        ApprovalConfig { mode: ApprovalMode::Off, ahead: Duration::from_secs(24 * 60 * 60) }
+    }
 }
 
 /// The editors' channel, on either platform or both.
@@ -102,6 +133,7 @@ impl Default for Config {
             limits: Limits::default(),
             delivery: DeliveryConfig::default(),
             editors: EditorsConfig::default(),
+            approval: ApprovalConfig::default(),
         }
     }
 }
@@ -366,6 +398,46 @@ fn digests_poll<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     Ok(parse::<Interval, D>(d)?.unwrap_or_else(|| Config::default().digests_poll))
 }
 
+fn approval_ahead<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    Ok(parse::<Duration, D>(d)?.unwrap_or_else(|| ApprovalConfig::default().ahead))
+}
+
+/// `approval:` as a mode alone (`required`) or as a mapping; `~` is the default.
+fn approval<'de, D: Deserializer<'de>>(d: D) -> Result<ApprovalConfig, D::Error> {
+    struct ApprovalVisitor;
+
+    impl<'de> Visitor<'de> for ApprovalVisitor {
+        type Value = ApprovalConfig;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("`required`, `off`, or a mapping with `mode` and `ahead`")
+        }
+
+        fn visit_str<E: de::Error>(self, text: &str) -> Result<ApprovalConfig, E> {
+            let mode = ApprovalMode::from_config_str(text).map_err(E::custom)?;
+            Ok(ApprovalConfig { mode, ..ApprovalConfig::default() })
+        }
+
+        fn visit_unit<E: de::Error>(self) -> Result<ApprovalConfig, E> {
+            Ok(ApprovalConfig::default())
+        }
+
+        fn visit_none<E: de::Error>(self) -> Result<ApprovalConfig, E> {
+            Ok(ApprovalConfig::default())
+        }
+
+        fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<ApprovalConfig, D2::Error> {
+            d.deserialize_any(ApprovalVisitor)
+        }
+
+        fn visit_map<A: de::MapAccess<'de>>(self, map: A) -> Result<ApprovalConfig, A::Error> {
+            ApprovalConfig::deserialize(de::value::MapAccessDeserializer::new(map))
+        }
+    }
+
+    d.deserialize_any(ApprovalVisitor)
+}
+
 fn remind_before<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     Ok(parse::<Duration, D>(d)?.unwrap_or_else(|| EditorsConfig::default().remind_before))
 }
@@ -514,6 +586,19 @@ impl FromConfigStr for Interval {
         match Duration::from_config_str(text)? {
             zero if zero.is_zero() => Err(format!("`{text}` is no interval: expected a duration longer than 0s")),
             every => Ok(every),
+        }
+    }
+}
+
+impl FromConfigStr for ApprovalMode {
+    type Value = Self;
+    const EXPECTING: &'static str = "`required` or `off`";
+
+    fn from_config_str(text: &str) -> Result<Self::Value, String> {
+        match text.trim() {
+            "required" => Ok(ApprovalMode::Required),
+            "off" => Ok(ApprovalMode::Off),
+            _ => Err(format!("unknown approval mode `{text}`: expected `required` or `off`")),
         }
     }
 }
@@ -938,6 +1023,20 @@ delivery:\n  corrections: ~\n  corrections_window: ~\ndigests_poll: ~
         assert_eq!(c.delivery.corrections, Corrections::Edit);
         assert_eq!(c.delivery.corrections_window, Duration::from_secs(14 * 24 * 3600));
         assert_eq!((c.discord.threads, c.slack.threads), (ThreadMode::Off, ThreadMode::Off));
+    }
+
+    #[test]
+    fn approval_settings() {
+        assert_eq!(parse("").approval, ApprovalConfig::default());
+        let short = parse("approval: required\n").approval;
+        assert_eq!(short, ApprovalConfig { mode: ApprovalMode::Required, ..ApprovalConfig::default() });
+        let full = parse("approval:\n  mode: required\n  ahead: 48h\n").approval;
+        assert_eq!(full, ApprovalConfig { mode: ApprovalMode::Required, ahead: Duration::from_secs(48 * 3600) });
+        assert_eq!(parse("approval: ~\n").approval, ApprovalConfig::default());
+        let err = from_yaml("approval: maybe\n", Path::new("c.yaml"), Path::new(".")).unwrap_err();
+        assert!(err.to_string().contains("unknown approval mode `maybe`"), "{err}");
+        let err = from_yaml("approval:\n  mode: off\n  when: 1h\n", Path::new("c.yaml"), Path::new(".")).unwrap_err();
+        assert!(err.to_string().starts_with("c.yaml:3: approval: unknown field `when`"), "{err}");
     }
 
     #[test]
@@ -1443,7 +1542,7 @@ limits:
             err.to_string(),
             format!(
                 "{}:3: unknown field `bogus`, expected one of `digests_dir`, `state_path`, `digests_poll`, `locale`, \
-                 `schedule`, `discord`, `slack`, `limits`, `delivery`, `editors`",
+                 `schedule`, `discord`, `slack`, `limits`, `delivery`, `editors`, `approval`",
                 file.display()
             )
         );

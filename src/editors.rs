@@ -16,15 +16,18 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tracing::warn;
+use tracing::{info, warn};
 
 use crate::bot::Bot;
+use crate::command::approval::decision_id;
+use crate::config::ApprovalMode;
+use crate::deliver::version_of;
 use crate::deliver::{Deliverer, NOTICE_PREFIX, Report, TargetOutcome};
 use crate::digest::Library;
 use crate::fnv::fnv1a64;
 use crate::i18n::{Locale, format_instant};
 use crate::logging::untrusted;
-use crate::render::Doc;
+use crate::render::{self, Action, ActionStyle, Doc};
 use crate::scheduler::SlotRun;
 use crate::status;
 use crate::store::{Notice, StoreError};
@@ -154,6 +157,14 @@ impl Editors {
         }
         let locale = self.locale();
         let when = self.at(slot);
+        if let SlotRun::Held { digest, .. } = run {
+            let version = self.version_of(digest).unwrap_or_default();
+            let catch_up = chrono::Duration::from_std(self.bot.config.schedule.catch_up).unwrap_or_default();
+            let (title, body) = locale.notice_held(&when, digest, &self.at(slot + catch_up));
+            let key = format!("{NOTICE_PREFIX}held:{}:{version}", slot.format("%Y-%m-%dT%H:%MZ"));
+            self.bot.store.queue_notice(&Notice { key, title, body, preview: None }, self.bot.now())?;
+            return self.flush().await;
+        }
         let notice = match self.new_digest(slot) {
             Some((id, title)) => {
                 let report = match status::report_slot(&self.bot, slot) {
@@ -176,11 +187,11 @@ impl Editors {
                     .collect();
                 let (title_line, body) =
                     locale.notice_slot_summary(&when, &id, &title, got, report.targets.len(), &failed);
-                Notice { key: slot_key("slot", slot), title: title_line, body }
+                Notice { key: slot_key("slot", slot), title: title_line, body, preview: None }
             }
             None => {
                 let (title, body) = locale.notice_nothing_new(&when);
-                Notice { key: slot_key("nothing-new", slot), title, body }
+                Notice { key: slot_key("nothing-new", slot), title, body, preview: None }
             }
         };
         self.bot.store.queue_notice(&notice, self.bot.now())?;
@@ -196,17 +207,71 @@ impl Editors {
         let remind_at = self.remind_at(slot);
         if now >= remind_at && self.new_digest(slot).is_none() {
             let (title, body) = self.locale().notice_reminder(&self.at(slot), &schedule.local_date(slot).to_string());
-            self.bot.store.queue_notice(&Notice { key: slot_key("reminder", slot), title, body }, now)?;
+            self.bot
+                .store
+                .queue_notice(&Notice { key: slot_key("reminder", slot), title, body, preview: None }, now)?;
+        }
+        if self.bot.config.approval.mode == ApprovalMode::Required {
+            self.request_approvals(now)?;
         }
         self.flush().await
     }
 
+    /// The approval requests due: for the next slot from `approval.ahead` before it, and for the
+    /// latest slot while it can still go out; one per version of the digest, so a file changed
+    /// after a request (or after its approval) gets a new one.
+    fn request_approvals(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let config = &self.bot.config;
+        let schedule = &config.schedule.slot;
+        let ahead = chrono::Duration::from_std(config.approval.ahead).unwrap_or_default();
+        let catch_up = chrono::Duration::from_std(config.schedule.catch_up).unwrap_or_default();
+        let next = schedule.next_after(now);
+        let latest = schedule.latest_at_or_before(now);
+        let mut slots = Vec::new();
+        if now >= next - ahead {
+            slots.push(next);
+        }
+        if now <= latest + catch_up && self.bot.store.slot(latest)?.is_none_or(|record| record.finished_at.is_none()) {
+            slots.push(latest);
+        }
+        for slot in slots {
+            let Some((id, title)) = self.new_digest(slot) else { continue };
+            let Some(version) = self.version_of(&id) else { continue };
+            if self.bot.store.decision(&id, &version)?.is_some_and(|d| d.approved) {
+                continue;
+            }
+            let (heading, body) = self.locale().notice_approval(&self.at(slot), &id, &title);
+            let key = format!("{NOTICE_PREFIX}approval:{}:{version}", slot.format("%Y-%m-%dT%H:%MZ"));
+            let notice = Notice { key, title: heading, body, preview: Some((id, version)) };
+            self.bot.store.queue_notice(&notice, now)?;
+        }
+        Ok(())
+    }
+
+    /// The version of the digest `id` in the library now.
+    fn version_of(&self, id: &str) -> Option<String> {
+        self.bot.library.current().all().iter().find(|d| d.id() == id).map(version_of)
+    }
+
     /// When [`Editors::tick`] next has something to do: the next reminder time.
     pub fn next_wake(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        let schedule = &self.bot.config.schedule.slot;
+        let config = &self.bot.config;
+        let schedule = &config.schedule.slot;
         let slot = schedule.next_after(now);
-        let remind_at = self.remind_at(slot);
-        if remind_at > now { remind_at } else { self.remind_at(schedule.next_after(slot)) }
+        let mut before = vec![config.editors.remind_before];
+        if config.approval.mode == ApprovalMode::Required {
+            before.push(config.approval.ahead);
+        }
+        let later = schedule.next_after(slot);
+        before
+            .into_iter()
+            .flat_map(|ahead| {
+                let ahead = chrono::Duration::from_std(ahead).unwrap_or_default();
+                [slot - ahead, later - ahead]
+            })
+            .filter(|at| *at > now)
+            .min()
+            .unwrap_or(later)
     }
 
     fn remind_at(&self, slot: DateTime<Utc>) -> DateTime<Utc> {
@@ -226,14 +291,30 @@ impl Editors {
 
     fn notice(&self, kind: &str, parts: &[&str], title: String, body: String) -> Notice {
         let key = format!("{NOTICE_PREFIX}{kind}:{:016x}", fnv1a64(parts.join("\u{1f}").as_bytes()));
-        Notice { key, title, body }
+        Notice { key, title, body, preview: None }
     }
 
     /// Posts every notice still in the outbox to every editors' channel, oldest first; one that an
     /// editors' channel refused stays for the next look.
     pub async fn flush(&self) -> Result<(), StoreError> {
         for notice in self.bot.store.pending_notices()? {
-            let doc = Doc::text(self.locale(), format!("**{}**\n\n{}", notice.title, notice.body));
+            let lead = Doc::text(self.locale(), format!("**{}**\n\n{}", notice.title, notice.body));
+            let doc = match &notice.preview {
+                None => lead,
+                Some((id, version)) => {
+                    let library = self.bot.library.current();
+                    let Some(digest) = library.all().iter().find(|d| d.id() == *id && version_of(d) == *version) else {
+                        // The file changed since: the request for its new version replaces this one.
+                        info!(digest = %untrusted(id), "an approval request for an older version of the digest is dropped");
+                        self.bot.store.notice_done(&notice.key, self.bot.now())?;
+                        continue;
+                    };
+                    let mut doc = render::digest_doc(digest, self.locale());
+                    doc.lead = lead.lead;
+                    doc.actions = approval_actions(self.locale(), id, version);
+                    doc
+                }
+            };
             let report = self.deliverer.notify(&notice.key, &notice.title, &doc, &self.channels).await;
             if let Some(lost) = report.state_lost() {
                 return Err(lost.clone().into());
@@ -252,6 +333,25 @@ impl Editors {
         }
         Ok(())
     }
+}
+
+/// An approval request's Approve and Hold buttons, naming the digest and the version they show.
+fn approval_actions(locale: Locale, id: &str, version: &str) -> Vec<Action> {
+    let value = format!("{id}:{version}");
+    vec![
+        Action {
+            label: locale.approve_label().to_string(),
+            id: decision_id(true, id, version),
+            value: value.clone(),
+            style: ActionStyle::Confirm,
+        },
+        Action {
+            label: locale.hold_label().to_string(),
+            id: decision_id(false, id, version),
+            value,
+            style: ActionStyle::Danger,
+        },
+    ]
 }
 
 fn slot_key(kind: &str, slot: DateTime<Utc>) -> String {

@@ -546,6 +546,120 @@ const NOTICE_TEXT: usize = 500;
 
 /// What the bot tells the editors' channel: each notice is a (title, Markdown body).
 impl Locale {
+    pub fn not_editor(self, slack: bool) -> &'static str {
+        if slack {
+            self.pick(
+                "편집자만 쓸 수 있습니다: `slack.admins`에 있는 사용자이거나 편집자 채널에서 실행하세요.",
+                "Only editors may do this: users in `slack.admins`, or anyone in the editors' channel.",
+            )
+        } else {
+            self.pick(
+                "편집자만 쓸 수 있습니다: 서버 관리(Manage Guild) 또는 채널 관리(Manage Channels) 권한이 필요합니다.",
+                "Only editors may do this: members with Manage Guild or Manage Channels.",
+            )
+        }
+    }
+
+    pub fn no_digest_to_preview(self, date: Option<&str>) -> String {
+        match (self, date) {
+            (Locale::Ko, Some(date)) => format!("{}에 해당하는 다이제스트 파일이 없습니다.", code_safe(date)),
+            (Locale::Ko, None) => "다음 발송에 쓸 다이제스트가 아직 없습니다.".into(),
+            (Locale::En, Some(date)) => format!("No digest file is dated {}.", code_safe(date)),
+            (Locale::En, None) => "There is no digest for the next slot yet.".into(),
+        }
+    }
+
+    /// Above a preview: where and when it goes out, and whether it waits for approval.
+    pub fn preview_lead(self, id: &str, when: &str, approval: &str) -> String {
+        match self {
+            Locale::Ko => format!("**미리보기** {id}: {when}에 이대로 발송됩니다. {approval}"),
+            Locale::En => format!("**Preview** of {id}: this is what goes out at {when}. {approval}"),
+        }
+    }
+
+    /// An approval state, as a sentence: `None` when approval is off.
+    pub fn approval_state(self, required: bool, decision: Option<(bool, &str, &str)>) -> String {
+        match (self, required, decision) {
+            (Locale::Ko, false, _) => "승인이 필요 없습니다.".into(),
+            (Locale::En, false, _) => "No approval is needed.".into(),
+            (Locale::Ko, true, None) => "아직 승인되지 않았습니다.".into(),
+            (Locale::En, true, None) => "Not approved yet.".into(),
+            (Locale::Ko, true, Some((true, who, at))) => format!("{who}님이 {at}에 승인했습니다."),
+            (Locale::En, true, Some((true, who, at))) => format!("Approved by {who} at {at}."),
+            (Locale::Ko, true, Some((false, who, at))) => format!("{who}님이 {at}에 보류했습니다."),
+            (Locale::En, true, Some((false, who, at))) => format!("Held by {who} at {at}."),
+        }
+    }
+
+    pub fn decided(self, approve: bool, id: &str, title: &str, when: &str) -> String {
+        let title = code_safe_up_to(title, NOTICE_TEXT);
+        match (self, approve) {
+            (Locale::Ko, true) => format!("{id} `{title}`을(를) 승인했습니다. {when}에 발송됩니다."),
+            (Locale::En, true) => format!("Approved {id} `{title}`: it goes out at {when}."),
+            (Locale::Ko, false) => format!("{id} `{title}`을(를) 보류했습니다. 승인할 때까지 발송되지 않습니다."),
+            (Locale::En, false) => format!("Held {id} `{title}`: it does not go out until it is approved."),
+        }
+    }
+
+    pub fn decision_stale(self) -> &'static str {
+        self.pick(
+            "이 미리보기 이후 파일이 바뀌었습니다. 새 미리보기를 확인하고 승인하세요.",
+            "The file changed after this preview: check the new preview and approve that one.",
+        )
+    }
+
+    pub fn approve_label(self) -> &'static str {
+        self.pick("승인", "Approve")
+    }
+
+    pub fn hold_label(self) -> &'static str {
+        self.pick("보류", "Hold")
+    }
+
+    /// The approval request the editors' channel gets with the preview.
+    pub fn notice_approval(self, when: &str, id: &str, title: &str) -> (String, String) {
+        let title = code_safe_up_to(title, NOTICE_TEXT);
+        match self {
+            Locale::Ko => (
+                format!("{when} 발송 승인 요청: {id}"),
+                format!(
+                    "`{title}`이(가) 아래처럼 발송됩니다. 승인하거나 보류하세요 (`/digest approve`, `/digest hold`)."
+                ),
+            ),
+            Locale::En => (
+                format!("Approve {id} for {when}?"),
+                format!("`{title}` goes out as below. Approve or hold it (or `/digest approve`, `/digest hold`)."),
+            ),
+        }
+    }
+
+    pub fn notice_decided(self, approve: bool, id: &str, who: &str) -> (String, String) {
+        let who = code_safe_up_to(who, NOTICE_TEXT);
+        match (self, approve) {
+            (Locale::Ko, true) => (format!("{id} 승인됨"), format!("`{who}`님이 승인했습니다.")),
+            (Locale::En, true) => (format!("{id} approved"), format!("Approved by `{who}`.")),
+            (Locale::Ko, false) => {
+                (format!("{id} 보류됨"), format!("`{who}`님이 보류했습니다. 승인할 때까지 발송되지 않습니다."))
+            }
+            (Locale::En, false) => {
+                (format!("{id} held"), format!("Held by `{who}`: it does not go out until approved."))
+            }
+        }
+    }
+
+    pub fn notice_held(self, when: &str, id: &str, until: &str) -> (String, String) {
+        match self {
+            Locale::Ko => (
+                format!("{when}: {id}이(가) 승인되지 않아 보류되었습니다"),
+                format!("{until}까지 승인하면 그때 발송됩니다 (`/digest approve`)."),
+            ),
+            Locale::En => (
+                format!("{when}: {id} is held, not approved"),
+                format!("Approve it by {until} and it goes out then (`/digest approve`)."),
+            ),
+        }
+    }
+
     pub fn notice_file_broken(self, error: &str) -> (String, String) {
         let error = code_safe_up_to(error, NOTICE_TEXT);
         match self {

@@ -16,7 +16,8 @@ use tokio::sync::watch;
 use tracing::{info, warn};
 
 use crate::bot::Bot;
-use crate::deliver::{DeliverOptions, Deliverer, Report, TargetOutcome};
+use crate::config::ApprovalMode;
+use crate::deliver::{DeliverOptions, Deliverer, Report, TargetOutcome, version_of};
 use crate::editors::Editors;
 use crate::logging::untrusted;
 use crate::store::StoreError;
@@ -35,6 +36,9 @@ pub enum SlotRun {
     NothingNew { slot: DateTime<Utc>, digest: String },
     /// A delivery ran; the report lists the targets that did not have the digest yet.
     Delivered { slot: DateTime<Utc>, report: Report },
+    /// Approval is required and this version of the slot's digest is not approved: nothing was
+    /// posted; the slot stays open and goes out when an editor approves, within `catch_up`.
+    Held { slot: DateTime<Utc>, digest: String },
 }
 
 /// Why the scheduler stopped.
@@ -128,6 +132,12 @@ impl Scheduler {
         let id = digest.id();
         let targets = self.bot.targets(slot)?;
         store.slot_started(slot, Some(&id), self.bot.now())?;
+        if self.bot.config.approval.mode == ApprovalMode::Required
+            && !store.decision(&id, &version_of(digest))?.is_some_and(|d| d.approved)
+        {
+            info!(%slot, digest = %id, "the slot's digest is not approved; held until an editor approves it");
+            return Ok(SlotRun::Held { slot, digest: id });
+        }
         // The deliverer alone decides which targets already have the digest (from the ledger).
         let mut report = self.deliverer.deliver(digest, &targets, &DeliverOptions::default()).await;
         report.outcomes.retain(|(_, outcome)| *outcome != TargetOutcome::AlreadyDelivered);
@@ -152,6 +162,7 @@ impl Scheduler {
     /// of temporary failures in between.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> Result<(), SchedulerError> {
         let clock = self.bot.clock.clone();
+        let mut decisions = self.bot.store.decisions();
         loop {
             if *shutdown.borrow() {
                 return Ok(());
@@ -170,8 +181,11 @@ impl Scheduler {
                 wake = wake.min(editors.next_wake(now));
             }
             info!(next = %wake.with_timezone(&self.bot.config.schedule.slot.tz), "waiting for the next delivery");
+            // A held slot goes out as soon as an editor approves it.
+            let held = matches!(run, SlotRun::Held { .. });
             tokio::select! {
                 _ = clock.sleep_until(wake) => {}
+                _ = decisions.changed(), if held => {}
                 _ = shutdown.changed() => return Ok(()),
             }
         }

@@ -13,9 +13,11 @@ use chrono_tz::Tz;
 use serde_json::{Value, json};
 
 use crate::bot::Bot;
+use crate::config::ApprovalMode;
+use crate::deliver::version_of;
 use crate::i18n::format_instant;
 use crate::logging::terminal_safe;
-use crate::store::{Failure, StoreError};
+use crate::store::{Decision, Failure, StoreError};
 use crate::target::Target;
 
 /// One slot's deliveries, and the next slot.
@@ -28,6 +30,9 @@ pub struct StatusReport {
     pub next_slot: DateTime<Utc>,
     /// The digest the next slot will post, if a newer one than this slot's exists: (id, title).
     pub next_digest: Option<(String, String)>,
+    /// Whether approval is required, and the decision on the next digest's current version.
+    pub approval_required: bool,
+    pub next_decision: Option<Decision>,
     /// The zone slots are shown in.
     pub tz: Tz,
 }
@@ -126,11 +131,25 @@ pub fn report_slot(bot: &Bot, slot: DateTime<Utc>) -> Result<StatusReport, Statu
         });
     }
     let next_slot = schedule.next_after(now.max(slot));
-    let next_digest = library
+    let next = library
         .latest(schedule.local_date(next_slot))
-        .filter(|next| digest.as_ref().is_none_or(|(id, _)| *id != next.id()))
-        .map(|d| (d.id(), d.title.clone()));
-    Ok(StatusReport { slot, digest, targets, next_slot, next_digest, tz: schedule.tz })
+        .filter(|next| digest.as_ref().is_none_or(|(id, _)| *id != next.id()));
+    let next_decision = match next {
+        Some(next) => store.decision(&next.id(), &version_of(next))?,
+        None => None,
+    };
+    let next_digest = next.map(|d| (d.id(), d.title.clone()));
+    let approval_required = bot.config.approval.mode == ApprovalMode::Required;
+    Ok(StatusReport {
+        slot,
+        digest,
+        targets,
+        next_slot,
+        next_digest,
+        approval_required,
+        next_decision,
+        tz: schedule.tz,
+    })
 }
 
 impl StatusReport {
@@ -177,13 +196,25 @@ impl StatusReport {
         }
         match &self.next_digest {
             Some((id, title)) => out.push_str(&format!(
-                "next slot {}: digest {id} \"{}\" is ready (approval not required)\n",
+                "next slot {}: digest {id} \"{}\" is ready ({})\n",
                 self.at(&self.next_slot),
-                terminal_safe(title)
+                terminal_safe(title),
+                self.approval_text()
             )),
             None => out.push_str(&format!("next slot {}: no new digest yet\n", self.at(&self.next_slot))),
         }
         out
+    }
+
+    fn approval_text(&self) -> String {
+        match (&self.next_decision, self.approval_required) {
+            (_, false) => "approval not required".into(),
+            (None, true) => "not approved yet".into(),
+            (Some(d), true) => {
+                let verb = if d.approved { "approved" } else { "held" };
+                format!("{verb} by {} at {}", terminal_safe(&d.editor), self.at(&d.at))
+            }
+        }
     }
 
     /// For scripts: the same facts, times in RFC 3339 UTC.
@@ -214,7 +245,16 @@ impl StatusReport {
             "digest": digest(&self.digest),
             "targets": targets,
             "missing": self.missing(),
-            "next": {"slot": self.next_slot.to_rfc3339(), "digest": digest(&self.next_digest), "approval": "not required"},
+            "next": {
+                "slot": self.next_slot.to_rfc3339(),
+                "digest": digest(&self.next_digest),
+                "approval": {
+                    "required": self.approval_required,
+                    "decision": self.next_decision.as_ref().map(|d| json!({
+                        "approved": d.approved, "by": d.editor, "at": d.at.to_rfc3339(), "version": d.version,
+                    })),
+                },
+            },
         })
     }
 }

@@ -55,6 +55,20 @@ pub struct Notice {
     pub title: String,
     /// Markdown.
     pub body: String,
+    /// An approval request: the digest (id, version) to show under it, with Approve and Hold.
+    pub preview: Option<(String, String)>,
+}
+
+/// An editor's decision on a digest's version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Decision {
+    pub digest: String,
+    /// The digest's version (content hash) the decision is about.
+    pub version: String,
+    pub approved: bool,
+    /// Who decided, as the platform names them (`discord:<user id>`, `slack:<user id>`).
+    pub editor: String,
+    pub at: DateTime<Utc>,
 }
 
 /// How far a digest got at a target ([`Store::progress`]).
@@ -210,10 +224,13 @@ const MIGRATIONS: &[&str] = &[
     // through the ledger under its key, then marked done); `problems` the problems it told them of
     // and has not seen fixed (a file that does not load, a channel that failed), by kind and subject,
     // with what the problem is (`signature`: the same problem is told once) and the notice that told it.
+    // `approvals` records every editor's decision on a digest's version (who, when, which content).
     "CREATE TABLE notices (
         key TEXT PRIMARY KEY,
         title TEXT NOT NULL,
         body TEXT NOT NULL,
+        preview_digest TEXT,
+        preview_version TEXT,
         created_at TEXT NOT NULL,
         done_at TEXT
     );
@@ -224,7 +241,16 @@ const MIGRATIONS: &[&str] = &[
         notice TEXT NOT NULL,
         opened_at TEXT NOT NULL,
         PRIMARY KEY (kind, subject)
-    );",
+    );
+    CREATE TABLE approvals (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        digest TEXT NOT NULL,
+        version TEXT NOT NULL,
+        decision TEXT NOT NULL CHECK (decision IN ('approved', 'held')),
+        editor TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX approvals_by_digest ON approvals (digest, version);",
 ];
 
 /// What a sent part's message shows: the hash of its body and the digest version it came from.
@@ -292,6 +318,8 @@ pub struct Store {
     lock: Option<StateLock>,
     /// Set once, by the first write that found the state lost; later writes fail with it at once.
     lost: watch::Sender<Option<StateLost>>,
+    /// Counts the editors' decisions recorded through this store ([`Store::decisions`]).
+    decided: watch::Sender<u64>,
 }
 
 /// A file's identity: its device and inode on Unix. Elsewhere there is none to compare, and only a
@@ -479,6 +507,7 @@ impl Store {
             identity: FileId { dev: 0, ino: 0 },
             lock: None,
             lost: watch::channel(None).0,
+            decided: watch::channel(0).0,
         })
     }
 
@@ -509,6 +538,7 @@ impl Store {
             identity: FileId::of(&metadata),
             lock: None,
             lost: watch::channel(None).0,
+            decided: watch::channel(0).0,
         }))
     }
 
@@ -528,7 +558,14 @@ impl Store {
             Ok((conn, identity))
         };
         let (conn, identity) = open().map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
-        Ok(Store { conn: Mutex::new(conn), path: path.to_path_buf(), identity, lock, lost: watch::channel(None).0 })
+        Ok(Store {
+            conn: Mutex::new(conn),
+            path: path.to_path_buf(),
+            identity,
+            lock,
+            lost: watch::channel(None).0,
+            decided: watch::channel(0).0,
+        })
     }
 
     /// The state file's path.
@@ -1151,10 +1188,12 @@ impl Store {
 
     /// Queues a notice for the editors, unless one with its key was queued before: `true` when new.
     pub fn queue_notice(&self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError> {
+        let (digest, version) = notice.preview.clone().unzip();
         let added = self.write(|conn| {
             conn.execute(
-                "INSERT OR IGNORE INTO notices (key, title, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![notice.key, notice.title, notice.body, ts(at)],
+                "INSERT OR IGNORE INTO notices (key, title, body, preview_digest, preview_version, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![notice.key, notice.title, notice.body, digest, version, ts(at)],
             )
         })?;
         Ok(added > 0)
@@ -1233,9 +1272,17 @@ impl Store {
     /// Notices not yet posted everywhere, oldest first.
     pub fn pending_notices(&self) -> Result<Vec<Notice>, StoreError> {
         let conn = self.conn();
-        let mut stmt =
-            conn.prepare("SELECT key, title, body FROM notices WHERE done_at IS NULL ORDER BY created_at, key")?;
-        let rows = stmt.query_map([], |r| Ok(Notice { key: r.get(0)?, title: r.get(1)?, body: r.get(2)? }))?;
+        let mut stmt = conn.prepare(
+            "SELECT key, title, body, preview_digest, preview_version FROM notices
+             WHERE done_at IS NULL ORDER BY created_at, key",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            let preview = match (r.get::<_, Option<String>>(3)?, r.get::<_, Option<String>>(4)?) {
+                (Some(digest), Some(version)) => Some((digest, version)),
+                _ => None,
+            };
+            Ok(Notice { key: r.get(0)?, title: r.get(1)?, body: r.get(2)?, preview })
+        })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -1251,6 +1298,53 @@ impl Store {
     pub fn notice_done(&self, key: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.write(|conn| conn.execute("UPDATE notices SET done_at = ?2 WHERE key = ?1", params![key, ts(at)]))?;
         Ok(())
+    }
+
+    /// Records an editor's decision; a later one overrides an earlier one.
+    pub fn record_decision(&self, decision: &Decision) -> Result<(), StoreError> {
+        self.write(|conn| {
+            conn.execute(
+                "INSERT INTO approvals (digest, version, decision, editor, at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    decision.digest,
+                    decision.version,
+                    if decision.approved { "approved" } else { "held" },
+                    decision.editor,
+                    ts(decision.at)
+                ],
+            )
+        })?;
+        self.decided.send_modify(|n| *n += 1);
+        Ok(())
+    }
+
+    /// The latest decision on this version of the digest.
+    pub fn decision(&self, digest: &str, version: &str) -> Result<Option<Decision>, StoreError> {
+        let row = self
+            .conn()
+            .query_row(
+                "SELECT decision, editor, at FROM approvals WHERE digest = ?1 AND version = ?2
+                 ORDER BY id DESC LIMIT 1",
+                params![digest, version],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+            )
+            .optional()?;
+        row.map(|(decision, editor, at)| {
+            Ok(Decision {
+                digest: digest.to_string(),
+                version: version.to_string(),
+                approved: decision == "approved",
+                editor,
+                at: parse_ts(&at)?,
+            })
+        })
+        .transpose()
+        .map_err(StoreError::Sqlite)
+    }
+
+    /// Changes each time a decision is recorded: the scheduler waits on it for a held slot.
+    pub fn decisions(&self) -> watch::Receiver<u64> {
+        self.decided.subscribe()
     }
 
     /// The newest digest fully delivered to the target, and when its last part went out.

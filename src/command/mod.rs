@@ -5,6 +5,7 @@
 //! the store), and then asks this module for the [`Reply`]: a neutral [`Doc`] and whether everyone in
 //! the channel sees it. Nothing here knows a wire format or performs I/O.
 
+pub mod approval;
 mod browse;
 mod parse;
 mod search;
@@ -45,6 +46,17 @@ pub enum Command {
     Unsubscribe,
     Status,
     Help,
+    /// An editor's private look at a digest exactly as it will be posted; `date` `None`: the next
+    /// slot's digest. Future-dated digests included.
+    Preview {
+        date: Option<String>,
+    },
+    /// An editor approves (`approve: true`) or holds a digest for its slot; `date` `None`: the next
+    /// slot's digest.
+    Decide {
+        approve: bool,
+        date: Option<String>,
+    },
 }
 
 /// Who sees a reply.
@@ -88,6 +100,9 @@ impl Command {
             Command::Unsubscribe => "unsubscribe",
             Command::Status => "status",
             Command::Help => "help",
+            Command::Preview { .. } => "preview",
+            Command::Decide { approve: true, .. } => "approve",
+            Command::Decide { approve: false, .. } => "hold",
         }
     }
 
@@ -97,7 +112,12 @@ impl Command {
             Command::Latest | Command::Keyword { .. } | Command::Issue { .. } | Command::List { .. } => {
                 Visibility::Channel
             }
-            Command::Subscribe { .. } | Command::Unsubscribe | Command::Status | Command::Help => Visibility::Ephemeral,
+            Command::Subscribe { .. }
+            | Command::Unsubscribe
+            | Command::Status
+            | Command::Help
+            | Command::Preview { .. }
+            | Command::Decide { .. } => Visibility::Ephemeral,
         }
     }
 }
@@ -115,7 +135,11 @@ pub fn answer(command: &Command, ctx: &Context<'_>) -> Option<Reply> {
             return Some(Reply { visibility, doc });
         }
         Command::Help => help(ctx),
-        Command::Subscribe { .. } | Command::Unsubscribe | Command::Status => return None,
+        Command::Subscribe { .. }
+        | Command::Unsubscribe
+        | Command::Status
+        | Command::Preview { .. }
+        | Command::Decide { .. } => return None,
     };
     Some(Reply { visibility: command.visibility(), doc })
 }

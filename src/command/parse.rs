@@ -127,7 +127,7 @@ pub fn parse_options(subcommand: &str, options: &[(String, OptionValue)]) -> Res
         "latest" | "unsubscribe" | "status" | "help" => &[],
         "subscribe" => &["threads"],
         "keyword" => &["query"],
-        "issue" => &["date"],
+        "issue" | "preview" | "approve" | "hold" => &["date"],
         "list" => &["page"],
         _ => return Err(CommandError::Unknown(subcommand.to_string())),
     };
@@ -159,6 +159,18 @@ pub fn parse_options(subcommand: &str, options: &[(String, OptionValue)]) -> Res
             },
             Some(_) => return Err(CommandError::WrongType { option: "page", expected: OptionKind::Integer }),
         },
+        "preview" | "approve" | "hold" => {
+            let date = match option("date") {
+                None => None,
+                Some(OptionValue::String(date)) if parse_date(date).is_some() => Some(date.trim().to_string()),
+                Some(OptionValue::String(date)) => return Err(CommandError::BadDate(date.clone())),
+                Some(_) => return Err(CommandError::WrongType { option: "date", expected: OptionKind::String }),
+            };
+            match subcommand {
+                "preview" => Command::Preview { date },
+                sub => Command::Decide { approve: sub == "approve", date },
+            }
+        }
         "subscribe" => match option("threads") {
             None => Command::Subscribe { threads: None },
             Some(OptionValue::String(value)) => Command::Subscribe { threads: Some(thread_mode(value)?) },
@@ -219,9 +231,21 @@ fn build(sub: &str, arg: impl Fn(&str) -> String) -> Result<Command, CommandErro
         "subscribe" | "구독" => Command::Subscribe { threads: threads_argument(&arg("threads"))? },
         "unsubscribe" | "구독해지" | "해지" => Command::Unsubscribe,
         "status" | "상태" => Command::Status,
+        "preview" | "미리보기" => Command::Preview { date: optional_date(&arg("date"))? },
+        "approve" | "승인" => Command::Decide { approve: true, date: optional_date(&arg("date"))? },
+        "hold" | "보류" => Command::Decide { approve: false, date: optional_date(&arg("date"))? },
         _ => return Err(CommandError::Unknown(sub.to_string())),
     };
     Ok(command)
+}
+
+/// A date typed after `preview`, `approve` or `hold`: nothing, or a `YYYY-MM-DD`.
+fn optional_date(typed: &str) -> Result<Option<String>, CommandError> {
+    match typed.trim() {
+        "" => Ok(None),
+        date if parse_date(date).is_some() => Ok(Some(date.to_string())),
+        date => Err(CommandError::BadDate(date.to_string())),
+    }
 }
 
 /// `query:hybrid cloud` or `page:2` as typed in Discord's form; empty when the text is positional.

@@ -64,6 +64,9 @@ pub enum Denied {
     MissingPermission,
     /// Slack: `slack.admins` is set and the user is not on it.
     NotAdmin,
+    /// `preview`, `approve`, `hold`: the user is not an editor (Discord: Manage Guild or Manage
+    /// Channels; Slack: in `slack.admins`, or in the editors' channel).
+    NotEditor { slack: bool },
 }
 
 /// What `status` shows about a channel.
@@ -125,6 +128,7 @@ pub fn denied(why: Denied, locale: Locale) -> Reply {
         match why {
             Denied::MissingPermission => locale.no_permission(),
             Denied::NotAdmin => locale.not_admin(),
+            Denied::NotEditor { slack } => locale.not_editor(slack),
         },
     )
 }

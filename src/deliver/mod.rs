@@ -477,8 +477,16 @@ struct Rendered {
 impl Rendered {
     fn new(platform: Platform, doc: &Doc, button: &str) -> Rendered {
         let parts = |layout| match platform {
-            Platform::Discord | Platform::DiscordWebhook => render::discord::parts(doc, layout, button),
-            Platform::Slack | Platform::SlackWebhook => render::slack::parts(doc, layout, button),
+            Platform::Discord | Platform::DiscordWebhook => {
+                let mut parts = render::discord::parts(doc, layout, button);
+                render::actions::discord(&mut parts, &doc.actions);
+                parts
+            }
+            Platform::Slack | Platform::SlackWebhook => {
+                let mut parts = render::slack::parts(doc, layout, button);
+                render::actions::slack(&mut parts, &doc.actions);
+                parts
+            }
         };
         Rendered { packed: Shaped::new(parts(Layout::Packed)), articles: Shaped::new(parts(Layout::Articles)) }
     }

@@ -1,6 +1,6 @@
 //! The `/digest` command as Discord registers it, and its registration.
 //!
-//! One command with eight subcommands, descriptions (and the names of the `threads` choices) in
+//! One command with eleven subcommands (three of them, `preview`, `approve` and `hold`, for editors), descriptions (and the names of the `threads` choices) in
 //! English with Korean localisations. The
 //! registration is a bulk overwrite (PUT), so running it at every start is idempotent: Discord ends
 //! up with exactly this command, globally or in `discord.guild_id` (where updates are instant).
@@ -54,6 +54,27 @@ pub fn digest_command() -> CreateCommand {
             .required(true)
             .set_autocomplete(true),
     );
+    // The editors' subcommands: a date is optional (the next slot's digest), future ones included.
+    let date = |en: &str, ko: &str| {
+        CreateCommandOption::new(CommandOptionType::String, "date", en)
+            .description_localized("ko", ko)
+            .required(false)
+            .set_autocomplete(true)
+    };
+    let preview =
+        sub("preview", "Editors: see a digest exactly as it will be posted", "편집자: 발송될 모습 그대로 미리보기")
+            .add_sub_option(date(
+                "Digest date, YYYY-MM-DD (default: the next slot's)",
+                "다이제스트 날짜 (기본: 다음 발송분)",
+            ));
+    let approve = sub("approve", "Editors: approve a digest for its slot", "편집자: 다이제스트 발송 승인")
+        .add_sub_option(date(
+            "Digest date, YYYY-MM-DD (default: the next slot's)",
+            "다이제스트 날짜 (기본: 다음 발송분)",
+        ));
+    let hold = sub("hold", "Editors: hold a digest back from its slot", "편집자: 다이제스트 발송 보류").add_sub_option(
+        date("Digest date, YYYY-MM-DD (default: the next slot's)", "다이제스트 날짜 (기본: 다음 발송분)"),
+    );
     let list = sub("list", "List past digests", "지난 다이제스트 목록").add_sub_option(
         CreateCommandOption::new(CommandOptionType::Integer, "page", "Page number")
             .description_localized("ko", "페이지 번호")
@@ -63,7 +84,7 @@ pub fn digest_command() -> CreateCommand {
     CreateCommand::new(NAME)
         .description("Weekly tech-blog digest")
         .description_localized("ko", "주간 기술블로그 다이제스트")
-        .set_options(vec![latest, keyword, issue, list, subscribe, unsubscribe, status, help])
+        .set_options(vec![latest, keyword, issue, list, subscribe, unsubscribe, status, help, preview, approve, hold])
 }
 
 /// Registers `/digest`, replacing whatever commands the application had (in the guild, if given).
@@ -85,7 +106,22 @@ mod tests {
         assert_eq!(json["name"], "digest");
         let subs = json["options"].as_array().unwrap();
         let names: Vec<&str> = subs.iter().map(|s| s["name"].as_str().unwrap()).collect();
-        assert_eq!(names, ["latest", "keyword", "issue", "list", "subscribe", "unsubscribe", "status", "help"]);
+        assert_eq!(
+            names,
+            [
+                "latest",
+                "keyword",
+                "issue",
+                "list",
+                "subscribe",
+                "unsubscribe",
+                "status",
+                "help",
+                "preview",
+                "approve",
+                "hold"
+            ]
+        );
         let name_ok = |n: &str| {
             (1..=32).contains(&n.chars().count())
                 && n.chars().all(|c| c.is_lowercase() || c.is_numeric() || "-_'".contains(c))

@@ -33,6 +33,7 @@ use crate::bot::Bot;
 use crate::bot::Caller;
 use crate::command::{self, Command, CommandError, Denied, OptionValue, Reply, Visibility};
 use crate::i18n::Locale;
+use crate::logging::untrusted;
 use crate::target::{Platform, Target};
 
 use super::commands::{self as registration, NAME};
@@ -71,7 +72,12 @@ impl EventHandler for Handler {
             Interaction::Autocomplete(auto) => {
                 let choices = if auto.data.name == NAME {
                     let typed = focused_value(&auto.data.options).unwrap_or_default();
-                    self.bot.date_choices(&typed)
+                    let editors = auto
+                        .data
+                        .options
+                        .first()
+                        .is_some_and(|sub| matches!(sub.name.as_str(), "preview" | "approve" | "hold"));
+                    self.bot.date_choices_of(&typed, editors)
                 } else {
                     warn!(interaction = auto.id.get(), shape = %Shape::of(&auto.data), "autocomplete for a command the bot does not have");
                     Vec::new()
@@ -82,8 +88,31 @@ impl EventHandler for Handler {
                 }
             }
             Interaction::Component(component) => {
-                warn!(interaction = component.id.get(), custom_id = ?for_log(&component.data.custom_id), "a message component the bot never sent");
-                respond(&ctx, component.id, &component.token, &unsupported_response(locale)).await;
+                match command::approval::parse_decision_id(&component.data.custom_id) {
+                    Some((approve, digest, version)) => {
+                        let editor =
+                            editor(component.guild_id.is_some(), component.member.as_ref().and_then(|m| m.permissions));
+                        let who = format!("discord:{}", component.user.id.get());
+                        let bot = self.bot.clone();
+                        let (digest, version) = (digest.to_string(), version.to_string());
+                        info!(interaction = component.id.get(), approve, digest = %untrusted(&digest), "approval button");
+                        let reply = tokio::task::spawn_blocking(move || match editor {
+                            Ok(()) => bot.decide(&digest, Some(&version), approve, &who).unwrap_or_else(|e| {
+                                warn!(error = %e, "could not record the decision");
+                                command::internal_error(locale)
+                            }),
+                            Err(why) => command::denied(why, locale),
+                        })
+                        .await
+                        .unwrap_or_else(|_| command::internal_error(locale));
+                        let first = answerable(interaction_messages(&reply), locale).into_iter().next();
+                        respond(&ctx, component.id, &component.token, &json!({"type": 4, "data": first})).await;
+                    }
+                    None => {
+                        warn!(interaction = component.id.get(), custom_id = ?for_log(&component.data.custom_id), "a message component the bot never sent");
+                        respond(&ctx, component.id, &component.token, &unsupported_response(locale)).await;
+                    }
+                }
             }
             Interaction::Modal(modal) => {
                 warn!(interaction = modal.id.get(), custom_id = ?for_log(&modal.data.custom_id), "a modal the bot never opened");
@@ -188,6 +217,8 @@ impl Handler {
             target: Target::new(Platform::Discord, channel.get().to_string()),
             may_manage: may_manage(interaction),
             channel_mention: parent.map(|p| format!("<#{}>", p.get())),
+            editor: editor(interaction.guild_id.is_some(), interaction.member.as_ref().and_then(|m| m.permissions)),
+            who: format!("discord:{}", interaction.user.id.get()),
         };
         let parsed = parse(interaction);
         let bot = self.bot.clone();
@@ -296,6 +327,14 @@ fn may_manage(interaction: &CommandInteraction) -> Result<(), Denied> {
     }
     let permissions = interaction.member.as_ref().and_then(|m| m.permissions).unwrap_or(Permissions::empty());
     if permissions.administrator() || permissions.manage_channels() { Ok(()) } else { Err(Denied::MissingPermission) }
+}
+
+/// Editors (preview, approve, hold) are the members with Manage Guild, Manage Channels or
+/// Administrator; in a DM nobody is one (no guild role says so).
+fn editor(in_guild: bool, permissions: Option<Permissions>) -> Result<(), Denied> {
+    let permissions = permissions.unwrap_or(Permissions::empty());
+    let editor = permissions.administrator() || permissions.manage_guild() || permissions.manage_channels();
+    if in_guild && editor { Ok(()) } else { Err(Denied::NotEditor { slack: false }) }
 }
 
 /// The command from the interaction's subcommand and typed options, checked against the registration.

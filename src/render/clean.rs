@@ -213,6 +213,7 @@ mod tests {
             closing: Some(s.into()),
             more_label: s.into(),
             articles: 1,
+            actions: Vec::new(),
         }
     }
 

@@ -8,6 +8,7 @@
 //! against them. [`clean`] removes control characters from a doc; each encoder starts with it.
 //! [`post`] names threads and forum posts and picks their tags.
 
+pub mod actions;
 pub mod clean;
 pub mod discord;
 pub mod limits;
@@ -33,6 +34,29 @@ pub struct Doc {
     /// How many of the leading `cards` are a digest's articles (the rest are its extra sections):
     /// the cards [`Layout::Articles`] gives a message each.
     pub articles: usize,
+    /// Buttons under the last message (an approval request's Approve and Hold).
+    pub actions: Vec<Action>,
+}
+
+/// A button that asks the bot to do something (not a link): its label, the id the platform sends
+/// back when it is clicked, and how it looks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Action {
+    pub label: String,
+    /// Discord's `custom_id`, Slack's `action_id`; at most 100 characters.
+    pub id: String,
+    /// Slack's `value` (Discord carries everything in the id).
+    pub value: String,
+    pub style: ActionStyle,
+}
+
+/// How an [`Action`] looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActionStyle {
+    /// Green on Discord, `primary` on Slack.
+    Confirm,
+    /// Red on Discord, `danger` on Slack.
+    Danger,
 }
 
 /// How a digest's cards are spread over messages.
@@ -242,6 +266,7 @@ pub fn digest_doc(digest: &Digest, locale: Locale) -> Doc {
         closing: digest.footer.clone(),
         more_label: locale.read_more().to_string(),
         articles: digest.articles.len(),
+        actions: Vec::new(),
     }
 }
 
@@ -336,6 +361,7 @@ mod tests {
                     closing: closing.map(|c| format!("closing-{c}")),
                     more_label: "원문 보기".into(),
                     articles,
+                    actions: Vec::new(),
                 })
         }
 

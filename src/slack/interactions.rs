@@ -24,8 +24,9 @@ use crate::logging::untrusted;
 /// An interaction Slack sent, reduced to what digestbot acts on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Interaction {
-    /// A click on one or more buttons (Slack sends one action per click).
-    BlockActions { user_id: String, actions: Vec<Action> },
+    /// A click on one or more buttons (Slack sends one action per click), in a channel (empty when
+    /// the payload names none).
+    BlockActions { user_id: String, channel_id: String, actions: Vec<Action> },
     /// `view_submission`, `shortcut`, `message_action`, or a type Slack adds later: acknowledged,
     /// nothing done.
     Other { kind: String },
@@ -39,11 +40,13 @@ pub struct Action {
 }
 
 /// What a click asks of digestbot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ActionKind {
     /// A URL button: Slack opened the link itself; the acknowledgement is all it needs.
     Link,
-    /// Anything without a `url` (a plain button, a menu): digestbot has no handler for it yet.
+    /// An approval request's Approve (`approve`) or Hold button, for this digest and version.
+    Decide { approve: bool, digest: String, version: String },
+    /// Anything else without a `url` (a plain button, a menu): digestbot has no handler for it.
     Unhandled,
 }
 
@@ -89,6 +92,8 @@ struct BlockActions {
     #[serde(default)]
     user: Option<User>,
     #[serde(default)]
+    channel: Option<User>,
+    #[serde(default)]
     actions: Vec<RawAction>,
 }
 
@@ -113,26 +118,36 @@ pub fn parse(payload: &str) -> Result<Interaction, PayloadError> {
     if kind != "block_actions" {
         return Ok(Interaction::Other { kind });
     }
-    let BlockActions { user, actions } = serde_json::from_str(payload)?;
+    let BlockActions { user, channel, actions } = serde_json::from_str(payload)?;
     let actions = actions
         .into_iter()
-        .map(|a| Action {
-            action_id: a.action_id,
-            kind: if a.url.is_some() { ActionKind::Link } else { ActionKind::Unhandled },
+        .map(|a| {
+            let kind = match crate::command::approval::parse_decision_id(&a.action_id) {
+                _ if a.url.is_some() => ActionKind::Link,
+                Some((approve, digest, version)) => {
+                    ActionKind::Decide { approve, digest: digest.to_string(), version: version.to_string() }
+                }
+                None => ActionKind::Unhandled,
+            };
+            Action { kind, action_id: a.action_id }
         })
         .collect();
-    Ok(Interaction::BlockActions { user_id: user.map(|u| u.id).unwrap_or_default(), actions })
+    Ok(Interaction::BlockActions {
+        user_id: user.map(|u| u.id).unwrap_or_default(),
+        channel_id: channel.map(|c| c.id).unwrap_or_default(),
+        actions,
+    })
 }
 
 /// How many actions of one interaction are logged one by one.
 const MAX_LOGGED_ACTIONS: usize = 5;
 
-/// Acts on an interaction before it is acknowledged: for now, only logs it. Handlers for buttons
-/// (issue 11) become arms of the `match` on [`ActionKind`]; one that takes time spawns its work, so
-/// that the acknowledgement still goes out at once.
-pub fn dispatch(interaction: &Interaction) {
+/// Acts on an interaction before it is acknowledged: logs it, and records an editor's Approve or
+/// Hold (on a blocking thread, so that the acknowledgement still goes out at once; the editors'
+/// channel is told of the decision). A click by someone who is not an editor is logged and ignored.
+pub fn dispatch(state: &SlackState, interaction: &Interaction) {
     match interaction {
-        Interaction::BlockActions { user_id, actions } => {
+        Interaction::BlockActions { user_id, channel_id, actions } => {
             // A click carries one action; a forged or replayed payload may carry thousands: a few
             // lines each, then one line for the rest.
             if actions.len() > MAX_LOGGED_ACTIONS {
@@ -141,9 +156,25 @@ pub fn dispatch(interaction: &Interaction) {
             for action in actions.iter().take(MAX_LOGGED_ACTIONS) {
                 let action_id = untrusted(&action.action_id);
                 let user = untrusted(user_id);
-                match action.kind {
+                match &action.kind {
                     ActionKind::Link => debug!(action_id = %action_id, user = %user, "link button clicked"),
                     ActionKind::Unhandled => info!(action_id = %action_id, user = %user, "button without a handler"),
+                    ActionKind::Decide { approve, digest, version } => {
+                        let config = &state.bot.config;
+                        let editors = config.editors.slack.as_deref();
+                        if !server::is_editor(&config.slack, editors, channel_id, user_id) {
+                            warn!(user = %user, "an approval button clicked by someone who is not an editor; ignored");
+                            continue;
+                        }
+                        info!(approve, digest = %untrusted(digest), user = %user, "approval button");
+                        let (bot, approve) = (state.bot.clone(), *approve);
+                        let (digest, version, who) = (digest.clone(), version.clone(), format!("slack:{user_id}"));
+                        tokio::task::spawn_blocking(move || {
+                            if let Err(e) = bot.decide(&digest, Some(&version), approve, &who) {
+                                warn!(error = %e, "could not record the decision");
+                            }
+                        });
+                    }
                 }
             }
         }
@@ -169,7 +200,7 @@ pub(super) async fn interactions(State(state): State<SlackState>, request: Reque
     let parsed = form.payload.as_deref().ok_or(PayloadError::Missing).and_then(parse);
     match parsed {
         Ok(interaction) => {
-            dispatch(&interaction);
+            dispatch(&state, &interaction);
             StatusCode::OK.into_response()
         }
         Err(e) => {
@@ -207,9 +238,30 @@ mod tests {
         });
         let expected = Interaction::BlockActions {
             user_id: "U0001".into(),
+            channel_id: String::new(),
             actions: vec![link("read-1"), Action { action_id: "vote".into(), kind: ActionKind::Unhandled }],
         };
         assert_eq!(parse(&payload.to_string()), Ok(expected));
+    }
+
+    #[test]
+    fn an_approval_button_names_its_digest_and_version() {
+        let payload = json!({
+            "type": "block_actions",
+            "user": {"id": "U0001"},
+            "channel": {"id": "CEDIT", "name": "editors"},
+            "actions": [
+                {"type": "button", "action_id": "digest:approve:2026-02-16:00ab", "value": "2026-02-16:00ab"},
+                {"type": "button", "action_id": "digest:hold:2026-02-16:00ab"},
+                {"type": "button", "action_id": "digest:approve:2026-02-16", "value": "no version"},
+            ],
+        });
+        let Ok(Interaction::BlockActions { channel_id, actions, .. }) = parse(&payload.to_string()) else { panic!() };
+        assert_eq!(channel_id, "CEDIT");
+        let decide = |approve| ActionKind::Decide { approve, digest: "2026-02-16".into(), version: "00ab".into() };
+        assert_eq!(actions[0].kind, decide(true));
+        assert_eq!(actions[1].kind, decide(false));
+        assert_eq!(actions[2].kind, ActionKind::Unhandled, "a value that names no version is no decision");
     }
 
     #[test]
@@ -224,11 +276,9 @@ mod tests {
     #[test]
     fn missing_fields_of_a_click_are_empty() {
         let parsed = parse(r#"{"type":"block_actions","actions":[{"url":"https://e.x"}]}"#);
-        assert_eq!(parsed, Ok(Interaction::BlockActions { user_id: String::new(), actions: vec![link("")] }));
-        assert_eq!(
-            parse(r#"{"type":"block_actions"}"#),
-            Ok(Interaction::BlockActions { user_id: String::new(), actions: vec![] })
-        );
+        let empty = |actions| Interaction::BlockActions { user_id: String::new(), channel_id: String::new(), actions };
+        assert_eq!(parsed, Ok(empty(vec![link("")])));
+        assert_eq!(parse(r#"{"type":"block_actions"}"#), Ok(empty(vec![])));
     }
 
     #[test]

@@ -210,7 +210,8 @@ async fn commands(State(state): State<SlackState>, request: Request) -> Response
         "slash command"
     );
 
-    let caller = caller(&state.bot.config.slack, &channel, &form.user_id);
+    let config = &state.bot.config;
+    let caller = caller(&config.slack, config.editors.slack.as_deref(), &channel, &form.user_id);
     let locale = state.bot.config.locale;
     let text = unescape(&form.text);
     let bot = state.bot.clone();
@@ -253,14 +254,26 @@ async fn commands(State(state): State<SlackState>, request: Request) -> Response
 }
 
 /// Who is calling: the channel, and whether the user may change its subscription (anyone, unless
-/// `slack.admins` is set; then only those users).
-pub fn caller(config: &SlackConfig, channel_id: &str, user_id: &str) -> Caller {
+/// `slack.admins` is set; then only those users) and is an editor ([`is_editor`]).
+pub fn caller(config: &SlackConfig, editors: Option<&str>, channel_id: &str, user_id: &str) -> Caller {
     let may_manage = if config.admins.is_empty() || config.admins.iter().any(|a| a == user_id) {
         Ok(())
     } else {
         Err(Denied::NotAdmin)
     };
-    Caller::new(Target::new(Platform::Slack, channel_id), may_manage)
+    let mut caller = Caller::new(Target::new(Platform::Slack, channel_id), may_manage);
+    if is_editor(config, editors, channel_id, user_id) {
+        caller.editor = Ok(());
+    }
+    caller.who = format!("slack:{user_id}");
+    caller
+}
+
+/// Editors on Slack: the users in `slack.admins`, and whoever acts in the editors' channel (only its
+/// members can).
+pub fn is_editor(config: &SlackConfig, editors: Option<&str>, channel_id: &str, user_id: &str) -> bool {
+    (!user_id.is_empty() && config.admins.iter().any(|a| a == user_id))
+        || editors.is_some_and(|editors| !channel_id.is_empty() && editors == channel_id)
 }
 
 /// Slack escapes `&`, `<` and `>` in a command's text; this is what the user typed.
@@ -393,14 +406,21 @@ mod tests {
     #[test]
     fn admins_limit_who_manages_subscriptions() {
         let mut config = SlackConfig::default();
-        let open = caller(&config, "C1", "U1");
+        let open = caller(&config, None, "C1", "U1");
         assert_eq!(open.target, Target::new(Platform::Slack, "C1"));
         assert_eq!(open.may_manage, Ok(()));
+        assert_eq!(open.editor, Err(Denied::NotEditor { slack: true }), "nobody is an editor by default");
+        assert_eq!(open.who, "slack:U1");
         config.admins = vec!["U2".into(), "W3".into()];
-        assert_eq!(caller(&config, "C1", "U1").may_manage, Err(Denied::NotAdmin));
-        assert_eq!(caller(&config, "C1", "U2").may_manage, Ok(()));
-        assert_eq!(caller(&config, "C1", "W3").may_manage, Ok(()));
-        assert_eq!(caller(&config, "C1", "").may_manage, Err(Denied::NotAdmin));
+        assert_eq!(caller(&config, None, "C1", "U1").may_manage, Err(Denied::NotAdmin));
+        assert_eq!(caller(&config, None, "C1", "U2").may_manage, Ok(()));
+        assert_eq!(caller(&config, None, "C1", "W3").may_manage, Ok(()));
+        assert_eq!(caller(&config, None, "C1", "").may_manage, Err(Denied::NotAdmin));
+        // Editors: the admins, and anyone in the editors' channel.
+        assert_eq!(caller(&config, None, "C1", "U2").editor, Ok(()));
+        assert_eq!(caller(&config, Some("CEDIT"), "CEDIT", "U1").editor, Ok(()));
+        assert!(caller(&config, Some("CEDIT"), "C1", "U1").editor.is_err());
+        assert!(caller(&config, Some("CEDIT"), "", "").editor.is_err());
     }
 
     #[test]

@@ -111,7 +111,22 @@ async fn registers_the_command_globally_or_in_the_guild() {
     assert_eq!(command["name"], "digest");
     assert_eq!(command["description_localizations"]["ko"], "주간 기술블로그 다이제스트");
     let subs: Vec<&str> = command["options"].as_array().unwrap().iter().map(|o| o["name"].as_str().unwrap()).collect();
-    assert_eq!(subs, ["latest", "keyword", "issue", "list", "subscribe", "unsubscribe", "status", "help"]);
+    assert_eq!(
+        subs,
+        [
+            "latest",
+            "keyword",
+            "issue",
+            "list",
+            "subscribe",
+            "unsubscribe",
+            "status",
+            "help",
+            "preview",
+            "approve",
+            "hold"
+        ]
+    );
     assert_eq!(app.fake.identify().unwrap()["token"], "Bot test-token");
     assert_eq!(app.fake.identify().unwrap()["intents"], 1, "only the GUILDS intent");
     app.stop().await;

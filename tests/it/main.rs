@@ -2,6 +2,7 @@
 //! fake platforms on loopback. No internet is needed.
 
 mod app;
+mod approval;
 mod both;
 mod cli;
 mod corrections;

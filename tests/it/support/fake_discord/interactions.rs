@@ -1,7 +1,8 @@
 //! The interactions the fake sends through the gateway (with [`FakeDiscord::send_interaction`]):
 //! [`InteractionSpec`] and the builders [`command_interaction`] (APPLICATION_COMMAND, type 2) and
 //! [`autocomplete_interaction`] (APPLICATION_COMMAND_AUTOCOMPLETE, type 4, the focused option's value
-//! sent as the partial string typed so far). They fake the Interaction object of Discord's docs
+//! sent as the partial string typed so far) and [`component_interaction`] (MESSAGE_COMPONENT, type 3,
+//! a button click on a message). They fake the Interaction object of Discord's docs
 //! (Interactions > Receiving and Responding): a `/digest <subcommand>` chat-input invocation with its
 //! options, `app_permissions`, locales and `context`, carrying `guild_id`, `channel` and `member` in a
 //! guild and `user` in a DM, shaped so that serenity 0.12.5 deserializes it. In a guild, the partial
@@ -77,6 +78,18 @@ pub fn command_interaction(spec: InteractionSpec) -> Value {
 /// deserializes it as `Interaction::Autocomplete`.
 pub fn autocomplete_interaction(spec: InteractionSpec, focused: &str) -> Value {
     interaction_json(&spec, 4, Some(focused))
+}
+
+/// Builds a MESSAGE_COMPONENT interaction (type 3): a click on the button `custom_id` of `message`
+/// (a Message object, as [`FakeDiscord::message_objects`] returns it), which serenity 0.12.5
+/// deserializes as `Interaction::Component`.
+///
+/// [`FakeDiscord::message_objects`]: super::FakeDiscord::message_objects
+pub fn component_interaction(spec: InteractionSpec, custom_id: &str, message: Value) -> Value {
+    let mut value = interaction_json(&spec, 3, None);
+    value["data"] = json!({"custom_id": custom_id, "component_type": 2});
+    value["message"] = message;
+    value
 }
 
 fn interaction_json(spec: &InteractionSpec, kind: u8, focused: Option<&str>) -> Value {

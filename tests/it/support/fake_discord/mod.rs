@@ -46,7 +46,7 @@ use rest::{rest_handler, route_of};
 #[allow(unused_imports)]
 pub use channels::{ChannelSpec, ForumTag, GUILD_ID, REQUIRE_TAG};
 #[allow(unused_imports)]
-pub use interactions::{InteractionSpec, autocomplete_interaction, command_interaction};
+pub use interactions::{InteractionSpec, autocomplete_interaction, command_interaction, component_interaction};
 
 use channels::ChannelEntry;
 

@@ -644,7 +644,7 @@ pub(super) fn message_json(id: u64, channel_id: u64, body: &Value, author: Value
         "mention_roles": [],
         "attachments": [],
         "embeds": normalize_embeds(body.get("embeds").unwrap_or(&Value::Null)),
-        "components": [],
+        "components": body.get("components").filter(|c| c.is_array()).cloned().unwrap_or_else(|| json!([])),
         "pinned": false,
         "type": 0,
         "flags": body.get("flags").and_then(Value::as_u64).unwrap_or(0),
