@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use rusqlite::{Connection, ErrorCode, OptionalExtension, params};
+use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::watch;
 
 use crate::target::{Platform, Posted, Target, ThreadMode};
@@ -596,7 +596,8 @@ impl Store {
         self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Runs one write (a statement or a transaction), after checking that the state is still the
+    /// Runs one write (a statement or a transaction; one that reads before it writes begins
+    /// IMMEDIATE, so that it waits for another writer instead of failing at its first write), after checking that the state is still the
     /// file this process opened and locked. A write that SQLite refuses as a whole (full, read-only)
     /// loses the store; once lost, every write fails at once with the same reason.
     fn write<T>(&self, f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>) -> Result<T, StoreError> {
@@ -669,7 +670,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<(bool, Option<ThreadMode>), StoreError> {
         self.write(|conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let key = params![target.platform.as_str(), target.channel];
             let existing: Option<Option<String>> = tx
                 .query_row("SELECT threads FROM subscriptions WHERE platform = ?1 AND channel = ?2", key, |r| r.get(0))
@@ -1210,7 +1211,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         self.write(|conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let open: Option<String> = tx
                 .query_row(
                     "SELECT signature FROM problems WHERE kind = ?1 AND subject = ?2",
@@ -1246,7 +1247,7 @@ impl Store {
         at: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         self.write(|conn| {
-            let tx = conn.transaction()?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             let closed = tx.execute("DELETE FROM problems WHERE kind = ?1 AND subject = ?2", params![kind, subject])?;
             if closed > 0
                 && let Some(notice) = notice
