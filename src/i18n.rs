@@ -368,6 +368,16 @@ impl Locale {
         )
     }
 
+    pub fn help_editors(self) -> (&'static str, &'static str) {
+        (
+            "/digest preview|approve|hold [date]",
+            self.pick(
+                "편집자: 발송될 모습 미리보기, 발송 승인, 보류",
+                "Editors: preview a digest as it will be posted, approve it, hold it",
+            ),
+        )
+    }
+
     /// [`Locale::subscribed`], naming the channel when it is not this one (`<#id>`).
     pub fn subscribed_named(self, channel: Option<&str>, next: &DateTime<Tz>) -> String {
         let Some(channel) = channel else { return self.subscribed(next) };

@@ -181,8 +181,9 @@ fn help(ctx: &Context<'_>) -> Doc {
         .iter()
         .map(|(usage, what)| Field { name: usage.to_string(), value: vec![paragraph(*what)], inline: false })
         .collect();
-    let (usage, what) = ctx.locale.help_threads();
-    card.fields.push(Field { name: usage.to_string(), value: vec![paragraph(what)], inline: false });
+    for (usage, what) in [ctx.locale.help_threads(), ctx.locale.help_editors()] {
+        card.fields.push(Field { name: usage.to_string(), value: vec![paragraph(what)], inline: false });
+    }
     card.footer = Some(ctx.locale.help_schedule(ctx.schedule));
     Doc { cards: vec![card], more_label: ctx.locale.read_more().to_string(), ..Doc::default() }
 }
