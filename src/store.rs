@@ -1232,6 +1232,16 @@ impl Store {
         row.map(|(digest, at)| Ok((digest, parse_ts(&at)?))).transpose().map_err(StoreError::Sqlite)
     }
 
+    /// When the newest part of any digest was sent, at any target (editors' notices left out).
+    pub fn last_sent_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let at = self.conn().query_row(
+            "SELECT MAX(updated_at) FROM ledger WHERE state = 'sent' AND digest NOT LIKE 'notice:%'",
+            [],
+            |r| r.get::<_, Option<String>>(0),
+        )?;
+        at.as_deref().map(parse_ts).transpose().map_err(StoreError::Sqlite)
+    }
+
     /// Records that a slot's delivery started (keeping the first start time if it ran before).
     pub fn slot_started(&self, slot: DateTime<Utc>, digest: Option<&str>, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.write(|conn| {
