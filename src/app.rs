@@ -192,6 +192,9 @@ impl App {
             .await
             .context("loading the digests folder failed")??;
         let metrics = Metrics::new();
+        if let Some(slot) = store.last_slot()? {
+            metrics.slot_ran(slot);
+        }
         let library = library.with_metrics(metrics.clone());
         let bot = Bot { config: config.clone(), library, store: store.clone(), clock: clock.clone(), metrics };
         let (shutdown, shutdown_rx) = watch::channel(false);
