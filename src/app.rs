@@ -1,13 +1,15 @@
-//! The assembly of `digestbot serve`: [`App::build`] wires the state, the digests, the delivery
-//! sinks, the Discord gateway and the Slack endpoint from a config, the credentials and a clock;
-//! [`App::run`] serves until a shutdown future completes, then stops everything gracefully. The
-//! integration tests start this same `App` against the platform fakes.
+//! The assembly of `digestbot serve`: [`App::build`] wires the state, the digests, the metrics, the
+//! delivery sinks, the Discord gateway and the HTTP listener from a config, the credentials and a
+//! clock; [`App::run`] serves until a shutdown future completes, then stops everything gracefully.
+//! The integration tests start this same `App` against the platform fakes.
 //!
 //! Nothing here reads the environment: [`Credentials::from_env`] is called once, by the command line,
-//! and the result is passed in. Either platform runs alone or both together; webhooks need no token;
-//! Slack with the bot token alone posts but takes no commands (only `/healthz` is served). On
+//! and the result is passed in. Either platform runs alone or both together; webhooks need no token.
+//! The HTTP listener (`http.listen`, [`crate::web`]) always runs: `/healthz`, `/metrics` when
+//! `http.metrics` is on, and Slack's routes when the signing secret is set (Slack with the bot token
+//! alone posts but takes no commands). One [`Metrics`] registry per app counts what its parts do. On
 //! shutdown, deliveries stop before their next message (the ledger has every part already posted),
-//! the endpoint drains and the gateway is closed.
+//! the listener drains and the gateway is closed.
 //!
 //! The app holds the state file's lock for its lifetime (a second instance exits 4), and stops with
 //! exit code 5 as soon as a write finds the state lost (deleted, replaced, full or read-only), so that
@@ -33,17 +35,20 @@ use crate::deliver::{Deliverer, Report, RetryPolicy, Sink};
 use crate::discord;
 use crate::editors::Editors;
 use crate::files::LibraryHandle;
+use crate::health::Health;
 use crate::http;
 use crate::logging::untrusted;
+use crate::metrics::Metrics;
 use crate::scheduler::{Scheduler, SchedulerError};
 use crate::secret::{Secret, WebhookRef};
 use crate::slack::{self, EndpointLimits, SlackApi, SlackState};
 use crate::store::{StateLost, Store, StoreError};
 use crate::target::Platform;
+use crate::web::{self, Site};
 
 /// How long shutdown waits for in-flight deliveries.
 const DRAIN: Duration = Duration::from_secs(30);
-/// How long shutdown waits for the Slack endpoint's open requests.
+/// How long shutdown waits for the HTTP listener's open requests.
 const ENDPOINT_DRAIN: Duration = Duration::from_secs(10);
 
 /// The environment variable holding the Discord bot token.
@@ -136,21 +141,14 @@ pub fn deliverer(
     (deliverer, api)
 }
 
-/// Where the Slack endpoint listens.
+/// Where the HTTP listener listens.
 pub enum Listener {
     /// A socket the caller bound (the tests bind `127.0.0.1:0`).
     Bound(TcpListener),
-    /// `slack.listen`, bound by [`App::build`] once it holds the state file, so that a second
-    /// instance is refused for the state rather than for the port. Only bound when Slack is on.
+    /// `http.listen` (or the deprecated `slack.listen` standing in for it), bound by [`App::build`]
+    /// once it holds the state file, so that a second instance is refused for the state rather than
+    /// for the port.
     FromConfig,
-}
-
-/// What the Slack listener serves.
-enum Endpoint {
-    /// `/slack/commands` and `/healthz`.
-    Commands(SlackState),
-    /// `/healthz` only: Slack posts without a signing secret.
-    Health,
 }
 
 /// Who runs the weekly slots.
@@ -168,7 +166,9 @@ pub struct App {
     deliverer: Deliverer,
     slack_api: Option<Arc<SlackApi>>,
     gateway: Option<discord::Gateway>,
-    endpoint: Option<(TcpListener, Endpoint)>,
+    /// The HTTP listener's socket, and what it serves.
+    listener: TcpListener,
+    site: Site,
     endpoint_limits: EndpointLimits,
     slots: Slots,
     shutdown: watch::Sender<bool>,
@@ -176,8 +176,8 @@ pub struct App {
 
 impl App {
     /// Opens the state (taking its lock first: a second instance stops here, before it connects
-    /// anywhere), loads the digests, builds the sinks, connects the Discord gateway when there is a
-    /// token, and binds the Slack endpoint when Slack is on.
+    /// anywhere), loads the digests, binds the HTTP listener, builds the sinks, and connects the
+    /// Discord gateway when there is a token.
     pub async fn build(
         config: Config,
         credentials: Credentials,
@@ -191,8 +191,18 @@ impl App {
         let library = tokio::task::spawn_blocking(move || LibraryHandle::open(&dir, limits))
             .await
             .context("loading the digests folder failed")??;
-        let bot = Bot { config: config.clone(), library, store: store.clone(), clock: clock.clone() };
+        let metrics = Metrics::new();
+        if let Some(slot) = store.last_slot()? {
+            metrics.slot_ran(slot);
+        }
+        let library = library.with_metrics(metrics.clone());
+        let bot = Bot { config: config.clone(), library, store: store.clone(), clock: clock.clone(), metrics };
         let (shutdown, shutdown_rx) = watch::channel(false);
+        if let Some(notice) = config.listen_notice() {
+            warn!("{notice}");
+        }
+        // Before the gateway: a port in use stops the start before it connects anywhere.
+        let listener = bind(listener, &config).await?;
 
         // One HTTP client for the process: both platforms' REST calls and webhooks.
         let client = http::client()?;
@@ -202,28 +212,20 @@ impl App {
         };
         let rest = gateway.as_ref().map(|g| &g.rest);
         let (deliverer, slack_api) = deliverer(&config, &credentials, &client, rest, store, clock, shutdown_rx);
+        let deliverer = deliverer.with_metrics(bot.metrics.clone());
 
-        let endpoint = match (credentials.slack_endpoint(), &credentials.slack.token) {
-            (Some(secret), _) => {
-                let listener = bind(listener, &config).await?;
-                Some((listener, Endpoint::Commands(SlackState::new(bot.clone(), secret)?)))
-            }
-            // Post-only Slack: no commands, but the health check stays up for the supervisor's probes.
-            (None, Some(_)) => match bind(listener, &config).await {
-                Ok(listener) => Some((listener, Endpoint::Health)),
-                Err(e) => {
-                    warn!(error = %format!("{e:#}"), "no /healthz; posting to Slack goes on");
-                    None
-                }
-            },
-            (None, None) => None,
+        let site = Site {
+            health: Health::new(bot.clone(), gateway.as_ref().map(|g| g.link.clone())),
+            metrics: config.http.metrics.then(|| bot.metrics.clone()),
+            slack: credentials.slack_endpoint().map(|secret| SlackState::new(bot.clone(), secret)).transpose()?,
         };
         Ok(App {
             bot,
             deliverer,
             slack_api,
             gateway,
-            endpoint,
+            listener,
+            site,
             endpoint_limits: EndpointLimits::default(),
             slots: Slots::Loop,
             shutdown,
@@ -235,9 +237,9 @@ impl App {
         &self.bot
     }
 
-    /// The Slack endpoint's address, when it listens.
+    /// The HTTP listener's address (always bound once built).
     pub fn local_addr(&self) -> Option<SocketAddr> {
-        self.endpoint.as_ref().and_then(|(listener, _)| listener.local_addr().ok())
+        self.listener.local_addr().ok()
     }
 
     /// A scheduler over the app's own bot and sinks.
@@ -266,7 +268,7 @@ impl App {
         self
     }
 
-    /// Replaces the Slack endpoint's connection limits (tests use small ones).
+    /// Replaces the HTTP listener's connection limits (tests use small ones).
     pub fn with_endpoint_limits(mut self, limits: EndpointLimits) -> App {
         self.endpoint_limits = limits;
         self
@@ -282,7 +284,7 @@ impl App {
     /// Serves until `shutdown` completes (`Ok`), or until a fatal error: the scheduler or the gateway
     /// stopped, the state was lost. Either way everything is stopped before it returns.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
-        let App { bot, deliverer, slack_api, gateway, endpoint, endpoint_limits, slots, shutdown: stop } = self;
+        let App { bot, deliverer, slack_api, gateway, listener, site, endpoint_limits, slots, shutdown: stop } = self;
         let stopping = stop.subscribe();
         let mut state_lost = bot.store.lost();
         if let Some(api) = slack_api.filter(|_| slots == Slots::Loop) {
@@ -292,13 +294,7 @@ impl App {
                 api.identity().await;
             });
         }
-        let endpoint = endpoint.map(|(listener, endpoint)| {
-            let stopped = stopped(stopping.clone());
-            match endpoint {
-                Endpoint::Commands(state) => tokio::spawn(slack::serve_with(listener, state, endpoint_limits, stopped)),
-                Endpoint::Health => tokio::spawn(slack::serve_health(listener, stopped)),
-            }
-        });
+        let endpoint = tokio::spawn(web::serve(listener, site, endpoint_limits, stopped(stopping.clone())));
         let deliverer = Arc::new(deliverer);
         // Stepped apps leave corrections and the editors' channel to the caller too
         // ([`App::corrector`], [`App::editors`]).
@@ -365,12 +361,10 @@ impl App {
             warn!("a correction was still running after {DRAIN:?}; the ledger resumes it at the next start");
             watcher.abort();
         }
-        if let Some(endpoint) = endpoint {
-            match tokio::time::timeout(ENDPOINT_DRAIN, endpoint).await {
-                Ok(Ok(Err(e))) => warn!(error = %e, "the Slack endpoint stopped with an error"),
-                Err(_) => warn!("the Slack endpoint did not stop in time"),
-                _ => info!("Slack endpoint closed"),
-            }
+        match tokio::time::timeout(ENDPOINT_DRAIN, endpoint).await {
+            Ok(Ok(Err(e))) => warn!(error = %e, "the HTTP endpoint stopped with an error"),
+            Err(_) => warn!("the HTTP endpoint did not stop in time"),
+            _ => info!("HTTP endpoint closed"),
         }
         if let Some(gateway) = gateway {
             // After the client stopped on its own there is no connection left to close.
@@ -388,13 +382,13 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
     let _ = stop.wait_for(|stop| *stop).await;
 }
 
-/// The Slack endpoint's socket.
+/// The HTTP listener's socket.
 async fn bind(listener: Listener, config: &Config) -> anyhow::Result<TcpListener> {
     match listener {
         Listener::Bound(listener) => Ok(listener),
-        Listener::FromConfig => TcpListener::bind(config.slack.listen)
+        Listener::FromConfig => TcpListener::bind(config.http.listen)
             .await
-            .with_context(|| format!("cannot listen on slack.listen = {}", config.slack.listen)),
+            .with_context(|| format!("cannot listen on http.listen = {}", config.http.listen)),
     }
 }
 
@@ -487,7 +481,7 @@ pub async fn serve(config: Config, credentials: Credentials, clock: Arc<dyn Cloc
     }
     match (&credentials.slack.token, &credentials.slack.signing_secret) {
         (Some(_), None) => info!(
-            "Slack commands are off because SLACK_SIGNING_SECRET is not set: digestbot posts to Slack channels and serves only /healthz on slack.listen"
+            "Slack commands are off because SLACK_SIGNING_SECRET is not set: digestbot posts to Slack channels, and http.listen serves no Slack route"
         ),
         (None, Some(_)) => {
             warn!("SLACK_SIGNING_SECRET is set without SLACK_BOT_TOKEN; Slack commands and posts stay off")

@@ -29,6 +29,7 @@ use crate::digest::Digest;
 use crate::files::LibraryHandle;
 use crate::fnv::fnv1a64;
 use crate::logging::untrusted;
+use crate::metrics::Metrics;
 use crate::store::{Decision, Notice, Store, StoreError};
 use crate::target::{Platform, Target, ThreadMode};
 
@@ -39,6 +40,8 @@ pub struct Bot {
     pub library: LibraryHandle,
     pub store: Arc<Store>,
     pub clock: Arc<dyn Clock>,
+    /// Where commands, deliveries and slots are counted: the app's one registry.
+    pub metrics: Metrics,
 }
 
 /// Who runs a command, and where.
@@ -92,6 +95,7 @@ impl Bot {
     /// Runs a command and returns the reply. Never fails: a store error is logged and the caller gets
     /// a polite private apology.
     pub fn run(&self, command: &Command, caller: &Caller) -> Reply {
+        let _timer = self.metrics.command(caller.target.platform, command.name());
         // A reply holds a copy of a digest: bound how many are built at once, so a burst of
         // `/digest latest` cannot add up to more memory than a few digests.
         let _permit = ReplyPermit::acquire();
@@ -407,6 +411,7 @@ mod tests {
             library: LibraryHandle::open(&dir.join("digests"), Default::default()).unwrap(),
             store: Arc::new(Store::open(&dir.join("state.db")).unwrap()),
             clock,
+            metrics: Default::default(),
         };
         Fixture { bot, dir }
     }

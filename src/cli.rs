@@ -328,13 +328,14 @@ fn status(cli: &Cli, date: Option<NaiveDate>, format: StatusFormat) -> anyhow::R
         }
     };
     let handle = LibraryHandle::open(&config.digests_dir, config.limits)?;
-    let bot = Bot { config, library: handle, store: Arc::new(store), clock };
+    let bot = Bot { config, library: handle, store: Arc::new(store), clock, metrics: Default::default() };
     let report = crate::status::report(&bot, date)?;
     match format {
         StatusFormat::Text => print!("{}", report.text()),
         StatusFormat::Json => println!("{}", serde_json::to_string_pretty(&report.json())?),
     }
-    Ok(if report.missing() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    // A channel paused at the slot (found gone or forbidden) missed the digest too.
+    Ok(if report.missing() + report.paused_missing() > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
 async fn post(
@@ -350,7 +351,13 @@ async fn post(
     let store =
         Arc::new(if dry_run { Store::open(&config.state_path)? } else { Store::open_exclusive(&config.state_path)? });
     let handle = LibraryHandle::open(&config.digests_dir, config.limits)?;
-    let bot = Bot { config: config.clone(), library: handle.clone(), store: store.clone(), clock: clock.clone() };
+    let bot = Bot {
+        config: config.clone(),
+        library: handle.clone(),
+        store: store.clone(),
+        clock: clock.clone(),
+        metrics: Default::default(),
+    };
     let library = handle.current();
     let digest = pick(&library, which.unwrap_or("latest"), &config, clock.now())?;
     let targets: Vec<Target> = if channels.is_empty() {

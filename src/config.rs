@@ -14,7 +14,7 @@
 use std::fmt;
 use std::io;
 use std::marker::PhantomData;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -68,6 +68,9 @@ pub struct Config {
     /// Whether each slot's digest waits for an editor's approval.
     #[serde(deserialize_with = "approval")]
     pub approval: ApprovalConfig,
+    /// The one HTTP listener of `serve`: the health check, the metrics and Slack's requests.
+    #[serde(deserialize_with = "nullable")]
+    pub http: HttpConfig,
 }
 
 /// Whether a slot's digest must be approved by an editor before it goes out.
@@ -95,6 +98,29 @@ pub struct ApprovalConfig {
 impl Default for ApprovalConfig {
     fn default() -> Self {
         ApprovalConfig { mode: ApprovalMode::Off, ahead: Duration::from_secs(24 * 60 * 60) }
+    }
+}
+
+/// The HTTP listener. `serve` always runs it: `/healthz`, `/metrics` when asked for, and Slack's
+/// routes when the signing secret is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(default, deny_unknown_fields, expecting = "a mapping with `listen` and `metrics`")]
+pub struct HttpConfig {
+    /// The address it listens on. Default: `127.0.0.1:3000`. The deprecated `slack.listen` stands in
+    /// for it when it is not given ([`from_yaml`]).
+    #[serde(deserialize_with = "http_listen")]
+    pub listen: SocketAddr,
+    /// Whether `/metrics` is served (Prometheus). Default: false.
+    #[serde(deserialize_with = "nullable")]
+    pub metrics: bool,
+}
+
+/// Default of [`HttpConfig::listen`].
+pub const DEFAULT_LISTEN: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 3000);
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig { listen: DEFAULT_LISTEN, metrics: false }
     }
 }
 
@@ -134,7 +160,22 @@ impl Default for Config {
             delivery: DeliveryConfig::default(),
             editors: EditorsConfig::default(),
             approval: ApprovalConfig::default(),
+            http: HttpConfig::default(),
         }
+    }
+}
+
+impl Config {
+    /// What to say at start-up about the deprecated `slack.listen`, when the file gives it: that it
+    /// stands in for `http.listen`, or that `http.listen` is given too and wins.
+    pub fn listen_notice(&self) -> Option<String> {
+        let old = self.slack.listen?;
+        let new = self.http.listen;
+        Some(if old == new {
+            format!("slack.listen is deprecated: rename it http.listen (listening on {new})")
+        } else {
+            format!("slack.listen ({old}) is deprecated and ignored: http.listen ({new}) is given too and wins")
+        })
     }
 }
 
@@ -224,9 +265,9 @@ pub struct SlackConfig {
     /// Base URL of every Web API call, without a trailing slash. Default: `https://slack.com/api`.
     #[serde(deserialize_with = "slack_api_base")]
     pub api_base: String,
-    /// Address the Events API / slash command HTTP endpoint listens on. Default: `127.0.0.1:3000`.
-    #[serde(deserialize_with = "listen")]
-    pub listen: SocketAddr,
+    /// Deprecated: the old name of `http.listen`, used when that is not given. Default: none.
+    #[serde(deserialize_with = "parse::<SocketAddr, _>")]
+    pub listen: Option<SocketAddr>,
     /// Channel ids (`C…`, `G…`) that are always subscribed. Default: none.
     #[serde(deserialize_with = "list::<SlackChannelId, _>")]
     pub channels: Vec<String>,
@@ -251,7 +292,7 @@ impl Default for SlackConfig {
     fn default() -> Self {
         SlackConfig {
             api_base: "https://slack.com/api".to_owned(),
-            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 3000)),
+            listen: None,
             channels: Vec::new(),
             webhooks: Vec::new(),
             admins: Vec::new(),
@@ -314,13 +355,25 @@ fn base_dir_of(path: &Path) -> PathBuf {
 }
 
 /// Parses a config file's text. `origin` names the file in errors only; relative `digests_dir` and
-/// `state_path` are joined onto `base_dir` (absolute ones are kept). Empty text is the defaults.
+/// `state_path` are joined onto `base_dir` (absolute ones are kept). Empty text is the defaults. The
+/// deprecated `slack.listen` becomes `http.listen` when the file does not give that key.
 pub fn from_yaml(text: &str, origin: &Path, base_dir: &Path) -> Result<Config, ConfigError> {
     let config: Option<Config> = serde_yaml::from_str(text).map_err(|err| invalid_yaml(origin, text, &err))?;
     let mut config = config.unwrap_or_default();
     config.digests_dir = base_dir.join(&config.digests_dir);
     config.state_path = base_dir.join(&config.state_path);
+    if let Some(old) = config.slack.listen
+        && !gives_http_listen(text)
+    {
+        config.http.listen = old;
+    }
     Ok(config)
+}
+
+/// Whether the file gives `http.listen` (`~` does not): only the text can tell a default written out
+/// from a missing key. The text already parsed as a config, so it parses as YAML.
+fn gives_http_listen(text: &str) -> bool {
+    serde_yaml::from_str::<serde_yaml::Value>(text).is_ok_and(|yaml| !yaml["http"]["listen"].is_null())
 }
 
 /// Turns a serde_yaml error into [`ConfigError::Invalid`], moving its position into `line`.
@@ -458,8 +511,8 @@ fn slack_api_base<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(parse::<ApiBase, D>(d)?.unwrap_or_else(|| SlackConfig::default().api_base))
 }
 
-fn listen<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
-    Ok(parse::<SocketAddr, D>(d)?.unwrap_or_else(|| SlackConfig::default().listen))
+fn http_listen<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+    Ok(parse::<SocketAddr, D>(d)?.unwrap_or(DEFAULT_LISTEN))
 }
 
 fn response_url_prefixes<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
@@ -998,9 +1051,10 @@ discord:\n  api_base: ~\n  guild_id: ~\n  channels: ~\n  webhooks: ~
 slack:\n  api_base: ~\n  listen: ~\n  channels: ~\n  webhooks: ~\n  admins: ~\n  response_url_prefixes: ~
 limits:\n  max_digest_bytes: ~\n  max_articles: ~\n  max_front_matter_bytes: ~
 delivery:\n  corrections: ~\n  corrections_window: ~\ndigests_poll: ~
+http:\n  listen: ~\n  metrics: ~
 ";
         assert_eq!(parse(text), Config::default());
-        assert_eq!(parse("schedule: ~\ndiscord: ~\nslack: ~\nlimits: ~\n"), Config::default());
+        assert_eq!(parse("schedule: ~\ndiscord: ~\nslack: ~\nlimits: ~\nhttp: ~\n"), Config::default());
         assert_eq!(parse("slack:\n  response_url_prefixes: []\n").slack.response_url_prefixes, Vec::<String>::new());
     }
 
@@ -1017,7 +1071,8 @@ delivery:\n  corrections: ~\n  corrections_window: ~\ndigests_poll: ~
         assert_eq!(c.discord.guild_id, None);
         assert!(c.discord.channels.is_empty() && c.discord.webhooks.is_empty());
         assert_eq!(c.slack.api_base, "https://slack.com/api");
-        assert_eq!(c.slack.listen, "127.0.0.1:3000".parse::<SocketAddr>().unwrap());
+        assert_eq!(c.slack.listen, None);
+        assert_eq!(c.http, HttpConfig { listen: "127.0.0.1:3000".parse().unwrap(), metrics: false });
         assert!(c.slack.channels.is_empty() && c.slack.webhooks.is_empty() && c.slack.admins.is_empty());
         assert_eq!(c.digests_poll, Duration::from_secs(30));
         assert_eq!(c.delivery.corrections, Corrections::Edit);
@@ -1053,6 +1108,44 @@ delivery:\n  corrections: ~\n  corrections_window: ~\ndigests_poll: ~
         );
         let err = from_yaml("editors:\n  slack: general\n", Path::new("c.yaml"), Path::new(".")).unwrap_err();
         assert!(err.to_string().starts_with("c.yaml:2: editors.slack:"), "{err}");
+    }
+
+    #[test]
+    fn http_settings() {
+        let addr = |text: &str| text.parse::<SocketAddr>().unwrap();
+        let c = parse("http:\n  listen: 0.0.0.0:9100\n  metrics: true\n");
+        assert_eq!(c.http, HttpConfig { listen: addr("0.0.0.0:9100"), metrics: true });
+        assert_eq!(c.listen_notice(), None);
+        assert_eq!(parse("http:\n  listen: \"[::1]:3001\"\n").http.listen, addr("[::1]:3001"));
+        assert_eq!(parse("http:\n  metrics: false\n").http, HttpConfig::default());
+
+        // `slack.listen` alone stands in for `http.listen`, with a notice naming both keys.
+        let c = parse("slack:\n  listen: 127.0.0.1:4000\n");
+        assert_eq!((c.http.listen, c.slack.listen), (addr("127.0.0.1:4000"), Some(addr("127.0.0.1:4000"))));
+        let notice = c.listen_notice().unwrap();
+        assert!(notice.contains("slack.listen is deprecated: rename it http.listen"), "{notice}");
+        // Given both, `http.listen` wins, even when it is written as its default.
+        for (text, wins) in [
+            ("http:\n  listen: 127.0.0.1:5000\nslack:\n  listen: 127.0.0.1:4000\n", "127.0.0.1:5000"),
+            ("slack:\n  listen: 127.0.0.1:4000\nhttp:\n  listen: 127.0.0.1:3000\n", "127.0.0.1:3000"),
+        ] {
+            let c = parse(text);
+            assert_eq!(c.http.listen, addr(wins), "{text}");
+            let notice = c.listen_notice().unwrap();
+            assert!(notice.contains("slack.listen (127.0.0.1:4000) is deprecated and ignored"), "{notice}");
+            assert!(notice.contains(&format!("http.listen ({wins}) is given too and wins")), "{notice}");
+        }
+        // `~` is not giving it.
+        assert_eq!(parse("http:\n  listen: ~\nslack:\n  listen: 127.0.0.1:4000\n").http.listen, addr("127.0.0.1:4000"));
+
+        check_err(
+            "http:\n  listen: localhost:3000\n",
+            Some(2),
+            &["http.listen: invalid listen address `localhost:3000`"],
+        );
+        check_err("http:\n  metrics: yes\n", Some(2), &["http.metrics: invalid type", "boolean"]);
+        check_err("http:\n  port: 3000\n", Some(2), &["http: unknown field `port`, expected `listen` or `metrics`"]);
+        check_err("http: 3000\n", Some(1), &["http: invalid type", "a mapping with `listen` and `metrics`"]);
     }
 
     #[test]
@@ -1163,7 +1256,7 @@ limits:
             },
             slack: SlackConfig {
                 api_base: "http://localhost:9000/api".to_owned(),
-                listen: "0.0.0.0:8080".parse().unwrap(),
+                listen: Some("0.0.0.0:8080".parse().unwrap()),
                 channels: vec!["C0123ABC".to_owned(), "G99".to_owned()],
                 webhooks: vec![WebhookRef::Env("SLACK_WEBHOOK".to_owned())],
                 admins: vec!["U024BE7LH".to_owned(), "W012A3CDE".to_owned()],
@@ -1171,6 +1264,8 @@ limits:
                 threads: ThreadMode::Off,
             },
             limits: Limits { max_digest_bytes: 512 * 1024, max_articles: 20, max_front_matter_bytes: 4096 },
+            // The deprecated `slack.listen` stands in for `http.listen`.
+            http: HttpConfig { listen: "0.0.0.0:8080".parse().unwrap(), metrics: false },
             ..Config::default()
         };
         assert_eq!(c, expected);
@@ -1542,7 +1637,7 @@ limits:
             err.to_string(),
             format!(
                 "{}:3: unknown field `bogus`, expected one of `digests_dir`, `state_path`, `digests_poll`, `locale`, \
-                 `schedule`, `discord`, `slack`, `limits`, `delivery`, `editors`, `approval`",
+                 `schedule`, `discord`, `slack`, `limits`, `delivery`, `editors`, `approval`, `http`",
                 file.display()
             )
         );

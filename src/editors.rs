@@ -175,18 +175,20 @@ impl Editors {
                         return self.flush().await;
                     }
                 };
-                let got = report.targets.len() - report.missing();
+                // A channel found gone or forbidden at this slot is paused: it missed the digest too.
+                let all = report.targets.len() + report.paused.len();
+                let got = all - report.missing() - report.paused_missing();
                 let failed: Vec<(String, String)> = report
                     .targets
                     .iter()
+                    .chain(&report.paused)
                     .filter(|t| !t.complete)
                     .map(|t| {
                         let why = t.last_failure.as_ref().map(|f| f.message.clone()).unwrap_or_default();
                         (t.target.to_string(), why)
                     })
                     .collect();
-                let (title_line, body) =
-                    locale.notice_slot_summary(&when, &id, &title, got, report.targets.len(), &failed);
+                let (title_line, body) = locale.notice_slot_summary(&when, &id, &title, got, all, &failed);
                 Notice { key: slot_key("slot", slot), title: title_line, body, preview: None }
             }
             None => {

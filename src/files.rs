@@ -14,6 +14,7 @@
 //! [`LibraryHandle`] is what the bot shares: readers take a cheap `Arc` snapshot of the current
 //! library, and [`LibraryHandle::reload`] parses on a blocking thread, never on a tokio worker, then
 //! swaps in the new library. A broken file is logged once per change and never hides the good ones.
+//! With [`LibraryHandle::with_metrics`], each load sets the digests loaded and broken gauges.
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, Metadata};
@@ -27,6 +28,7 @@ use tracing::{info, warn};
 
 use crate::digest::{Digest, Library, Limits, ParseError, ParseErrorKind, parse_with};
 use crate::logging::untrusted;
+use crate::metrics::Metrics;
 
 /// A file's identity for change detection: a replaced file (new inode) or a rewritten one (size,
 /// modification or change time) is read again.
@@ -299,6 +301,8 @@ pub struct LibraryHandle {
     current: Arc<RwLock<Arc<Library>>>,
     /// A std mutex: it is only ever held on a blocking thread, never across an `.await`.
     dir: Arc<Mutex<DigestDir>>,
+    /// Told the size of every library swapped in.
+    metrics: Option<Metrics>,
 }
 
 impl LibraryHandle {
@@ -315,7 +319,16 @@ impl LibraryHandle {
         let library = digest_dir.library();
         log_library(&library, digest_dir.path());
         library.warm_up();
-        Ok(LibraryHandle { current: Arc::new(RwLock::new(Arc::new(library))), dir: Arc::new(Mutex::new(digest_dir)) })
+        let current = Arc::new(RwLock::new(Arc::new(library)));
+        Ok(LibraryHandle { current, dir: Arc::new(Mutex::new(digest_dir)), metrics: None })
+    }
+
+    /// Sets the digests loaded and broken gauges of `metrics` now and at every reload that
+    /// changes the library (call it before the handle is cloned).
+    pub fn with_metrics(mut self, metrics: Metrics) -> LibraryHandle {
+        count(&metrics, &self.current());
+        self.metrics = Some(metrics);
+        self
     }
 
     /// The library as it is now.
@@ -342,9 +355,16 @@ impl LibraryHandle {
         let library = dir.library();
         log_library(&library, dir.path());
         library.warm_up();
+        if let Some(metrics) = &self.metrics {
+            count(metrics, &library);
+        }
         *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(library);
         Ok(true)
     }
+}
+
+fn count(metrics: &Metrics, library: &Library) {
+    metrics.library_loaded(library.all().len(), library.errors().len());
 }
 
 fn log_problems(problems: &[ParseError]) {

@@ -34,6 +34,10 @@
 //! - [`editors`]: the editors' channel: broken files and their fixes, failed channels and their
 //!   recovery, slot summaries, reminders; through an outbox in the store and the deliverer.
 //! - [`status`]: `digestbot status`, whether every target got the slot's digest, read from the state.
+//! - [`health`]: `/healthz`, the gateway's connection, the last slot's outcome and the last delivery's
+//!   age, and whether that is healthy.
+//! - [`metrics`]: what the bot counts for Prometheus, one registry per app.
+//! - [`web`]: the one HTTP listener of `serve`: `/healthz`, `/metrics` and Slack's routes.
 //! - [`clock`]: the injected wall clock (system, shifted by `--now`, or moved by hand in tests).
 //! - [`app`]: the one assembly of `digestbot serve` ([`app::App::build`], [`app::App::run`]), which the
 //!   integration tests start too.
@@ -54,9 +58,11 @@ pub mod discord;
 pub mod editors;
 pub mod files;
 pub mod fnv;
+pub mod health;
 pub mod http;
 pub mod i18n;
 pub mod logging;
+pub mod metrics;
 pub mod render;
 pub mod schedule;
 pub mod scheduler;
@@ -65,3 +71,4 @@ pub mod slack;
 pub mod status;
 pub mod store;
 pub mod target;
+pub mod web;

@@ -109,6 +109,7 @@ impl Scheduler {
 
     /// Delivers the digest of `slot` to the slot's targets, and tells the editors how it went.
     pub async fn run_slot(&self, slot: DateTime<Utc>) -> Result<SlotRun, SchedulerError> {
+        self.bot.metrics.slot_ran(slot);
         let run = self.deliver_slot(slot).await?;
         if let Some(editors) = &self.editors {
             Self::editors_done(editors.slot_ran(slot, &run).await)?;

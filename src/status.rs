@@ -1,12 +1,13 @@
 //! `digestbot status`: did every target get the slot's digest? Read from the state, while `serve` runs.
 //!
 //! [`report`] gathers, for one slot (the latest, or the one on a given date), the digest it posts
-//! and, per target of that slot (config channels and webhooks, and the channels subscribed by then,
-//! those paused after a permanent failure included),
+//! and, per target of that slot (config channels and webhooks, and the channels subscribed by then),
 //! how many of the digest's parts the ledger has as sent out of how many, when the last one went,
 //! the last failure and any thread that could not be started; then the next slot and whether its
 //! digest exists. [`StatusReport::text`] writes it for people and [`StatusReport::json`] for scripts;
 //! [`StatusReport::missing`] counts the targets without the whole digest, which makes the exit code 1.
+//! Subscriptions paused during or after the slot (their channel gone or forbidden) are listed apart
+//! ([`StatusReport::paused`]): the slot no longer delivers to them, and `/healthz` counts them missing.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -27,6 +28,9 @@ pub struct StatusReport {
     /// The digest the slot posts: (id, title); `None` when none was published by its day.
     pub digest: Option<(String, String)>,
     pub targets: Vec<TargetStatus>,
+    /// Subscriptions made before the slot and paused at or after it (see [`crate::store::Subscription`]):
+    /// how far the digest got there before the channel was found gone or forbidden.
+    pub paused: Vec<TargetStatus>,
     pub next_slot: DateTime<Utc>,
     /// The digest the next slot will post, if a newer one than this slot's exists: (id, title).
     pub next_digest: Option<(String, String)>,
@@ -50,9 +54,6 @@ pub struct TargetStatus {
     pub thread_problem: Option<String>,
     /// Every part sent, and every thread started or refused.
     pub complete: bool,
-    /// A subscription paused after a permanent failure (the channel gone or forbidden): it gets
-    /// nothing until it is subscribed again.
-    pub paused: bool,
 }
 
 /// Why a status cannot be given.
@@ -99,15 +100,7 @@ pub fn report_slot(bot: &Bot, slot: DateTime<Utc>) -> Result<StatusReport, Statu
         }
         None => library.latest(schedule.local_date(slot)).map(|d| (d.id(), d.title.clone())),
     };
-    let mut targets = Vec::new();
-    let paused: Vec<Target> = store
-        .subscriptions()?
-        .into_iter()
-        .filter(|s| s.subscribed_at <= slot && s.failed_at.is_some())
-        .map(|s| s.target)
-        .collect();
-    let current = bot.targets(slot)?;
-    for target in current.iter().chain(paused.iter().filter(|t| !current.contains(t))).cloned() {
+    let status_of = |target: Target| -> Result<TargetStatus, StoreError> {
         let (progress, thread_problem) = match &digest {
             Some((id, _)) => {
                 let problem = store.thread_problem(&target)?.filter(|(d, _)| d == id).map(|(_, why)| why);
@@ -119,17 +112,24 @@ pub fn report_slot(bot: &Bot, slot: DateTime<Utc>) -> Result<StatusReport, Statu
             Some((id, _)) => store.delivered(&target, id)?,
             None => true,
         };
-        targets.push(TargetStatus {
+        Ok(TargetStatus {
             sent: progress.as_ref().map_or(0, |p| p.sent),
             parts: progress.as_ref().and_then(|p| p.parts),
             last_sent_at: progress.and_then(|p| p.last_sent_at),
             last_failure: store.last_failure(&target)?,
             thread_problem,
             complete,
-            paused: paused.contains(&target),
             target,
-        });
-    }
+        })
+    };
+    let targets = bot.targets(slot)?.into_iter().map(status_of).collect::<Result<Vec<_>, _>>()?;
+    let paused = store
+        .subscriptions()?
+        .into_iter()
+        .filter(|s| s.subscribed_at <= slot && s.failed_at.is_some_and(|at| at >= slot))
+        .filter(|s| !targets.iter().any(|t| t.target == s.target))
+        .map(|s| status_of(s.target))
+        .collect::<Result<Vec<_>, _>>()?;
     let next_slot = schedule.next_after(now.max(slot));
     let next = library
         .latest(schedule.local_date(next_slot))
@@ -144,6 +144,7 @@ pub fn report_slot(bot: &Bot, slot: DateTime<Utc>) -> Result<StatusReport, Statu
         slot,
         digest,
         targets,
+        paused,
         next_slot,
         next_digest,
         approval_required,
@@ -156,6 +157,11 @@ impl StatusReport {
     /// Targets that do not have the whole of the slot's digest.
     pub fn missing(&self) -> usize {
         self.targets.iter().filter(|t| !t.complete).count()
+    }
+
+    /// Paused subscriptions that do not have the whole of the slot's digest.
+    pub fn paused_missing(&self) -> usize {
+        self.paused.iter().filter(|t| !t.complete).count()
     }
 
     fn at(&self, instant: &DateTime<Utc>) -> String {
@@ -171,23 +177,26 @@ impl StatusReport {
         if self.targets.is_empty() {
             out.push_str("  no targets: subscribe a channel, or list channels or webhooks in the config\n");
         }
-        let width = self.targets.iter().map(|t| t.target.to_string().chars().count()).max().unwrap_or(0);
-        for status in &self.targets {
+        let all = self.targets.iter().map(|t| (t, false)).chain(self.paused.iter().map(|t| (t, true)));
+        let width = all.clone().map(|(t, _)| t.target.to_string().chars().count()).max().unwrap_or(0);
+        for (status, paused) in all {
             let name = terminal_safe(&status.target.to_string()).into_owned();
             let mut line = match (&self.digest, status.parts) {
                 (None, _) => "nothing to post".to_string(),
+                (Some(_), None) if paused => "paused: not tried".to_string(),
                 (Some(_), None) => "missing: not tried yet".to_string(),
                 (Some(_), Some(parts)) => {
-                    let state = if status.complete { "ok" } else { "missing" };
+                    let state = match (status.complete, paused) {
+                        (true, _) => "ok",
+                        (false, true) => "paused",
+                        (false, false) => "missing",
+                    };
                     let last = status.last_sent_at.map(|at| format!(", last {}", self.at(&at))).unwrap_or_default();
                     format!("{state}: {}/{parts} parts{last}", status.sent)
                 }
             };
             if let Some(failure) = &status.last_failure {
                 line.push_str(&format!("; last failure {}: {}", self.at(&failure.at), terminal_safe(&failure.message)));
-            }
-            if status.paused {
-                line.push_str("; paused until subscribed again");
             }
             if let Some(problem) = &status.thread_problem {
                 line.push_str(&format!("; threads not started: {}", terminal_safe(problem)));
@@ -223,27 +232,23 @@ impl StatusReport {
             Some((id, title)) => json!({"id": id, "title": title}),
             None => Value::Null,
         };
-        let targets: Vec<Value> = self
-            .targets
-            .iter()
-            .map(|t| {
-                json!({
-                    "platform": t.target.platform.as_str(),
-                    "channel": t.target.channel,
-                    "sent": t.sent,
-                    "parts": t.parts,
-                    "complete": t.complete,
-                    "last_sent_at": t.last_sent_at.map(|at| at.to_rfc3339()),
-                    "last_failure": t.last_failure.as_ref().map(|f| json!({"message": f.message, "at": f.at.to_rfc3339(), "digest": f.digest})),
-                    "thread_problem": t.thread_problem,
-                    "paused": t.paused,
-                })
+        let target = |t: &TargetStatus| {
+            json!({
+                "platform": t.target.platform.as_str(),
+                "channel": t.target.channel,
+                "sent": t.sent,
+                "parts": t.parts,
+                "complete": t.complete,
+                "last_sent_at": t.last_sent_at.map(|at| at.to_rfc3339()),
+                "last_failure": t.last_failure.as_ref().map(|f| json!({"message": f.message, "at": f.at.to_rfc3339(), "digest": f.digest})),
+                "thread_problem": t.thread_problem,
             })
-            .collect();
+        };
         json!({
             "slot": self.slot.to_rfc3339(),
             "digest": digest(&self.digest),
-            "targets": targets,
+            "targets": self.targets.iter().map(target).collect::<Vec<_>>(),
+            "paused": self.paused.iter().map(target).collect::<Vec<_>>(),
             "missing": self.missing(),
             "next": {
                 "slot": self.next_slot.to_rfc3339(),
@@ -300,6 +305,7 @@ mod tests {
             library: LibraryHandle::open(&dir.join("digests"), Default::default()).unwrap(),
             store: Arc::new(Store::open(&dir.join("state.db")).unwrap()),
             clock,
+            metrics: Default::default(),
         };
         Fixture { bot, dir }
     }
@@ -347,17 +353,28 @@ mod tests {
     }
 
     #[test]
-    fn a_paused_subscription_is_missing_and_says_so() {
+    fn a_subscription_paused_by_the_slot_is_listed_apart_as_missing() {
         let f = fixture("paused");
+        let before = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();
         let gone = channel("900");
-        f.bot.store.subscribe(&gone, Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap()).unwrap();
-        let at = Utc.with_ymd_and_hms(2026, 2, 9, 0, 0, 0).unwrap();
+        let long_gone = channel("901");
+        f.bot.store.subscribe(&gone, before).unwrap();
+        f.bot.store.subscribe(&long_gone, before).unwrap();
+        // Paused the week before: not a target of this slot at all.
+        f.bot.store.record_failure(&long_gone, Some("2026-02-02"), "Unknown Channel", true, before).unwrap();
+        send(&f.bot, &gone, 0, 2, 0);
+        let at = Utc.with_ymd_and_hms(2026, 2, 9, 0, 1, 0).unwrap();
         f.bot.store.record_failure(&gone, Some("2026-02-09"), "Missing Access", true, at).unwrap();
+
         let report = report(&f.bot, None).unwrap();
-        let status = report.targets.iter().find(|t| t.target == gone).expect("listed");
-        assert!(status.paused && !status.complete);
-        assert!(report.text().contains("discord:900  missing: not tried yet; last failure"), "{}", report.text());
-        assert!(report.text().contains("paused until subscribed again"));
+        assert!(report.targets.iter().all(|t| t.target != gone && t.target != long_gone));
+        assert_eq!(report.paused.iter().map(|t| &t.target).collect::<Vec<_>>(), [&gone]);
+        assert_eq!((report.paused[0].sent, report.paused[0].parts), (1, Some(2)));
+        assert_eq!(report.paused_missing(), 1);
+        assert_eq!(report.missing(), 2, "the config's channels 777 and 778 got nothing");
+        let text = report.text();
+        assert!(text.contains("discord:900  paused: 1/2 parts, last 2026-02-09 09:00 KST; last failure"), "{text}");
+        assert_eq!(report.json()["paused"][0]["channel"], "900");
     }
 
     #[test]

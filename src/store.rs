@@ -1364,6 +1364,22 @@ impl Store {
         row.map(|(digest, at)| Ok((digest, parse_ts(&at)?))).transpose().map_err(StoreError::Sqlite)
     }
 
+    /// The latest slot that ever ran (started), by this process or an earlier one.
+    pub fn last_slot(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let slot = self.conn().query_row("SELECT MAX(slot) FROM slots", [], |r| r.get::<_, Option<String>>(0))?;
+        slot.as_deref().map(parse_ts).transpose().map_err(StoreError::Sqlite)
+    }
+
+    /// When the newest part of any digest was sent, at any target (editors' notices left out).
+    pub fn last_sent_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let at = self.conn().query_row(
+            "SELECT MAX(updated_at) FROM ledger WHERE state = 'sent' AND digest NOT LIKE 'notice:%'",
+            [],
+            |r| r.get::<_, Option<String>>(0),
+        )?;
+        at.as_deref().map(parse_ts).transpose().map_err(StoreError::Sqlite)
+    }
+
     /// Records that a slot's delivery started (keeping the first start time if it ran before).
     pub fn slot_started(&self, slot: DateTime<Utc>, digest: Option<&str>, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.write(|conn| {
@@ -1560,6 +1576,24 @@ mod tests {
         assert_eq!((rec.started_at, rec.finished_at), (t(0), None));
         store.slot_finished(t(0), t(1)).unwrap();
         assert_eq!(store.slot(t(0)).unwrap().unwrap().finished_at, Some(t(1)));
+    }
+
+    #[test]
+    fn the_last_slot_and_the_last_part_sent() {
+        let dir = TempDir::new("lasts");
+        let store = Store::open(&dir.0.join("s.db")).unwrap();
+        assert_eq!((store.last_slot().unwrap(), store.last_sent_at().unwrap()), (None, None));
+        store.slot_started(t(0) - chrono::Duration::days(7), None, t(0)).unwrap();
+        store.slot_started(t(0), Some("2026-02-09"), t(0)).unwrap();
+        assert_eq!(store.last_slot().unwrap(), Some(t(0)));
+        let (a, b) = (Target::new(Platform::Discord, "1"), Target::new(Platform::Slack, "C1"));
+        store.mark_pending(&a, "2026-02-09", 0, 1, Plan::default(), t(1)).unwrap();
+        assert_eq!(store.last_sent_at().unwrap(), None, "pending is not sent");
+        store.mark_sent(&a, "2026-02-09", 0, 1, &Posted::id(Some("m")), None, t(2)).unwrap();
+        store.mark_sent(&b, "2026-02-09", 0, 1, &Posted::id(Some("m")), None, t(3)).unwrap();
+        // An editors' notice is no delivery.
+        store.mark_sent(&b, "notice:slot", 0, 1, &Posted::id(Some("n")), None, t(5)).unwrap();
+        assert_eq!(store.last_sent_at().unwrap(), Some(t(3)));
     }
 
     fn locked(path: &Path) -> StoreError {

@@ -8,6 +8,9 @@
 //! then counts from the moment it *finished*. The platform counts a request when it arrives, which is
 //! between those two instants, so a window kept this way can never look fuller to us than to the
 //! platform: no fixed safety margin is needed, and network jitter cannot cause a 429.
+//!
+//! The time a request waits for its place is counted ([`Window::counting`]): the platform's
+//! `rate_limit_wait` metric.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
@@ -17,6 +20,8 @@ use std::time::Duration;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
+use crate::metrics::Seconds;
+
 /// At most `max` requests in any rolling `window`, and none while blocked.
 #[derive(Debug)]
 pub struct Window {
@@ -25,6 +30,8 @@ pub struct Window {
     state: Mutex<WindowState>,
     /// Signalled when a request finishes, freeing a place for a waiter.
     finished: Notify,
+    /// Seconds spent in [`Window::acquire`] waiting for a place.
+    waited: Seconds,
 }
 
 #[derive(Debug, Default)]
@@ -59,7 +66,19 @@ impl Drop for Permit<'_> {
 
 impl Window {
     pub fn new(max: u32, window: Duration) -> Window {
-        Window { max: max.max(1) as usize, window, state: Mutex::new(WindowState::default()), finished: Notify::new() }
+        Window {
+            max: max.max(1) as usize,
+            window,
+            state: Mutex::new(WindowState::default()),
+            finished: Notify::new(),
+            waited: Seconds::default(),
+        }
+    }
+
+    /// Counts the time spent waiting for a place in `waited` (which counts nowhere by default).
+    pub fn counting(mut self, waited: Seconds) -> Window {
+        self.waited = waited;
+        self
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, WindowState> {
@@ -68,12 +87,23 @@ impl Window {
 
     /// Waits for a free place and takes it until the returned permit is dropped.
     pub async fn acquire(&self) -> Permit<'_> {
+        let mut waiting_since = None;
         loop {
             let notified = self.finished.notified();
             tokio::pin!(notified);
             notified.as_mut().enable();
-            match self.try_start(Instant::now()) {
-                Ok(()) => return Permit { window: self },
+            let now = Instant::now();
+            let tried = self.try_start(now);
+            if tried.is_err() {
+                waiting_since.get_or_insert(now);
+            }
+            match tried {
+                Ok(()) => {
+                    if let Some(since) = waiting_since {
+                        self.waited.inc_by(now.duration_since(since).as_secs_f64());
+                    }
+                    return Permit { window: self };
+                }
                 Err(Wait::For(wait)) => {
                     tokio::select! {
                         _ = tokio::time::sleep(wait) => {}
@@ -136,16 +166,25 @@ pub struct Keyed<K> {
     max: u32,
     window: Duration,
     windows: Mutex<HashMap<K, Arc<Window>>>,
+    /// Shared by every window made here ([`Window::counting`]).
+    waited: Seconds,
 }
 
 impl<K: Eq + Hash + Clone> Keyed<K> {
     pub fn new(max: u32, window: Duration) -> Keyed<K> {
-        Keyed { max, window, windows: Mutex::new(HashMap::new()) }
+        Keyed { max, window, windows: Mutex::new(HashMap::new()), waited: Seconds::default() }
+    }
+
+    /// Counts the waits of every window in `waited`.
+    pub fn counting(mut self, waited: Seconds) -> Keyed<K> {
+        self.waited = waited;
+        self
     }
 
     pub fn get(&self, key: &K) -> Arc<Window> {
         let mut windows = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        windows.entry(key.clone()).or_insert_with(|| Arc::new(Window::new(self.max, self.window))).clone()
+        let make = || Arc::new(Window::new(self.max, self.window).counting(self.waited.clone()));
+        windows.entry(key.clone()).or_insert_with(make).clone()
     }
 }
 
@@ -202,6 +241,22 @@ mod tests {
         // The place frees 50 ms after the first request finished, i.e. at about 250 ms.
         let waited = waiter.await.unwrap();
         assert!(waited >= ms(250) && waited < ms(300), "{waited:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waits_are_counted_and_a_free_place_costs_nothing() {
+        let waited = Seconds::default();
+        let k: Keyed<&str> = Keyed::new(1, Duration::from_secs(2)).counting(waited.clone());
+        drop(k.get(&"a").acquire().await);
+        assert_eq!(waited.get(), 0.0);
+        // The second request waits for the place the first one holds for 2 s after it finished.
+        drop(k.get(&"a").acquire().await);
+        assert!((waited.get() - 2.0).abs() < 0.01, "{}", waited.get());
+        // A pause asked for by the platform counts too, in every window of the key's family.
+        let b = k.get(&"b");
+        b.block_for(Duration::from_secs(3));
+        drop(b.acquire().await);
+        assert!((waited.get() - 5.0).abs() < 0.01, "{}", waited.get());
     }
 
     #[test]

@@ -37,6 +37,7 @@ use crate::digest::Digest;
 use crate::fnv::fnv1a64;
 use crate::i18n::Locale;
 use crate::logging::untrusted;
+use crate::metrics::{DeliveryCounters, Metrics};
 use crate::render::post::{pick_tags, thread_name};
 use crate::render::{self, Doc, Layout};
 use crate::store::{LedgerPart, Plan, Shown, StateLost, Store, StoreError};
@@ -179,6 +180,8 @@ struct Lane {
     channels: Keyed<String>,
     /// Set when the platform refused the token: the lane's other targets stop at once.
     dead: AtomicBool,
+    /// The platform's parts sent, targets failed and rate-limit waits (the limiters count those).
+    counters: DeliveryCounters,
 }
 
 /// Delivers digests. Cheap to share and to clone: everything inside is behind `Arc`s, so clones
@@ -197,6 +200,8 @@ pub struct Deliverer {
     busy: Arc<tokio::sync::Mutex<()>>,
     /// The `threads` setting of targets that have none of their own, by platform.
     thread_defaults: HashMap<Platform, ThreadMode>,
+    /// Where the lanes count, if anywhere ([`Deliverer::with_metrics`]).
+    metrics: Option<Metrics>,
 }
 
 /// The hash of a part's body as the ledger keeps it: what its message shows.
@@ -221,6 +226,7 @@ impl Deliverer {
             shutdown,
             busy: Arc::new(tokio::sync::Mutex::new(())),
             thread_defaults: HashMap::new(),
+            metrics: None,
         }
     }
 
@@ -235,14 +241,26 @@ impl Deliverer {
     /// Adds the sink of a platform, with rate limiters from its declared [`RateLimits`].
     pub fn with_sink(mut self, platform: Platform, sink: Arc<dyn Sink>) -> Deliverer {
         let RateLimits { per_channel: (per_channel, channel_window), global } = sink.limits();
+        let counters = self.metrics.as_ref().map(|m| m.deliveries(platform)).unwrap_or_default();
+        let waited = counters.rate_limit_wait.clone();
         let lane = Lane {
-            global: global.map(|(n, w)| Window::new(n, w)),
-            channels: Keyed::new(per_channel, channel_window),
+            global: global.map(|(n, w)| Window::new(n, w).counting(waited.clone())),
+            channels: Keyed::new(per_channel, channel_window).counting(waited),
             sink,
             dead: AtomicBool::new(false),
+            counters,
         };
         self.lanes.insert(platform, Arc::new(lane));
         self
+    }
+
+    /// Counts parts sent, failed targets and rate-limit waits per platform in `metrics`. The lanes
+    /// added before are made again to count there: call it before any delivery.
+    pub fn with_metrics(mut self, metrics: Metrics) -> Deliverer {
+        self.metrics = Some(metrics);
+        let sinks: Vec<(Platform, Arc<dyn Sink>)> =
+            self.lanes.drain().map(|(p, lane)| (p, lane.sink.clone())).collect();
+        sinks.into_iter().fold(self, |d, (platform, sink)| d.with_sink(platform, sink))
     }
 
     pub fn with_retry(mut self, retry: RetryPolicy) -> Deliverer {
@@ -646,11 +664,15 @@ impl Job {
             Work::Deliver { force, .. } => self.deliver(target, force).await,
             Work::Correct => self.correct(target).await,
         };
-        match result {
+        let outcome = match result {
             Ok(outcome) => outcome,
             Err(StoreError::Lost(lost)) => TargetOutcome::Halted(lost),
             Err(e) => TargetOutcome::Failed(format!("state database: {e}")),
+        };
+        if matches!(outcome, TargetOutcome::Gone(_) | TargetOutcome::Failed(_) | TargetOutcome::Unauthorized(_)) {
+            self.lane.counters.failures.inc();
         }
+        outcome
     }
 
     async fn deliver(&mut self, target: &Target, force: bool) -> Result<TargetOutcome, StoreError> {
@@ -912,6 +934,7 @@ impl Job {
                     };
                     let shown = Shown { body_hash: &self.hashes[part], version: &self.version, source: &self.source };
                     self.store.mark_sent(target, &self.digest, part, total, &posted, Some(shown), self.clock.now())?;
+                    self.lane.counters.parts_sent.inc();
                     if let Some(pause) = sent.exhausted_for {
                         channel.block_for(pause);
                     }

@@ -1,4 +1,5 @@
-//! The Slack endpoint's accept loop: HTTP/1 connections served by hyper with a head timeout, at most
+//! The accept loop of `serve`'s one HTTP listener (Slack's routes, `/healthz`, `/metrics`: see
+//! [`crate::web`]): HTTP/1 connections served by hyper with a head timeout, at most
 //! [`EndpointLimits::max_connections`] of them open, and a graceful shutdown.
 //!
 //! `axum::serve` has no settings at all (no timeouts, no connection cap), and its docs point to hyper
@@ -7,7 +8,7 @@
 //!   whole request head within [`EndpointLimits::head_timeout`], counted from when the connection
 //!   opened or answered its last request: a half-sent header and an idle keep-alive connection are
 //!   both closed by it.
-//! - the body and the request as a whole are bounded by tower-http layers in [`super::server`].
+//! - the body and the request as a whole are bounded by tower-http layers ([`super::server::limited`]).
 //! - the cap: when a new connection would go over it, the connection that has waited longest without
 //!   a request in progress is closed to make room. Refusing the newcomer instead (or not accepting it,
 //!   as a plain semaphore would) lets a few hundred idle sockets lock every good client out until
@@ -195,7 +196,7 @@ impl Registry {
             max_connections = max,
             closed_idle = self.evicted,
             refused = self.refused,
-            "Slack endpoint at its connection cap: closing the connections idle the longest"
+            "HTTP endpoint at its connection cap: closing the connections idle the longest"
         );
         self.last_warning = Some(now);
         self.evicted = 0;
@@ -224,7 +225,7 @@ pub async fn run(
         addr = %listener.local_addr()?,
         max_connections = limits.max_connections,
         head_timeout = ?limits.head_timeout,
-        "Slack endpoint listening"
+        "HTTP endpoint listening"
     );
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::spawn(async move {
@@ -245,7 +246,7 @@ pub async fn run(
             // The client gave up before we got to it: nothing to do.
             Err(e) if is_connection_error(&e) => continue,
             Err(e) => {
-                error!(error = %e, "the Slack endpoint cannot accept connections; retrying in 1 s");
+                error!(error = %e, "the HTTP endpoint cannot accept connections; retrying in 1 s");
                 tokio::time::sleep(ACCEPT_ERROR_PAUSE).await;
                 continue;
             }
@@ -314,7 +315,7 @@ impl Connection {
                 served = connection.as_mut() => {
                     // A timeout or a client that went away: nothing anyone can act on.
                     if let Err(e) = served {
-                        debug!(error = %e, "Slack endpoint connection ended");
+                        debug!(error = %e, "HTTP endpoint connection ended");
                     }
                     break;
                 }

@@ -11,10 +11,10 @@
 //! or put in an error.
 //!
 //! Wiring, in `serve`: read [`Credentials::from_env`]; build one client with [`crate::http::client`]; add
-//! every sink from [`sinks`] to the `Deliverer`; when both credentials are set, bind `slack.listen`
-//! and run [`serve`] with a [`SlackState`]; with the bot token alone, run [`serve_health`] there
-//! (posts, no commands). [`listen`] is the endpoint's accept loop: hyper's HTTP/1
-//! server with a head timeout and a cap on open connections ([`EndpointLimits`]).
+//! every sink from [`sinks`] to the `Deliverer`; when both credentials are set, mount
+//! [`server::routes`] with a [`SlackState`] on the one HTTP listener ([`crate::web`]); with the bot
+//! token alone, Slack posts but takes no commands. [`listen`] is that listener's accept loop: hyper's
+//! HTTP/1 server with a head timeout and a cap on open connections ([`EndpointLimits`]).
 
 pub mod api;
 pub mod interactions;
@@ -33,7 +33,7 @@ use crate::target::Platform;
 
 pub use api::SlackApi;
 pub use listen::EndpointLimits;
-pub use server::{SlackState, router, serve, serve_health, serve_with};
+pub use server::{SlackState, router, serve, serve_with};
 pub use webhook::SlackWebhooks;
 
 /// The environment variable holding the bot token (`xoxb-…`).

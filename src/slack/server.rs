@@ -1,6 +1,7 @@
-//! The Slack HTTP endpoint: `POST /slack/commands` for the `/digest` slash command,
-//! `POST /slack/interactions` for button clicks ([`super::interactions`]), `GET /healthz` (alone,
-//! [`serve_health`], when there is no signing secret).
+//! The Slack HTTP endpoint: `POST /slack/commands` for the `/digest` slash command and
+//! `POST /slack/interactions` for button clicks ([`super::interactions`]). `serve` mounts [`routes`]
+//! on its one listener beside `/healthz` and `/metrics` ([`crate::web`]), only when the signing secret
+//! is set.
 //!
 //! A slash command arrives as a signed, form-encoded POST. The handler reads the raw body (at most
 //! 64 KiB) and verifies the signature against the bot's clock (`verified`, which every signed route
@@ -12,20 +13,20 @@
 //! allows ([`reply::allowed_response_url`]). [`serve`] takes an already bound listener and a
 //! shutdown future, so tests bind `127.0.0.1:0` and stop the server when they like; the connections
 //! themselves (head timeout, connection cap) are [`super::listen`]'s, the body and request timeouts
-//! the tower-http layers of [`router`].
+//! the tower-http layers of [`limited`].
 
 use std::future::Future;
 use std::time::Duration;
 
+use axum::Form;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Form, Json};
+use axum::routing::post;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::oneshot;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutError, TimeoutLayer};
 use tracing::{error, info, warn};
@@ -85,15 +86,25 @@ struct SlashCommand {
     ssl_check: Option<String>,
 }
 
-/// The endpoint's routes, with the body and request timeouts of `limits`: a body that pauses longer
-/// than `body_timeout` fails to read (answered 408), and a request not answered within
-/// `request_timeout` of its head, however slowly its body trickles in, is answered 408.
-pub fn router(state: SlackState, limits: &EndpointLimits) -> Router {
+/// Slack's routes, `/slack/commands` and `/slack/interactions`, without any limit: for a router
+/// that [`limited`] bounds as a whole.
+pub fn routes(state: SlackState) -> Router {
     Router::new()
         .route("/slack/commands", post(commands))
         .route("/slack/interactions", post(interactions::interactions))
-        .route("/healthz", get(healthz))
         .with_state(state)
+}
+
+/// [`routes`] within the body and request timeouts of `limits`.
+pub fn router(state: SlackState, limits: &EndpointLimits) -> Router {
+    limited(routes(state), limits)
+}
+
+/// `router` with the body and request timeouts of `limits`: a body that pauses longer than
+/// `body_timeout` fails to read (answered 408), and a request not answered within
+/// `request_timeout` of its head, however slowly its body trickles in, is answered 408.
+pub fn limited(router: Router, limits: &EndpointLimits) -> Router {
+    router
         .layer(RequestBodyTimeoutLayer::new(limits.body_timeout))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
 }
@@ -116,23 +127,6 @@ pub async fn serve_with(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     listen::run(listener, router(state, &limits), limits, shutdown).await
-}
-
-/// Serves only `GET /healthz` on `listener` (with the default [`EndpointLimits`]) until `shutdown`
-/// completes: `serve` with a bot token and no signing secret posts to Slack but takes no commands.
-pub async fn serve_health(
-    listener: tokio::net::TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let limits = EndpointLimits::default();
-    let app = Router::new()
-        .route("/healthz", get(healthz))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout));
-    listen::run(listener, app, limits, shutdown).await
-}
-
-async fn healthz() -> Json<Value> {
-    Json(json!({"status": "ok"}))
 }
 
 /// Reads `request`'s body (at most [`MAX_BODY`] bytes, refused unread when its `Content-Length` says

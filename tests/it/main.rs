@@ -12,6 +12,7 @@ mod edits;
 mod fake_discord_smoke;
 mod fake_slack_smoke;
 mod fixtures;
+mod health;
 mod hostile;
 mod lock;
 mod properties;

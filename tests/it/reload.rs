@@ -48,6 +48,7 @@ async fn commands_are_answered_during_a_slow_reload() {
         library: library.clone(),
         store: Arc::new(Store::open(&dir.join("state.db")).unwrap()),
         clock: Arc::new(ManualClock::new(now)),
+        metrics: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/slack/commands", listener.local_addr().unwrap());

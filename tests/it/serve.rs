@@ -25,7 +25,8 @@ fn setup(fake: &FakeDiscord, webhooks: &[String]) -> (TempDir, PathBuf) {
     let channels: Vec<String> = CHANNELS.iter().map(u64::to_string).collect();
     let hooks: Vec<String> = webhooks.iter().map(|h| format!("\"{h}\"")).collect();
     let config = format!(
-        "digests_dir: digests\nstate_path: state/bot.sqlite3\ndiscord:\n  api_base: {}\n  channels: [{}]\n  webhooks: [{}]\n",
+        "digests_dir: digests\nstate_path: state/bot.sqlite3\nhttp:\n  listen: 127.0.0.1:0\n\
+         discord:\n  api_base: {}\n  channels: [{}]\n  webhooks: [{}]\n",
         fake.base_url(),
         channels.join(", "),
         hooks.join(", ")

@@ -844,13 +844,21 @@ async fn an_idle_keep_alive_connection_is_closed() {
     let mut stream = raw(&app).await;
     stream.write_all(b"GET /healthz HTTP/1.1\r\nHost: digest.example\r\n\r\n").await.unwrap();
     let mut answer = Vec::new();
-    while !String::from_utf8_lossy(&answer).contains("{\"status\":\"ok\"}") {
+    // The whole answer: its head, and as much body as its Content-Length says.
+    let whole = |answer: &[u8]| {
+        let text = String::from_utf8_lossy(answer);
+        let Some((head, body)) = text.split_once("\r\n\r\n") else { return false };
+        let length = head.lines().find_map(|l| l.strip_prefix("content-length: ")?.parse::<usize>().ok());
+        length.is_some_and(|length| body.len() >= length)
+    };
+    while !whole(&answer) {
         let mut buffer = [0u8; 1024];
         let n = tokio::time::timeout(WAIT, stream.read(&mut buffer)).await.unwrap().unwrap();
         assert!(n > 0, "closed before answering");
         answer.extend_from_slice(&buffer[..n]);
     }
     assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200"));
+    assert!(String::from_utf8_lossy(&answer).contains("\"status\":\"ok\""));
     // Kept alive for a next request, but not forever.
     let (more, took) = read_until_closed(&mut stream, Duration::from_secs(3)).await;
     assert!(more.is_empty(), "{more}");

@@ -20,7 +20,7 @@ use digestbot::scheduler::Scheduler;
 pub struct Running {
     /// The app's bot: its config, digests, state and clock.
     pub bot: Bot,
-    /// The Slack endpoint's address, when Slack commands or `/healthz` are served.
+    /// The HTTP listener's address (`/healthz`, `/metrics`, Slack's routes).
     pub addr: Option<SocketAddr>,
     /// A scheduler over the app's sinks, for tests that step through slots ([`App::stepped`]).
     pub scheduler: Scheduler,
@@ -42,7 +42,18 @@ pub async fn spawn_app(
     tune: impl FnOnce(App) -> App,
 ) -> Running {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a loopback port");
-    let app = tune(App::build(config, credentials, clock, Listener::Bound(listener)).await.expect("the app builds"));
+    spawn_app_on(config, credentials, clock, Listener::Bound(listener), tune).await
+}
+
+/// [`spawn_app`] listening where `listener` says (`Listener::FromConfig`: the config's address).
+pub async fn spawn_app_on(
+    config: Config,
+    credentials: Credentials,
+    clock: Arc<dyn Clock>,
+    listener: Listener,
+    tune: impl FnOnce(App) -> App,
+) -> Running {
+    let app = tune(App::build(config, credentials, clock, listener).await.expect("the app builds"));
     let (bot, addr, scheduler, corrector) = (app.bot().clone(), app.local_addr(), app.scheduler(), app.corrector());
     let editors = app.editors();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -61,7 +72,7 @@ pub async fn spawn_app(
 }
 
 impl Running {
-    /// `http://127.0.0.1:PORT` of the Slack endpoint.
+    /// `http://127.0.0.1:PORT` of the HTTP listener.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr.expect("the app serves HTTP"))
     }

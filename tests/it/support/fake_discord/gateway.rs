@@ -3,7 +3,8 @@
 //! and Status Codes): HELLO (op 10) with `heartbeat_interval`, Heartbeat (op 1) answered by Heartbeat
 //! ACK (op 11), Identify (op 2) answered by READY or, with a wrong token, close 4004 "Authentication
 //! failed", Resume (op 6) answered by RESUMED or Invalid Session (op 9, `d: false`), dispatches (op 0)
-//! with the connection's sequence numbers, and closes from the server side with a chosen code.
+//! with the connection's sequence numbers, and closes from the server side with a chosen code. While
+//! the fake's gateway is down, connections are closed at accept, before the handshake.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,6 +35,16 @@ pub(super) async fn gateway_accept_loop(listener: TcpListener, shared: Arc<Share
             tokio::time::sleep(Duration::from_millis(5)).await;
             continue;
         };
+        {
+            let mut state = shared.lock();
+            if state.gateway_down {
+                state.refused_connections += 1;
+                drop(state);
+                drop(stream);
+                shared.changed.notify_waiters();
+                continue;
+            }
+        }
         let _ = stream.set_nodelay(true);
         let task = tokio::spawn(gateway_connection(stream, Arc::clone(&shared)));
         let mut state = shared.lock();

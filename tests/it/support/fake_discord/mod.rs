@@ -12,7 +12,8 @@
 //! deleted ([`FakeDiscord::edits`], [`FakeDiscord::deleted`]); channels have types
 //! ([`FakeDiscord::set_channel`]: text, forum, media, thread), threads are started from messages or
 //! posted in forums ([`FakeDiscord::threads`]), and webhook messages are returned with `?wait=true`,
-//! edited and deleted. Dropping the [`FakeDiscord`] shuts it down.
+//! edited and deleted. The gateway can be taken down ([`FakeDiscord::set_gateway_down`]). Dropping
+//! the [`FakeDiscord`] shuts it down.
 
 // Each test binary (and the benchmark) uses a different part of this module.
 #![allow(dead_code)]
@@ -536,6 +537,19 @@ impl FakeDiscord {
         }
     }
 
+    /// Takes the gateway down (or back up): while down, every new connection is closed as soon as it
+    /// is accepted, before the WebSocket handshake, as when Discord's gateway cannot be reached
+    /// (serenity keeps trying to reconnect). Connections already open stay open; close them with
+    /// [`Self::disconnect_gateway`].
+    pub fn set_gateway_down(&self, down: bool) {
+        self.shared.lock().gateway_down = down;
+    }
+
+    /// How many connections were closed at accept while the gateway was down.
+    pub fn refused_connections(&self) -> usize {
+        self.shared.lock().refused_connections
+    }
+
     /// True once a gateway connection has been ended by the client (a close frame from it, or its
     /// end of stream) rather than by the fake.
     pub fn gateway_closed(&self) -> bool {
@@ -661,6 +675,10 @@ struct FakeState {
     next_gateway_id: u64,
     gateway_clients: HashMap<u64, GatewayClient>,
     gateway_tasks: Vec<AbortHandle>,
+    /// See [`FakeDiscord::set_gateway_down`].
+    gateway_down: bool,
+    /// Connections dropped at accept while the gateway was down.
+    refused_connections: usize,
 }
 
 struct StoredMessage {
