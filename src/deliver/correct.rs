@@ -11,7 +11,8 @@
 //! version. The `corrections` row, written before the first change and removed after the last, lets
 //! a restart find and finish a correction that was cut short. Threads follow the messages: a
 //! message that a correction makes an article's first (an article added, in `article` mode) gets the
-//! article's thread once it shows it, and a thread still owed from the delivery is started.
+//! article's thread once it shows it, a thread still owed from the delivery is started, and a
+//! thread or forum post whose message was edited is renamed when its title changed.
 
 use serde_json::Value;
 use tracing::{info, warn};
@@ -108,6 +109,7 @@ impl Job {
                                 Shown { body_hash: &self.hashes[part], version: &self.version, source: &self.source };
                             self.store.mark_edited(target, &self.digest, part, shown, self.clock.now())?;
                             edited += 1;
+                            self.rename(target, part, row).await;
                             if let Some(name) = self.thread_to_start(row, true)
                                 && let Some(stop) = self.thread(target, part, &row.posted, &name, &mut refusal).await?
                             {
@@ -180,6 +182,37 @@ impl Job {
         self.store.finish_correction(target, &self.digest, total)?;
         info!(target = %untrusted(&target.to_string()), digest = %self.digest, edited, posted, deleted, refused, "messages corrected");
         Ok(TargetOutcome::Corrected { edited, posted, deleted, refused })
+    }
+
+    /// Renames the thread or forum post that an edited part's message starts to what this version
+    /// calls it (a corrected title: the post's is the digest's, a thread's its article's or the
+    /// digest's), if it is called otherwise. Once, paced like a thread start; a name is not worth
+    /// failing a correction for, so a failure is only logged (a 429 still pauses the channel's
+    /// other requests).
+    async fn rename(&self, target: &Target, part: usize, row: &LedgerPart) {
+        let (thread, name) = match &self.forum {
+            Some(forum) if part == 0 => (row.posted.channel.as_deref(), Some(forum.name.as_str())),
+            Some(_) => return,
+            None => (row.thread_id.as_deref(), self.threads.get(part).and_then(Option::as_deref)),
+        };
+        let (Some(thread), Some(name)) = (thread, name) else { return };
+        let channel = self.lane.others.get(&target.channel);
+        let channel_place = channel.acquire().await;
+        let global_place = match &self.lane.global {
+            Some(global) => Some(global.acquire().await),
+            None => None,
+        };
+        let result = self.lane.sink.rename_thread(target, thread, name).await;
+        drop((global_place, channel_place));
+        if let Err(error) = result {
+            if let SendError::RateLimited { retry_after, global } = &error {
+                match (&self.lane.global, global) {
+                    (Some(window), true) => window.block_for(*retry_after),
+                    _ => channel.block_for(*retry_after),
+                }
+            }
+            warn!(target = %untrusted(&target.to_string()), part, error = %untrusted(&error.to_string()), "could not rename the thread after its corrected title; it keeps its name");
+        }
     }
 
     /// The thread a sent part's message should start and has not (neither started nor refused):

@@ -21,7 +21,8 @@
 //! Threads: Get Channel tells a text channel from a thread, a forum or a media channel; Start Thread
 //! from Message is idempotent (160004 is done); Start Thread in Forum Channel takes no nonce, so a
 //! post whose answer was lost is looked for first among the guild's active threads, then among the
-//! forum's archived public threads, before it is made again.
+//! forum's archived public threads, before it is made again. A corrected title renames the thread or
+//! post it named (Modify Channel), when its name differs.
 //!
 //! Webhooks are resolved by [`Webhooks`]; a request that got no answer is [`describe`]d without its
 //! URL. The limits each sink declares are [`CHANNEL_LIMITS`] and [`WEBHOOK_LIMITS`] (edits and
@@ -262,6 +263,25 @@ impl ChannelSink {
         classify(status, &headers, &answer).map(|_| ())
     }
 
+    /// Modify Channel `name` of a thread or forum post, after Get Channel shows it named otherwise
+    /// (a rename is a change Discord limits tightly, so none is sent for nothing); an archived one is
+    /// unarchived with it, as Discord asks.
+    async fn rename(&self, thread: &str, name: &str) -> Result<(), SendError> {
+        let route = Route::Channel { channel_id: ChannelId::new(channel_id(thread)?) };
+        let (status, headers, channel) = self.call("Get Channel", route, LightMethod::Get, None).await?;
+        classify(status, &headers, &channel)?;
+        if channel.get("name").and_then(Value::as_str) == Some(name) {
+            return Ok(());
+        }
+        let mut body = json!({"name": name});
+        if channel.pointer("/thread_metadata/archived").and_then(Value::as_bool) == Some(true) {
+            body["archived"] = json!(false);
+        }
+        let route = Route::Channel { channel_id: ChannelId::new(channel_id(thread)?) };
+        let (status, headers, answer) = self.call("Modify Channel", route, LightMethod::Patch, Some(&body)).await?;
+        classify(status, &headers, &answer).map(|_| ())
+    }
+
     /// The bot's user id, asked once.
     async fn me(&self) -> Result<String, SendError> {
         self.me
@@ -405,6 +425,10 @@ impl Sink for ChannelSink {
 
     fn start_thread<'a>(&'a self, target: &'a Target, posted: &'a Posted, name: &'a str) -> ThreadFuture<'a> {
         Box::pin(self.thread_from(target, posted, name))
+    }
+
+    fn rename_thread<'a>(&'a self, _target: &'a Target, thread: &'a str, name: &'a str) -> ChangeFuture<'a> {
+        Box::pin(self.rename(thread, name))
     }
 
     fn limits(&self) -> RateLimits {

@@ -597,3 +597,41 @@ async fn links_people_write_badly_never_cost_an_article_its_message() {
     assert!(slack.iter().all(|m| check_slack_message(m).is_empty()), "{slack:?}");
     assert!(slack[2].to_string().contains(encoded) && !slack[1].to_string().contains("\"https://\""));
 }
+
+#[tokio::test]
+async fn a_corrected_title_renames_the_forum_post_and_the_issue_thread_once() {
+    let app = spawn(
+        3,
+        |discord| discord.set_channel(ChannelSpec::forum(FORUM, tags())),
+        |config| {
+            config.discord.channels = vec![FORUM, TEXT];
+            config.discord.threads = ThreadMode::Issue;
+        },
+    )
+    .await;
+    let report = app.deliver().await;
+    assert_eq!(report.count(|o| matches!(o, TargetOutcome::Delivered { .. })), 2, "{report:?}");
+    let post = app.post_id();
+    let thread: u64 = app.discord.threads(TEXT)[0]["id"].as_str().unwrap().parse().unwrap();
+    app.discord.set_archived(post, true);
+    let renamed = synthetic_digest(DATE, 3, 1500).replace(TITLE, "Synthetic Weekly, fixed");
+    let reports = app.correct(&renamed).await;
+    let outcomes: Vec<&TargetOutcome> = reports.iter().flat_map(|r| &r.outcomes).map(|(_, o)| o).collect();
+    assert!(outcomes.iter().all(|o| matches!(o, TargetOutcome::Corrected { refused: 0, .. })), "{outcomes:?}");
+    for id in [post, thread] {
+        assert_eq!(app.discord.channel(id)["name"], "Synthetic Weekly, fixed", "{id}");
+    }
+    let renames = |id: u64| {
+        let path = format!("/channels/{id}");
+        app.discord
+            .requests_to("PATCH", &path)
+            .into_iter()
+            .filter(|r| r.path.ends_with(&path) && r.body.get("name").is_some())
+            .count()
+    };
+    assert_eq!((renames(post), renames(thread)), (1, 1));
+    // A change of an article's text leaves the names alone.
+    let reports = app.correct(&renamed.replace("\"Article 3\"", "\"Article Three\"")).await;
+    assert!(!reports.is_empty());
+    assert_eq!((renames(post), renames(thread)), (1, 1));
+}
