@@ -349,8 +349,10 @@ impl ChannelSink {
                         return Err(e);
                     }
                     Err(refused) => {
+                        let why = classify_change(change, status, &headers, &answer).err();
+                        let why = why.as_ref().map(error_text).unwrap_or_default();
                         return Err(SendError::Rejected(format!(
-                            "the message is in an archived thread that the bot cannot unarchive: {}",
+                            "{why}; the bot cannot unarchive it: {}",
                             error_text(&refused)
                         )));
                     }

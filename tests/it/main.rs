@@ -12,6 +12,7 @@ mod fake_discord_smoke;
 mod fake_slack_smoke;
 mod fixtures;
 mod hostile;
+mod layouts;
 mod lock;
 mod properties;
 mod reload;
