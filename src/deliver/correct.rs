@@ -9,7 +9,10 @@
 //! has is deleted. A refusal the platform will not take back (too many edits to an old message, an
 //! archived thread, a message someone deleted) is recorded as a failure and not retried for this
 //! version. The `corrections` row, written before the first change and removed after the last, lets
-//! a restart find and finish a correction that was cut short.
+//! a restart find and finish a correction that was cut short. Threads follow the messages: a
+//! message that a correction makes an article's first (an article added, in `article` mode) gets the
+//! article's thread once it shows it, a thread still owed from the delivery is started, and a
+//! thread or forum post whose message was edited is renamed when its title changed.
 
 use serde_json::Value;
 use tracing::{info, warn};
@@ -67,6 +70,7 @@ impl Job {
         let total = self.parts.len();
         if (0..total).all(|part| row(part).is_some_and(|row| self.shows(row) || self.refused(row)))
             && rows.len() == total
+            && rows.iter().all(|row| self.thread_to_start(row, self.shows(row)).is_none())
         {
             self.store.finish_correction(target, &self.digest, total)?;
             return Ok(TargetOutcome::AlreadyDelivered);
@@ -79,12 +83,12 @@ impl Job {
             }
             match row(part) {
                 Some(row) if row.sent => {
-                    if let Some(name) = row.thread_name.as_deref().filter(|_| row.wants_thread())
-                        && let Some(stop) = self.thread(target, part, &row.posted, name, &mut refusal).await?
-                    {
-                        return Ok(stop);
-                    }
                     if self.shows(row) || self.refused(row) {
+                        if let Some(name) = self.thread_to_start(row, self.shows(row))
+                            && let Some(stop) = self.thread(target, part, &row.posted, &name, &mut refusal).await?
+                        {
+                            return Ok(stop);
+                        }
                         if row.version.as_deref() != Some(self.version.as_str()) {
                             let hash = row.body_hash.as_deref();
                             self.store.settle_part(
@@ -105,14 +109,25 @@ impl Job {
                                 Shown { body_hash: &self.hashes[part], version: &self.version, source: &self.source };
                             self.store.mark_edited(target, &self.digest, part, shown, self.clock.now())?;
                             edited += 1;
+                            self.rename(target, part, row).await;
+                            if let Some(name) = self.thread_to_start(row, true)
+                                && let Some(stop) = self.thread(target, part, &row.posted, &name, &mut refusal).await?
+                            {
+                                return Ok(stop);
+                            }
                         }
                         Change::Refused(why) => {
                             let message = format!("correction of message {} of {total}: {why}", part + 1);
                             self.store.record_failure(target, Some(&self.digest), &message, false, self.clock.now())?;
                             let hash = row.body_hash.as_deref();
-                            let refusal = Some(self.hashes[part].as_str());
-                            self.store.settle_part(target, &self.digest, part, &self.version, hash, refusal)?;
+                            let refusal_hash = Some(self.hashes[part].as_str());
+                            self.store.settle_part(target, &self.digest, part, &self.version, hash, refusal_hash)?;
                             refused += 1;
+                            if let Some(name) = self.thread_to_start(row, false)
+                                && let Some(stop) = self.thread(target, part, &row.posted, &name, &mut refusal).await?
+                            {
+                                return Ok(stop);
+                            }
                         }
                         Change::Stop(outcome) => return Ok(outcome),
                     }
@@ -167,6 +182,51 @@ impl Job {
         self.store.finish_correction(target, &self.digest, total)?;
         info!(target = %untrusted(&target.to_string()), digest = %self.digest, edited, posted, deleted, refused, "messages corrected");
         Ok(TargetOutcome::Corrected { edited, posted, deleted, refused })
+    }
+
+    /// Renames the thread or forum post that an edited part's message starts to what this version
+    /// calls it (a corrected title: the post's is the digest's, a thread's its article's or the
+    /// digest's), if it is called otherwise. Once, paced like a thread start; a name is not worth
+    /// failing a correction for, so a failure is only logged (a 429 still pauses the channel's
+    /// other requests).
+    async fn rename(&self, target: &Target, part: usize, row: &LedgerPart) {
+        let (thread, name) = match &self.forum {
+            Some(forum) if part == 0 => (row.posted.channel.as_deref(), Some(forum.name.as_str())),
+            Some(_) => return,
+            None => (row.thread_id.as_deref(), self.threads.get(part).and_then(Option::as_deref)),
+        };
+        let (Some(thread), Some(name)) = (thread, name) else { return };
+        let channel = self.lane.others.get(&target.channel);
+        let channel_place = channel.acquire().await;
+        let global_place = match &self.lane.global {
+            Some(global) => Some(global.acquire().await),
+            None => None,
+        };
+        let result = self.lane.sink.rename_thread(target, thread, name).await;
+        drop((global_place, channel_place));
+        if let Err(error) = result {
+            if let SendError::RateLimited { retry_after, global } = &error {
+                match (&self.lane.global, global) {
+                    (Some(window), true) => window.block_for(*retry_after),
+                    _ => channel.block_for(*retry_after),
+                }
+            }
+            warn!(target = %untrusted(&target.to_string()), part, error = %untrusted(&error.to_string()), "could not rename the thread after its corrected title; it keeps its name");
+        }
+    }
+
+    /// The thread a sent part's message should start and has not (neither started nor refused):
+    /// the one planned when it was posted, or, once the message shows (`shows`) this version's body
+    /// of the part, the one this version plans for it (an article added before the extra sections
+    /// turns their first message into the new article's, which gets its thread like every other).
+    fn thread_to_start(&self, row: &LedgerPart, shows: bool) -> Option<String> {
+        if row.thread_id.is_some() || row.thread_error.is_some() {
+            return None;
+        }
+        if row.wants_thread() {
+            return row.thread_name.clone();
+        }
+        self.threads.get(row.part).cloned().flatten().filter(|_| shows)
     }
 
     /// Whether the row's message shows the new version's body of its part.

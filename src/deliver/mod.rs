@@ -178,6 +178,10 @@ struct Lane {
     sink: Arc<dyn Sink>,
     global: Option<Window>,
     channels: Keyed<String>,
+    /// Per channel, the pauses the platform asked for on the requests that are not posts (Get
+    /// Channel, Start Thread): each has its own bucket on Discord, so they count nothing against
+    /// `channels`, but a 429 on one is waited out before the next, never retried at once.
+    others: Keyed<String>,
     /// Set when the platform refused the token: the lane's other targets stop at once.
     dead: AtomicBool,
     /// The platform's parts sent, targets failed and rate-limit waits (the limiters count those).
@@ -245,7 +249,8 @@ impl Deliverer {
         let waited = counters.rate_limit_wait.clone();
         let lane = Lane {
             global: global.map(|(n, w)| Window::new(n, w).counting(waited.clone())),
-            channels: Keyed::new(per_channel, channel_window).counting(waited),
+            channels: Keyed::new(per_channel, channel_window).counting(waited.clone()),
+            others: Keyed::new(u32::MAX, channel_window).counting(waited),
             sink,
             dead: AtomicBool::new(false),
             counters,
@@ -782,15 +787,17 @@ impl Job {
 
     /// What the target's channel is, asked of the sink with the usual retries.
     async fn channel_kind(&self, target: &Target) -> Result<Result<ChannelKind, TargetOutcome>, StoreError> {
-        let channel = self.lane.channels.get(&target.channel);
+        let channel = self.lane.others.get(&target.channel);
         let mut retries = Retries::new(self, fnv1a64(target.channel.as_bytes()));
         loop {
+            // A 429 blocks `channel` (or the global window): wait it out before asking again.
+            let channel_place = channel.acquire().await;
             let global_place = match &self.lane.global {
                 Some(global) => Some(global.acquire().await),
                 None => None,
             };
             let result = self.lane.sink.channel_kind(target).await;
-            drop(global_place);
+            drop((global_place, channel_place));
             match result {
                 Ok(kind) => return Ok(Ok(kind)),
                 Err(error) => {
@@ -822,10 +829,12 @@ impl Job {
         }
     }
 
-    /// Starts the thread a posted part wants, with the usual retries, and records it. A refusal (a
-    /// permission the bot lacks, a message gone) is recorded as the part's thread error and as a
-    /// failure, the digest goes on without threads, and `refusal` keeps it for the target's other
-    /// parts. `Some` when the target cannot go on.
+    /// Starts the thread a posted part wants, with the usual retries (a 429 is waited out), and
+    /// records it. A refusal is recorded as the part's thread error and as a failure, never retried
+    /// for the part: one that holds for the channel ([`SendError::Gone`]: a permission the bot lacks,
+    /// a channel that takes no threads) is kept in `refusal` for the target's other parts, which go
+    /// without threads; one that holds for this message only ([`SendError::Rejected`]: the message
+    /// is gone) leaves the other parts to try theirs. `Some` when the target cannot go on.
     async fn thread(
         &self,
         target: &Target,
@@ -838,26 +847,38 @@ impl Job {
             self.store.mark_thread(target, &self.digest, part, Err(why))?;
             return Ok(None);
         }
-        let channel = self.lane.channels.get(&target.channel);
+        let channel = self.lane.others.get(&target.channel);
         let mut retries = Retries::new(self, fnv1a64(name.as_bytes()) ^ part as u64);
         loop {
+            // Start Thread has a bucket of its own: a 429 on it blocks `channel`, waited out here.
+            let channel_place = channel.acquire().await;
             let global_place = match &self.lane.global {
                 Some(global) => Some(global.acquire().await),
                 None => None,
             };
             let result = self.lane.sink.start_thread(target, posted, name).await;
-            drop(global_place);
+            drop((global_place, channel_place));
             match result {
                 Ok(id) => {
                     self.store.mark_thread(target, &self.digest, part, Ok(&id))?;
                     return Ok(None);
                 }
-                Err(SendError::Rejected(why) | SendError::Gone(why)) => {
+                // The channel will start no thread (a permission, its type): the rest go without.
+                Err(SendError::Gone(why)) => {
                     warn!(target = %untrusted(&target.to_string()), part, error = %untrusted(&why), "could not start the thread; the digest goes on without threads");
                     self.store.mark_thread(target, &self.digest, part, Err(&why))?;
                     let message = format!("could not start a thread: {why}");
                     self.store.record_failure(target, Some(&self.digest), &message, false, self.clock.now())?;
                     *refusal = Some(why);
+                    return Ok(None);
+                }
+                // This message will start none (it is gone, its name was refused): the other parts
+                // still try theirs.
+                Err(SendError::Rejected(why)) => {
+                    warn!(target = %untrusted(&target.to_string()), part, error = %untrusted(&why), "could not start this part's thread; the other parts still get theirs");
+                    self.store.mark_thread(target, &self.digest, part, Err(&why))?;
+                    let message = format!("could not start the thread of message {}: {why}", part + 1);
+                    self.store.record_failure(target, Some(&self.digest), &message, false, self.clock.now())?;
                     return Ok(None);
                 }
                 Err(error) => {

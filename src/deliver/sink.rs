@@ -159,11 +159,20 @@ pub trait Sink: Send + Sync {
     fn threads(&self) -> bool {
         false
     }
+    /// Renames a thread or forum post of the target (by its channel id) to `name` when it is named
+    /// otherwise: what a corrected title does to the thread it named. Errors as for [`Sink::send`].
+    /// The default: there is nothing to rename.
+    fn rename_thread<'a>(&'a self, target: &'a Target, thread: &'a str, name: &'a str) -> ChangeFuture<'a> {
+        let _ = (target, thread, name);
+        Box::pin(async { Ok(()) })
+    }
     /// Starts a thread named `name` from a posted part's message, answering the thread's id. A
-    /// thread that already exists for the message counts as started. A permission the bot lacks, or
-    /// a message that is gone, is [`SendError::Rejected`] (the part stays posted, without a thread).
+    /// thread that already exists for the message counts as started. The part stays posted, without
+    /// a thread, when it cannot have one: [`SendError::Gone`] when no part of this channel can (a
+    /// permission the bot lacks, a channel type without threads), [`SendError::Rejected`] when only
+    /// this message cannot (it is gone). A 429 is [`SendError::RateLimited`], waited out.
     fn start_thread<'a>(&'a self, target: &'a Target, posted: &'a Posted, name: &'a str) -> ThreadFuture<'a> {
         let _ = (target, posted, name);
-        Box::pin(async { Err(SendError::Rejected("this kind of target cannot start threads".into())) })
+        Box::pin(async { Err(SendError::Gone("this kind of target cannot start threads".into())) })
     }
 }

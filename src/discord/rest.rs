@@ -14,7 +14,15 @@
 //! Delete Webhook Message remove one; a message already gone (404, code 10008) counts as deleted.
 //! [`classify_change`] sorts those answers: too many edits of an old message (30046), an archived
 //! thread (50083), an unknown message on edit (10008) or another author's message (50005) are
-//! [`SendError::Rejected`], the rest as for a post.
+//! [`SendError::Rejected`], the rest as for a post. A message in an archived thread (a forum post
+//! auto-archives after a day or so) is changed after Modify Channel unarchives the thread; a thread
+//! or forum post that is gone refuses that part only, never the target.
+//!
+//! Threads: Get Channel tells a text channel from a thread, a forum or a media channel; Start Thread
+//! from Message is idempotent (160004 is done); Start Thread in Forum Channel takes no nonce, so a
+//! post whose answer was lost is looked for first among the guild's active threads, then among the
+//! forum's archived public threads, before it is made again. A corrected title renames the thread or
+//! post it named (Modify Channel), when its name differs.
 //!
 //! Webhooks are resolved by [`Webhooks`]; a request that got no answer is [`describe`]d without its
 //! URL. The limits each sink declares are [`CHANNEL_LIMITS`] and [`WEBHOOK_LIMITS`] (edits and
@@ -63,6 +71,33 @@ const REQUIRE_TAG: u64 = 1 << 4;
 const AUTO_ARCHIVE_MINUTES: u64 = 10080;
 /// How far before a forum post's pending time a post found by name still counts as ours: clocks differ.
 const POST_CLOCK_SKEW_MS: i64 = 60_000;
+/// List Public Archived Threads: threads per page (Discord's most), and pages looked at.
+const ARCHIVED_PAGE: u32 = 100;
+const ARCHIVED_PAGES: usize = 5;
+
+/// The forum post a lost answer may have made: in `forum`, by `owner` (the bot), named `name`, made
+/// no earlier than `earliest` (milliseconds since the Unix epoch).
+struct WantedPost<'a> {
+    forum: String,
+    owner: String,
+    name: &'a str,
+    earliest: i64,
+}
+
+impl WantedPost<'_> {
+    /// The id of the post among a list of threads (`{"threads": [...]}`), if it is there.
+    fn among(&self, list: &Value) -> Option<String> {
+        let threads = list.get("threads").and_then(Value::as_array)?;
+        let found = threads.iter().find(|thread| {
+            let text = |key: &str| thread.get(key).and_then(Value::as_str);
+            text("parent_id") == Some(self.forum.as_str())
+                && text("owner_id") == Some(self.owner.as_str())
+                && text("name") == Some(self.name)
+                && text("id").and_then(snowflake_millis).is_some_and(|at| at >= self.earliest)
+        })?;
+        found.get("id").and_then(Value::as_str).map(str::to_string)
+    }
+}
 
 impl ChannelSink {
     pub fn new(rest: Rest) -> ChannelSink {
@@ -77,9 +112,22 @@ impl ChannelSink {
         method: LightMethod,
         body: Option<&Value>,
     ) -> Result<(u16, HeaderMap, Value), SendError> {
+        self.call_with(what, route, method, body, None).await
+    }
+
+    /// [`Self::call`] with a query string.
+    async fn call_with(
+        &self,
+        what: &str,
+        route: Route<'_>,
+        method: LightMethod,
+        body: Option<&Value>,
+        params: Option<Vec<(&'static str, String)>>,
+    ) -> Result<(u16, HeaderMap, Value), SendError> {
         let bytes = body.map(serde_json::to_vec).transpose().map_err(|e| SendError::Rejected(e.to_string()))?;
         let request = Request::new(route, method)
             .body(bytes)
+            .params(params)
             .build(&self.rest.client, self.rest.http.token(), self.rest.http.proxy.as_deref())
             .map_err(|e| SendError::Rejected(format!("cannot build the request: {e}")))?;
         let response = request.send().await.map_err(|e| network_error(what, &e))?;
@@ -108,7 +156,7 @@ impl ChannelSink {
             Err(SendError::Gone(why)) if why.ends_with("code 50013)") => {
                 Err(SendError::Gone(format!("the bot lacks the Send Messages in Threads permission here: {why}")))
             }
-            Err(e) => Err(e),
+            Err(e) => Err(in_thread(e)),
         }
     }
 
@@ -144,21 +192,94 @@ impl ChannelSink {
         let route = Route::GuildThreadsActive { guild_id: GuildId::new(guild) };
         let (status, headers, active) = self.call("List Active Guild Threads", route, LightMethod::Get, None).await?;
         classify(status, &headers, &active)?;
-        let forum = forum.to_string();
-        let earliest = since.timestamp_millis() - POST_CLOCK_SKEW_MS;
-        let found = active.get("threads").and_then(Value::as_array).into_iter().flatten().find(|thread| {
-            let text = |key: &str| thread.get(key).and_then(Value::as_str);
-            text("parent_id") == Some(forum.as_str())
-                && text("owner_id") == Some(me.as_str())
-                && text("name") == Some(name)
-                && text("id").and_then(snowflake_millis).is_some_and(|at| at >= earliest)
-        });
-        Ok(found.and_then(|thread| thread.get("id").and_then(Value::as_str)).map(|id| Sent {
+        let wanted = WantedPost {
+            forum: forum.to_string(),
+            owner: me,
+            name,
+            earliest: since.timestamp_millis() - POST_CLOCK_SKEW_MS,
+        };
+        let mut found = wanted.among(&active);
+        if found.is_none() {
+            // A post archives after an hour without activity at the least: one made by an attempt
+            // long ago (a restart the next day) is no longer active.
+            found = self.find_archived_post(&wanted).await?;
+        }
+        Ok(found.map(|id| Sent {
             // A forum post's starter message has the post's id.
-            message_id: Some(id.to_string()),
-            channel: Some(id.to_string()),
+            message_id: Some(id.clone()),
+            channel: Some(id),
             ..Sent::default()
         }))
+    }
+
+    /// The post among the forum's archived public threads (List Public Archived Threads, newest
+    /// archived first), looking no further back than the post could have been archived, at most
+    /// [`ARCHIVED_PAGES`] pages. A forum that will not list them (the bot lacks Read Message History)
+    /// is taken as not having it: the post is made, as a sink that cannot look does.
+    async fn find_archived_post(&self, wanted: &WantedPost<'_>) -> Result<Option<String>, SendError> {
+        let channel_id = ChannelId::new(channel_id(&wanted.forum)?);
+        let mut before: Option<String> = None;
+        for _ in 0..ARCHIVED_PAGES {
+            let mut params = vec![("limit", ARCHIVED_PAGE.to_string())];
+            params.extend(before.take().map(|before| ("before", before)));
+            let route = Route::ChannelArchivedPublicThreads { channel_id };
+            let (status, headers, page) =
+                self.call_with("List Public Archived Threads", route, LightMethod::Get, None, Some(params)).await?;
+            match classify(status, &headers, &page) {
+                Ok(_) => {}
+                Err(SendError::Gone(why)) => {
+                    tracing::warn!(error = %crate::logging::untrusted(&why), "cannot list the forum's archived posts; a post whose answer was lost may be made again");
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            }
+            if let Some(found) = wanted.among(&page) {
+                return Ok(Some(found));
+            }
+            let oldest = page
+                .get("threads")
+                .and_then(Value::as_array)
+                .and_then(|threads| threads.last())
+                .and_then(|thread| thread.pointer("/thread_metadata/archive_timestamp"))
+                .and_then(Value::as_str);
+            let more = page.get("has_more").and_then(Value::as_bool).unwrap_or(false);
+            match oldest.map(|at| (at, DateTime::parse_from_rfc3339(at))) {
+                // Archived before the post could exist: nothing further down is it.
+                Some((at, Ok(time))) if more && time.timestamp_millis() >= wanted.earliest => {
+                    before = Some(at.to_string());
+                }
+                _ => return Ok(None),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Modify Channel on a thread, `archived: false`: an archived thread's messages cannot be
+    /// changed (50083). Needs only Send Messages, unless the thread is locked.
+    async fn unarchive(&self, thread: &str) -> Result<(), SendError> {
+        let route = Route::Channel { channel_id: ChannelId::new(channel_id(thread)?) };
+        let body = json!({"archived": false});
+        let (status, headers, answer) = self.call("Modify Channel", route, LightMethod::Patch, Some(&body)).await?;
+        classify(status, &headers, &answer).map(|_| ())
+    }
+
+    /// Modify Channel `name` of a thread or forum post, after Get Channel shows it named otherwise
+    /// (a rename is a change Discord limits tightly, so none is sent for nothing); an archived one is
+    /// unarchived with it, as Discord asks.
+    async fn rename(&self, thread: &str, name: &str) -> Result<(), SendError> {
+        let route = Route::Channel { channel_id: ChannelId::new(channel_id(thread)?) };
+        let (status, headers, channel) = self.call("Get Channel", route, LightMethod::Get, None).await?;
+        classify(status, &headers, &channel)?;
+        if channel.get("name").and_then(Value::as_str) == Some(name) {
+            return Ok(());
+        }
+        let mut body = json!({"name": name});
+        if channel.pointer("/thread_metadata/archived").and_then(Value::as_bool) == Some(true) {
+            body["archived"] = json!(false);
+        }
+        let route = Route::Channel { channel_id: ChannelId::new(channel_id(thread)?) };
+        let (status, headers, answer) = self.call("Modify Channel", route, LightMethod::Patch, Some(&body)).await?;
+        classify(status, &headers, &answer).map(|_| ())
     }
 
     /// The bot's user id, asked once.
@@ -201,28 +322,77 @@ impl ChannelSink {
     }
 
     /// Edit Message (`body` is `Some`) or Delete Message (`None`) of a part posted in `target`'s
-    /// channel, or in the channel `posted` names (a thread) when it names one.
+    /// channel, or in the channel `posted` names (a thread) when it names one. A message in an
+    /// archived thread (a forum post a day old, say: 50083) is changed after the thread is
+    /// unarchived, as Discord's clients do; a thread or forum post that is gone (10003) is this
+    /// message's problem, not the target's: its edit is refused, its deletion done.
     async fn change_message(&self, target: &Target, posted: &Posted, body: Option<&Value>) -> Result<(), SendError> {
         let change = if body.is_some() { Change::Edit } else { Change::Delete };
         let channel = posted.channel.as_deref().filter(|c| channel_id(c).is_ok()).unwrap_or(&target.channel);
-        let route = Route::ChannelMessage {
-            channel_id: ChannelId::new(channel_id(channel)?),
-            message_id: MessageId::new(message_id(posted, change)?),
-        };
-        let (method, bytes) = match body {
-            Some(body) => {
-                let bytes = serde_json::to_vec(&edit_body(body)?).map_err(|e| SendError::Rejected(e.to_string()))?;
-                (LightMethod::Patch, Some(bytes))
-            }
-            None => (LightMethod::Delete, None),
-        };
-        let request = Request::new(route, method)
-            .body(bytes)
-            .build(&self.rest.client, self.rest.http.token(), self.rest.http.proxy.as_deref())
-            .map_err(|e| SendError::Rejected(format!("cannot build the request: {e}")))?;
+        let edit = body.map(edit_body).transpose()?;
         let what = change.name("Message");
-        let response = request.send().await.map_err(|e| network_error(&what, &e))?;
-        read_change(response, change).await
+        let mut unarchived = false;
+        loop {
+            let route = Route::ChannelMessage {
+                channel_id: ChannelId::new(channel_id(channel)?),
+                message_id: MessageId::new(message_id(posted, change)?),
+            };
+            let method = if edit.is_some() { LightMethod::Patch } else { LightMethod::Delete };
+            let (status, headers, answer) = self.call(&what, route, method, edit.as_ref()).await?;
+            let code = answer.get("code").and_then(Value::as_i64);
+            let in_thread = channel != target.channel;
+            match (status, code) {
+                (400, Some(50083)) if !unarchived => match self.unarchive(channel).await {
+                    Ok(()) => unarchived = true,
+                    // Waited out or retried by the deliverer, like the change itself.
+                    Err(e @ (SendError::RateLimited { .. } | SendError::Transient(_) | SendError::Unauthorized(_))) => {
+                        return Err(e);
+                    }
+                    Err(refused) => {
+                        let why = classify_change(change, status, &headers, &answer).err();
+                        let why = why.as_ref().map(error_text).unwrap_or_default();
+                        return Err(SendError::Rejected(format!(
+                            "{why}; the bot cannot unarchive it: {}",
+                            error_text(&refused)
+                        )));
+                    }
+                },
+                (404, Some(10003)) if in_thread => {
+                    return match change {
+                        Change::Delete => Ok(()),
+                        Change::Edit => Err(in_thread_error(&answer, status)),
+                    };
+                }
+                _ => return classify_change(change, status, &headers, &answer),
+            }
+        }
+    }
+}
+
+/// What is left of a [`SendError`] once its kind is known.
+fn error_text(error: &SendError) -> String {
+    match error {
+        SendError::Transient(why) | SendError::Gone(why) | SendError::Unauthorized(why) | SendError::Rejected(why) => {
+            why.clone()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// A thread or forum post of the target that is gone (404 10003): the parts it held are lost, the
+/// target is not.
+fn in_thread_error(answer: &Value, status: u16) -> SendError {
+    let text = answer.get("message").and_then(Value::as_str).unwrap_or("no message");
+    SendError::Rejected(format!("the thread or forum post it was in is gone: {text} (HTTP {status}, code 10003)"))
+}
+
+/// A post into a thread or forum post of the target: one that is gone is not the target gone.
+fn in_thread(error: SendError) -> SendError {
+    match error {
+        SendError::Gone(why) if why.ends_with("code 10003)") => {
+            SendError::Rejected(format!("the thread or forum post it goes in is gone: {why}"))
+        }
+        other => other,
     }
 }
 
@@ -257,6 +427,10 @@ impl Sink for ChannelSink {
 
     fn start_thread<'a>(&'a self, target: &'a Target, posted: &'a Posted, name: &'a str) -> ThreadFuture<'a> {
         Box::pin(self.thread_from(target, posted, name))
+    }
+
+    fn rename_thread<'a>(&'a self, _target: &'a Target, thread: &'a str, name: &'a str) -> ChangeFuture<'a> {
+        Box::pin(self.rename(thread, name))
     }
 
     fn limits(&self) -> RateLimits {
@@ -451,8 +625,10 @@ fn snowflake_millis(id: &str) -> Option<i64> {
 }
 
 /// The answer of Start Thread from Message: the thread's id (`None`: the thread existed already,
-/// 160004, and has the message's id). A permission the bot lacks, or a message that is gone, is
-/// [`SendError::Rejected`] with what to do: the part stays posted, without its thread.
+/// 160004, and has the message's id). The part stays posted, without its thread, when it cannot have
+/// one: a permission the bot lacks or a channel type without threads is [`SendError::Gone`] (no part
+/// of the channel can), a message that is gone [`SendError::Rejected`] (this one cannot), each with
+/// what to do. A 429 is [`SendError::RateLimited`], as for a post.
 pub fn classify_thread(status: u16, headers: &HeaderMap, body: &Value) -> Result<Option<String>, SendError> {
     let code = body.get("code").and_then(Value::as_i64);
     let refused = |why: &str| {
@@ -467,13 +643,24 @@ pub fn classify_thread(status: u16, headers: &HeaderMap, body: &Value) -> Result
                 .ok_or_else(|| SendError::Transient("Start Thread from Message answered no id".into()))?,
         )),
         (_, Some(160004)) => Ok(None),
-        (403, Some(50013)) => Err(refused(
+        // The channel's: no part of it can have a thread.
+        (403, Some(50013)) => Err(gone(refused(
             "the bot lacks the Create Public Threads permission in this channel; grant it Create Public Threads and Send Messages in Threads",
-        )),
-        (403, _) => Err(refused("the bot may not start threads in this channel")),
+        ))),
+        (403, _) => Err(gone(refused("the bot may not start threads in this channel"))),
+        (400, Some(50024)) => Err(gone(refused("this kind of channel has no threads"))),
+        // This message's: the other parts may still have theirs.
         (404, _) => Err(refused("the message is no longer there")),
         (400, _) => Err(refused("Discord refused to start the thread")),
         _ => classify(status, headers, body).map(|_| None),
+    }
+}
+
+/// A refusal that holds for the whole channel.
+fn gone(error: SendError) -> SendError {
+    match error {
+        SendError::Rejected(why) => SendError::Gone(why),
+        other => other,
     }
 }
 
@@ -716,6 +903,60 @@ mod tests {
                 Err(SendError::Rejected(_))
             ));
         }
+    }
+
+    #[test]
+    fn thread_answers_tell_the_channels_refusals_from_one_messages() {
+        let none = HeaderMap::new();
+        let error = |code: i64, message: &str| json!({"message": message, "code": code});
+        assert_eq!(classify_thread(201, &none, &json!({"id": "7"})), Ok(Some("7".into())));
+        assert_eq!(classify_thread(400, &none, &error(160004, "A thread has already been created")), Ok(None));
+        // No message of the channel can have a thread: the other parts do not try.
+        for (status, code) in [(403, 50013), (403, 50001), (400, 50024)] {
+            assert!(
+                matches!(classify_thread(status, &none, &error(code, "no")), Err(SendError::Gone(_))),
+                "{status} {code}"
+            );
+        }
+        // Only this message cannot.
+        for (status, code) in [(404, 10008), (400, 50035)] {
+            assert!(
+                matches!(classify_thread(status, &none, &error(code, "no")), Err(SendError::Rejected(_))),
+                "{status} {code}"
+            );
+        }
+        assert_eq!(
+            classify_thread(429, &none, &json!({"retry_after": 280.5, "global": false})),
+            Err(SendError::RateLimited { retry_after: Duration::from_millis(280_500), global: false })
+        );
+        assert!(matches!(classify_thread(502, &none, &Value::Null), Err(SendError::Transient(_))));
+    }
+
+    #[test]
+    fn a_post_into_a_thread_that_is_gone_is_not_the_target_gone() {
+        let gone = classify(404, &HeaderMap::new(), &json!({"message": "Unknown Channel", "code": 10003})).unwrap_err();
+        assert!(matches!(in_thread(gone), SendError::Rejected(m) if m.contains("is gone") && m.contains("10003")));
+        let forbidden = SendError::Gone("Missing Access (HTTP 403, code 50001)".into());
+        assert_eq!(in_thread(forbidden.clone()), forbidden);
+    }
+
+    #[test]
+    fn a_post_is_recognised_by_forum_owner_name_and_age() {
+        let wanted =
+            WantedPost { forum: "5".into(), owner: "9".into(), name: "Weekly", earliest: 1_420_070_400_000 + 1000 };
+        // Snowflakes of 2 s and 0.5 s after Discord's epoch.
+        let (late, early) = ((2000u64 << 22).to_string(), (500u64 << 22).to_string());
+        let thread = |id: &str, parent: &str, owner: &str, name: &str| json!({"id": id, "parent_id": parent, "owner_id": owner, "name": name});
+        let list = json!({"threads": [
+            thread(&late, "6", "9", "Weekly"),
+            thread(&late, "5", "8", "Weekly"),
+            thread(&late, "5", "9", "Weekly 2"),
+            thread(&early, "5", "9", "Weekly"),
+        ]});
+        assert_eq!(wanted.among(&list), None, "another forum, another bot, another name, made before");
+        let list = json!({"threads": [thread(&late, "5", "9", "Weekly")]});
+        assert_eq!(wanted.among(&list), Some(late));
+        assert_eq!(wanted.among(&json!({"message": "no"})), None);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! url, author, description in Discord markdown, footer, colour), the closing line the last footer.
 //! Embeds are packed in order into as few messages as the limits allow: at most 10 embeds and 6000
 //! characters of embed text per message, counted in code points after trimming. A card too long for
-//! one embed is cut on a character boundary with `…` and a link to the original. [`parts`] packs
+//! one embed is cut on a character boundary with `…` and a link to the original; a URL goes in only
+//! as [`web_url`] makes it (spaces and quotes encoded; none without a host). [`parts`] packs
 //! by [`Layout`]: under `Articles` the header, each article and the remaining cards are packed
 //! apart, and each article's first message carries a link button (an action row with one style 5
 //! button) to the original. Control characters are removed first (see [`super::clean`]).
@@ -55,10 +56,10 @@ impl Dialect for DiscordMarkdown {
     }
 
     fn link(&self, text: &str, url: &str) -> String {
-        if !is_web_url(url) {
+        let Some(url) = web_url(url) else {
             return text.to_string();
-        }
-        let url = url.replace(' ', "%20").replace(')', "%29").replace('(', "%28");
+        };
+        let url = url.replace(')', "%29").replace('(', "%28");
         format!("[{text}]({url})")
     }
 
@@ -69,11 +70,6 @@ impl Dialect for DiscordMarkdown {
             format!("**{text}**")
         }
     }
-}
-
-/// Discord accepts only http(s) URLs in an embed's `url`.
-fn is_web_url(url: &str) -> bool {
-    url.starts_with("https://") || url.starts_with("http://")
 }
 
 /// An embed under construction, with its texts already within their own limits.
@@ -188,7 +184,7 @@ pub fn parts(doc: &Doc, layout: Layout, button: &str) -> Vec<Part> {
 /// One action row with a link button to `url`, when it is an http(s) URL Discord takes and the
 /// label is not empty. A link button has no `custom_id` and sends the bot no interaction.
 fn link_button(url: Option<&str>, label: &str) -> Option<Value> {
-    let url = url.filter(|url| is_http_url(url) && url.chars().count() <= DISCORD_BUTTON_URL)?;
+    let url = url.and_then(web_url).filter(|url| url.chars().count() <= DISCORD_BUTTON_URL)?;
     let label = cut(label, DISCORD_BUTTON_LABEL, "…");
     if label.is_empty() {
         return None;
@@ -258,7 +254,8 @@ fn header_embeds(header: &Header, more_label: &str) -> Vec<Embed> {
 /// The embeds of one card: one, or more when its fields do not fit in one.
 fn card_embeds(card: &Card, more_label: &str) -> Vec<Embed> {
     let title = cut(&card.title, DISCORD_TITLE, "…");
-    let url = card.url.clone().filter(|u| is_web_url(u));
+    // Discord refuses a whole message for one embed `url` it cannot read.
+    let url = card.url.as_deref().and_then(web_url);
     let author = card.author.as_deref().map(|a| cut(a, DISCORD_AUTHOR, "…")).filter(|a| !a.is_empty());
     let footer = card.footer.as_deref().map(|f| cut(f, DISCORD_FOOTER, "…")).filter(|f| !f.is_empty());
     let fixed = author.as_deref().map_or(0, count) + footer.as_deref().map_or(0, count);
@@ -551,6 +548,25 @@ mod tests {
         let parts = parts(&doc, Layout::Packed, "Read");
         assert!(parts.iter().all(|p| p.article.is_none() && p.body.get("components").is_none()));
         assert_eq!(parts.into_iter().map(|p| p.body).collect::<Vec<_>>(), messages(&doc));
+    }
+
+    #[test]
+    fn links_people_write_are_encoded_or_left_out_of_embeds_and_buttons() {
+        let cards: Vec<Card> = ["https://", "https://x.com/a b\"c", "https://x.com/(1)"]
+            .iter()
+            .enumerate()
+            .map(|(i, url)| Card { url: Some(url.to_string()), ..card(&format!("{i}"), vec![paragraph("본문")]) })
+            .collect();
+        let d = Doc { articles: cards.len(), ..doc(cards) };
+        let parts = parts(&d, Layout::Articles, "read");
+        assert_valid(&parts.iter().map(|p| p.body.clone()).collect::<Vec<_>>());
+        let (placeholder, spaced, parens) = (&parts[0].body, &parts[1].body, &parts[2].body);
+        assert!(placeholder.get("components").is_none() && placeholder["embeds"][0].get("url").is_none());
+        assert_eq!(spaced["embeds"][0]["url"], "https://x.com/a%20b%22c");
+        assert_eq!(spaced["components"][0]["components"][0]["url"], "https://x.com/a%20b%22c");
+        assert_eq!(parens["embeds"][0]["url"], "https://x.com/(1)");
+        assert_eq!(DiscordMarkdown.link("t", "https://x.com/(1) 2"), "[t](https://x.com/%281%29%202)");
+        assert_eq!(DiscordMarkdown.link("t", "https://"), "t");
     }
 
     #[test]

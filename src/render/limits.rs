@@ -108,6 +108,49 @@ pub fn is_http_url(url: &str) -> bool {
     ["https://", "http://"].iter().any(|scheme| url.strip_prefix(scheme).is_some_and(|rest| !rest.is_empty()))
 }
 
+/// Characters a URL never holds as they are (RFC 3986, section 2: neither reserved nor unreserved),
+/// which Discord refuses in an embed's or a button's `url` ("Not a well formed URL"); percent-encoded
+/// by [`web_url`].
+fn needs_encoding(c: char) -> bool {
+    c.is_whitespace() || c.is_control() || matches!(c, '"' | '<' | '>' | '\\' | '^' | '`' | '{' | '|' | '}')
+}
+
+/// `url` as a link both platforms take from a digest: an `http://` or `https://` URL with a host,
+/// trimmed, and with the characters a URL cannot hold (spaces, quotes, angle brackets, controls:
+/// [`needs_encoding`]) percent-encoded after the host; `None` for anything else (another scheme, no
+/// host, a host holding such a character), which is shown as text and linked nowhere. A digest's
+/// links are written by people (`<https://a.com/x y>`, a placeholder `https://`); one Discord
+/// refuses would refuse the whole message.
+pub fn web_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let scheme = ["https://", "http://"].into_iter().find(|scheme| url.starts_with(scheme))?;
+    let rest = &url[scheme.len()..];
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let host = &rest[..host_end];
+    if !host.chars().any(char::is_alphanumeric) || host.chars().any(needs_encoding) {
+        return None;
+    }
+    let mut out = String::with_capacity(url.len());
+    out.push_str(scheme);
+    out.push_str(host);
+    for c in rest[host_end..].chars() {
+        if needs_encoding(c) {
+            let mut bytes = [0; 4];
+            for byte in c.encode_utf8(&mut bytes).bytes() {
+                out.push_str(&format!("%{byte:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Some(out)
+}
+
+/// Whether `url` is a link as [`web_url`] makes them.
+pub fn is_well_formed_url(url: &str) -> bool {
+    web_url(url).as_deref() == Some(url)
+}
+
 fn limit(what: String, len: usize, max: usize, problems: &mut Vec<String>) {
     if len > max {
         problems.push(format!("{what} has {len} characters, the limit is {max}"));
@@ -153,6 +196,11 @@ pub fn check_discord_message(message: &Value) -> Vec<String> {
         }
     }
     limit("the embeds together".into(), total, DISCORD_EMBED_TOTAL, &mut problems);
+    for (i, embed) in embeds.iter().enumerate() {
+        if let Some(url) = embed.get("url").and_then(Value::as_str).filter(|url| !is_well_formed_url(url)) {
+            problems.push(format!("embed {i} url {url:?} is not a well formed http(s) URL"));
+        }
+    }
     check_discord_components(message, &mut problems);
     problems
 }
@@ -200,7 +248,7 @@ fn check_discord_button(button: &Value, at: &str, problems: &mut Vec<String>) {
     match button.get("style").and_then(Value::as_u64) {
         Some(5) => {
             match url {
-                Some(url) if is_http_url(url) => {
+                Some(url) if is_well_formed_url(url) => {
                     limit(format!("{at} url"), url.chars().count(), DISCORD_BUTTON_URL, problems)
                 }
                 _ => problems.push(format!("{at} is a link button without an http(s) url")),
@@ -364,7 +412,7 @@ fn check_slack_button<'a>(
     limit(format!("{at} text"), text.chars().count(), SLACK_BUTTON_TEXT, problems);
     if let Some(url) = element.get("url") {
         match url.as_str() {
-            Some(url) if is_http_url(url) => {
+            Some(url) if is_well_formed_url(url) => {
                 limit(format!("{at} url"), url.chars().count(), SLACK_BUTTON_URL, problems)
             }
             _ => problems.push(format!("{at} has a url that is not an http(s) URL")),
@@ -828,6 +876,35 @@ mod tests {
             {"type": "actions", "elements": [slack_button("b", "https://x.com/2", "open")]},
         ]});
         assert_eq!(check_slack_message(&twice), ["actions block 1 element 0 repeats the action_id \"open\""]);
+    }
+
+    #[test]
+    fn links_are_made_well_formed_or_left_out() {
+        for (url, expected) in [
+            ("https://example.com/a", Some("https://example.com/a")),
+            ("  http://x.com  ", Some("http://x.com")),
+            ("https://example.com/a b\"c<d>|e", Some("https://example.com/a%20b%22c%3Cd%3E%7Ce")),
+            ("https://ko.wikipedia.org/wiki/클라우드 컴퓨팅", Some("https://ko.wikipedia.org/wiki/클라우드%20컴퓨팅")),
+            ("https://x.com/a\u{3000}b\tc", Some("https://x.com/a%E3%80%80b%09c")),
+            ("https://x.com?q=%20", Some("https://x.com?q=%20")),
+            ("https://", None),
+            ("https:///path", None),
+            ("https://.../", None),
+            ("https://exa mple.com/", None),
+            ("javascript:alert(1)", None),
+            ("ftp://x.com", None),
+            ("HTTPS://x.com", None),
+        ] {
+            assert_eq!(web_url(url).as_deref(), expected, "{url:?}");
+            if let Some(made) = expected {
+                assert!(is_well_formed_url(made) && web_url(made).as_deref() == Some(made), "{made:?}");
+            }
+        }
+        let embed = json!({"embeds": [{"title": "t", "url": "https://x.com/a b"}]});
+        assert_eq!(
+            check_discord_message(&embed),
+            ["embed 0 url \"https://x.com/a b\" is not a well formed http(s) URL"]
+        );
     }
 
     #[test]

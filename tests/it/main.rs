@@ -14,6 +14,7 @@ mod fake_slack_smoke;
 mod fixtures;
 mod health;
 mod hostile;
+mod layouts;
 mod lock;
 mod properties;
 mod reload;

@@ -315,7 +315,7 @@ fn header_blocks(header: &Header) -> Vec<Value> {
 /// An actions block with one link button to `url` (action id `digest_open_<article>`, unique in
 /// the message), when it is an http(s) URL Slack takes and the label is not empty.
 fn link_actions(url: Option<&str>, label: &str, article: usize) -> Option<Value> {
-    let url = url.filter(|url| is_http_url(url) && url.chars().count() <= SLACK_BUTTON_URL)?;
+    let url = url.and_then(web_url).filter(|url| url.chars().count() <= SLACK_BUTTON_URL)?;
     let label = cut(label, SLACK_BUTTON_TEXT, "…");
     if label.is_empty() {
         return None;
@@ -387,7 +387,8 @@ const LINKED_URL: usize = 1000;
 
 /// A card's rich text block (title, author, body) and its fields in sections.
 fn card_blocks(card: &Card, more_label: &str) -> Vec<Value> {
-    let url = card.url.as_deref().filter(|u| rich::is_web_url(u) && u.chars().count() <= LINKED_URL);
+    let url = card.url.as_deref().and_then(web_url).filter(|u| u.chars().count() <= LINKED_URL);
+    let url = url.as_deref();
     let title = cut(&card.title, SLACK_HEADER * 2, "…");
     let mut head = Vec::new();
     if !title.is_empty() {

@@ -7,8 +7,10 @@
 //! channel (16) or a thread (11), gives it forum tags and `REQUIRE_TAG`, or takes the bot's Create
 //! Public Threads or Send Messages in Threads away. A thread started from a message has the message's
 //! id; a forum post's starter message has the thread's id. Edits need the message in that channel
-//! (else 404 10008) and a thread that is not archived (else 400 50083); a second thread for one
-//! message is 400 160004; posting straight into a forum or media channel is 400 40058.
+//! (else 404 10008) and a thread that is not archived (else 400 50083), and so do deletions; Modify
+//! Channel unarchives (or renames) a thread, unless it is locked; List Public Archived Threads pages a
+//! channel's archived posts; a second thread for one message is 400 160004; posting straight into a
+//! forum or media channel is 400 40058.
 
 use std::time::SystemTime;
 
@@ -78,8 +80,12 @@ pub struct ChannelSpec {
     /// Whether the bot holds Send Messages in Threads here (else 403 50013 on Create Message in
     /// one of this channel's threads).
     pub send_messages_in_threads: bool,
-    /// For a thread: archived (edits answer 400 50083; a new message unarchives it, as on Discord).
+    /// For a thread: archived (edits and deletions answer 400 50083; a new message unarchives it,
+    /// as on Discord, and so does Modify Channel with `archived: false`).
     pub archived: bool,
+    /// For a thread: locked (only members with Manage Threads, which the bot lacks here, may
+    /// unarchive it: Modify Channel answers 403 50013).
+    pub locked: bool,
 }
 
 impl ChannelSpec {
@@ -96,6 +102,7 @@ impl ChannelSpec {
             create_public_threads: true,
             send_messages_in_threads: true,
             archived: false,
+            locked: false,
         }
     }
 
@@ -131,6 +138,8 @@ pub(super) struct ChannelEntry {
     pub(super) applied_tags: Vec<u64>,
     pub(super) auto_archive_duration: u64,
     pub(super) created: String,
+    /// When the thread was last archived or unarchived (`archive_timestamp`).
+    pub(super) archive_timestamp: String,
     pub(super) message_count: u64,
 }
 
@@ -142,7 +151,16 @@ impl ChannelEntry {
             applied_tags: Vec::new(),
             auto_archive_duration: 4320,
             created: rfc3339(SystemTime::now()),
+            archive_timestamp: rfc3339(SystemTime::now()),
             message_count: 0,
+        }
+    }
+
+    /// Archives or unarchives the thread, noting when.
+    pub(super) fn set_archived(&mut self, archived: bool) {
+        if self.spec.archived != archived {
+            self.spec.archived = archived;
+            self.archive_timestamp = rfc3339(SystemTime::now());
         }
     }
 
@@ -186,8 +204,8 @@ impl ChannelEntry {
                 json!({
                     "archived": spec.archived,
                     "auto_archive_duration": self.auto_archive_duration,
-                    "archive_timestamp": self.created,
-                    "locked": false,
+                    "archive_timestamp": self.archive_timestamp,
+                    "locked": spec.locked,
                     "create_timestamp": self.created,
                 }),
             );
@@ -226,7 +244,7 @@ pub(super) fn note_message_in(state: &mut FakeState, channel_id: u64) {
         && entry.spec.is_thread()
     {
         entry.message_count += 1;
-        entry.spec.archived = false;
+        entry.set_archived(false);
     }
 }
 
@@ -284,8 +302,11 @@ pub(super) fn apply_edit(stored: &mut StoredMessage, edit: &Value) -> Option<Val
     Some(stored.object.clone())
 }
 
-/// Delete Message: 204, or 404 10008.
+/// Delete Message: 204, or 404 10008; 400 50083 in an archived thread.
 pub(super) fn delete_message(state: &mut FakeState, channel_id: u64, message_id: u64) -> Reply {
+    if state.channel(channel_id).spec.archived {
+        return Reply::error(400, "Thread is archived", 50083);
+    }
     let Some(index) = state.messages.iter().position(|m| m.id == message_id && m.channel_id == channel_id) else {
         return Reply::error(404, "Unknown Message", 10008);
     };
@@ -451,4 +472,62 @@ pub(super) fn active_threads(state: &FakeState, guild_id: u64) -> Reply {
     threads.sort_by_key(|c| std::cmp::Reverse(c.spec.id));
     let threads: Vec<Value> = threads.iter().map(|c| c.to_json()).collect();
     Reply::json(200, json!({"threads": threads, "members": []}))
+}
+
+/// Modify Channel, for a thread (`name`, `archived`, `locked`, `auto_archive_duration`): an
+/// archived thread takes a change only with `archived: false` in it (else 400 50083); unarchiving a
+/// locked thread, or locking one, needs Manage Threads, which the bot lacks (403 50013). Any other
+/// channel needs Manage Channels, which the bot lacks too (403 50013). An unknown thread id is 404.
+pub(super) fn modify_channel(state: &mut FakeState, channel_id: u64, body: &Value) -> Reply {
+    let Some(entry) = state.channels.get_mut(&channel_id) else {
+        return Reply::error(403, "Missing Permissions", 50013);
+    };
+    if !entry.spec.is_thread() {
+        return Reply::error(403, "Missing Permissions", 50013);
+    }
+    let archived = body.get("archived").and_then(Value::as_bool);
+    if entry.spec.archived && archived != Some(false) {
+        return Reply::error(400, "Thread is archived", 50083);
+    }
+    let locks = body.get("locked").and_then(Value::as_bool) == Some(true);
+    if (entry.spec.locked && archived == Some(false)) || locks {
+        return Reply::error(403, "Missing Permissions", 50013);
+    }
+    let errors: Vec<_> = thread_form_errors(&json!({
+        "name": body.get("name").cloned().unwrap_or_else(|| json!(entry.spec.name)),
+        "auto_archive_duration": body.get("auto_archive_duration").cloned().unwrap_or(Value::Null),
+    }));
+    if !errors.is_empty() {
+        return Reply::invalid_form(errors);
+    }
+    if let Some(name) = body.get("name").and_then(Value::as_str) {
+        entry.spec.name = name.to_string();
+    }
+    if let Some(duration) = body.get("auto_archive_duration").and_then(Value::as_u64) {
+        entry.auto_archive_duration = duration;
+    }
+    if let Some(archived) = archived {
+        entry.set_archived(archived);
+    }
+    Reply::json(200, entry.to_json())
+}
+
+/// List Public Archived Threads of a channel (a forum's posts included): its archived public
+/// threads, by `archive_timestamp` newest first, those archived before `before` (an ISO 8601
+/// timestamp) when given, at most `limit` (default 50, at most 100), with `has_more`.
+pub(super) fn archived_public_threads(state: &FakeState, channel_id: u64, query: Option<&str>) -> Reply {
+    let query = query.unwrap_or("");
+    let param = |name: &str| query.split('&').find_map(|pair| pair.strip_prefix(name)?.strip_prefix('='));
+    let before = param("before").map(|b| b.replace("%3A", ":").replace("%2B", "+"));
+    let limit = param("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(50).clamp(2, 100);
+    let mut threads: Vec<&ChannelEntry> = state
+        .channels
+        .values()
+        .filter(|c| c.spec.kind == 11 && c.spec.parent_id == Some(channel_id) && c.spec.archived)
+        .filter(|c| before.as_deref().is_none_or(|before| c.archive_timestamp.as_str() < before))
+        .collect();
+    threads.sort_by(|a, b| b.archive_timestamp.cmp(&a.archive_timestamp).then(b.spec.id.cmp(&a.spec.id)));
+    let has_more = threads.len() > limit;
+    let threads: Vec<Value> = threads.iter().take(limit).map(|c| c.to_json()).collect();
+    Reply::json(200, json!({"threads": threads, "members": [], "has_more": has_more}))
 }

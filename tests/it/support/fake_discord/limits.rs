@@ -5,12 +5,33 @@
 //! lower case), descriptions 1-100, at most 100 commands and 25 options, subcommand nesting, required
 //! options first, choices (25, name 1-100, value 100) and autocomplete without choices, from
 //! Application Commands; action rows of 1-5 buttons (at most 5 rows), labels 80, link buttons with a
-//! `url` (512) and no `custom_id`, from Components (the error code names there are the fake's). Failures
+//! `url` (512) and no `custom_id`, from Components (the error code names there are the fake's); an
+//! embed's or link button's `url` that is not a well formed http(s) URL (no host, white space in
+//! it: 50035 "Not a well formed URL.", as Discord answers). Failures
 //! are answered as Discord does: 400 "Invalid Form Body" (code 50035) with the error tree.
 
 use serde_json::Value;
 
 use super::rest::Reply;
+
+/// Whether Discord reads `url` as a URL it links (an embed's or a link button's): an `http(s)://`
+/// (or, for embeds, `attachment://`) URL with a host and no white space or control character in it;
+/// anything else is 50035 "Not a well formed URL." (code `URL_TYPE_INVALID_URL`).
+fn well_formed_url(url: &str, attachment: bool) -> bool {
+    let schemes: &[&str] =
+        if attachment { &["https://", "http://", "attachment://"] } else { &["https://", "http://"] };
+    let Some(rest) = schemes.iter().find_map(|scheme| url.strip_prefix(scheme)) else { return false };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    !host.is_empty() && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+fn check_url(errors: &mut Vec<(String, &'static str, String)>, path: String, value: &Value, attachment: bool) {
+    if let Some(url) = value.as_str()
+        && !well_formed_url(url, attachment)
+    {
+        errors.push((path, "URL_TYPE_INVALID_URL", "Not a well formed URL.".to_string()));
+    }
+}
 
 fn text_len(value: &Value) -> usize {
     value.as_str().map_or(0, |s| s.trim().chars().count())
@@ -46,6 +67,7 @@ pub(super) fn validate_message_at(body: &Value, must_have_content: bool, prefix:
         check_len(&mut errors, format!("embeds.{i}.description"), &embed["description"], 4096);
         check_len(&mut errors, format!("embeds.{i}.footer.text"), &embed["footer"]["text"], 2048);
         check_len(&mut errors, format!("embeds.{i}.author.name"), &embed["author"]["name"], 256);
+        check_url(&mut errors, format!("embeds.{i}.url"), &embed["url"], true);
         total += text_len(&embed["title"])
             + text_len(&embed["description"])
             + text_len(&embed["footer"]["text"])
@@ -128,6 +150,9 @@ fn validate_components(errors: &mut Vec<(String, &'static str, String)>, compone
                 errors.push((format!("{here}.{present}"), "BASE_TYPE_REQUIRED", "This field is required".into()));
             } else {
                 check_len(errors, format!("{here}.{present}"), &button[present], max);
+                if link {
+                    check_url(errors, format!("{here}.url"), &button["url"], false);
+                }
             }
             if button.get(absent).is_some_and(|v| !v.is_null()) {
                 errors.push((

@@ -436,11 +436,29 @@ impl FakeDiscord {
     }
 
     /// Archives (or unarchives) a thread: edits in an archived thread get 400 50083, List Active
-    /// Guild Threads leaves it out, and a new message in it unarchives it.
+    /// Guild Threads leaves it out (List Public Archived Threads lists it), and a new message in it, or
+    /// Modify Channel with `archived: false`, unarchives it.
     pub fn set_archived(&self, thread_id: u64, archived: bool) {
         let mut state = self.shared.lock();
         let mut entry = state.channel(thread_id);
-        entry.spec.archived = archived;
+        entry.set_archived(archived);
+        state.channels.insert(thread_id, entry);
+    }
+
+    /// Deletes a channel or thread (as a moderator deleting a forum post does), with its messages:
+    /// every later request on it answers 404 Unknown Channel (10003).
+    pub fn delete_channel(&self, channel_id: u64) {
+        let mut state = self.shared.lock();
+        state.channels.remove(&channel_id);
+        state.messages.retain(|m| m.channel_id != channel_id);
+        state.deleted_channels.insert(channel_id);
+    }
+
+    /// Locks (or unlocks) a thread: the bot, lacking Manage Threads, can no longer unarchive it.
+    pub fn set_locked(&self, thread_id: u64, locked: bool) {
+        let mut state = self.shared.lock();
+        let mut entry = state.channel(thread_id);
+        entry.spec.locked = locked;
         state.channels.insert(thread_id, entry);
     }
 
@@ -660,6 +678,8 @@ struct FakeState {
     webhook_posts: Vec<WebhookPost>,
     /// Configured channels and the threads created through the API.
     channels: HashMap<u64, ChannelEntry>,
+    /// Channels and threads deleted ([`FakeDiscord::delete_channel`]): 404 10003 from then on.
+    deleted_channels: std::collections::HashSet<u64>,
     /// `(channel id, message id)` of the messages deleted, in order.
     deleted: Vec<(u64, u64)>,
     callbacks: HashMap<u64, Vec<Value>>,

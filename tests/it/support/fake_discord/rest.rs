@@ -6,8 +6,9 @@
 //! de-duplication, the per-route `X-RateLimit-*` headers and per-channel 429s), Execute Webhook
 //! (`?wait=true`), Create Interaction Response (callback types, 40060 once acknowledged, 10062 "Unknown
 //! interaction" after the deadline), Create Followup Message and Get/Edit Original Interaction
-//! Response; Get Channel, Edit and Delete Message, Start Thread from Message, Start Thread in Forum or
-//! Media Channel (or without a message), List Active Guild Threads (all in `channels`), Get, Edit and
+//! Response; Get and Modify Channel, Edit and Delete Message, Start Thread from Message, Start Thread
+//! in Forum or Media Channel (or without a message), List Active Guild Threads and List Public
+//! Archived Threads (all in `channels`), Get, Edit and
 //! Delete Webhook Message (401 50027 for another token); multipart bodies read through their
 //! `payload_json`; the global rate limit of Topics > Rate Limits (interaction and webhook routes excepted);
 //! and JSON errors with the codes of Topics > Opcodes and Status Codes (401, 403 50001, 404, 405).
@@ -24,8 +25,8 @@ use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::channels::{
-    active_threads, apply_edit, check_create_message, delete_message, edit_message, get_channel, note_message_in,
-    start_thread, thread_from_message,
+    active_threads, apply_edit, archived_public_threads, check_create_message, delete_message, edit_message,
+    get_channel, modify_channel, note_message_in, start_thread, thread_from_message,
 };
 use super::connections::ConnHandle;
 use super::helpers::{
@@ -222,6 +223,11 @@ fn route_v10(shared: &Shared, state: &mut FakeState, method: &str, segments: &[&
         return reply;
     }
     let allow = |expected: &[&str]| expected.contains(&method);
+    if let ["channels", channel, ..] = segments
+        && channel.parse().is_ok_and(|id: u64| state.deleted_channels.contains(&id))
+    {
+        return Reply::error(404, "Unknown Channel", 10003);
+    }
     match segments {
         ["gateway"] if allow(&["GET"]) => Reply::json(200, json!({"url": shared.gateway_url})),
         ["gateway", "bot"] if allow(&["GET"]) => Reply::json(
@@ -247,8 +253,13 @@ fn route_v10(shared: &Shared, state: &mut FakeState, method: &str, segments: &[&
             Ok(channel_id) => create_message(shared, state, channel_id, &req.body),
             Err(_) => Reply::error(404, "Unknown Channel", 10003),
         },
-        ["channels", channel] if allow(&["GET"]) => match channel.parse() {
-            Ok(channel_id) => get_channel(state, channel_id),
+        ["channels", channel] if allow(&["GET", "PATCH"]) => match channel.parse() {
+            Ok(channel_id) if method == "GET" => get_channel(state, channel_id),
+            Ok(channel_id) => modify_channel(state, channel_id, &req.body),
+            Err(_) => Reply::error(404, "Unknown Channel", 10003),
+        },
+        ["channels", channel, "threads", "archived", "public"] if allow(&["GET"]) => match channel.parse() {
+            Ok(channel_id) => archived_public_threads(state, channel_id, req.query.as_deref()),
             Err(_) => Reply::error(404, "Unknown Channel", 10003),
         },
         ["channels", channel, "messages", message] if allow(&["PATCH", "DELETE"]) => {
@@ -316,6 +327,7 @@ fn known_path(segments: &[&str]) -> bool {
             | ["channels", _, "messages", _]
             | ["channels", _, "messages", _, "threads"]
             | ["channels", _, "threads"]
+            | ["channels", _, "threads", "archived", "public"]
             | ["guilds", _, "threads", "active"]
             | ["interactions", _, _, "callback"]
             | ["webhooks", _, _]
