@@ -149,6 +149,7 @@ impl Job {
                                 return Ok(stop);
                             }
                         }
+                        PartEnd::Forum(why) => return self.fail(target, why),
                         PartEnd::Stop(outcome) => return Ok(outcome),
                     }
                 }

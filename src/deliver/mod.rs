@@ -647,7 +647,7 @@ impl Retries<'_> {
                 job.store.record_failure(target, Some(&job.digest), &e, true, job.clock.now())?;
                 Ok(Some(TargetOutcome::Gone(e)))
             }
-            SendError::Rejected(e) => job.fail(target, e).map(Some),
+            SendError::Rejected(e) | SendError::Forum(e) => job.fail(target, e).map(Some),
             SendError::Unauthorized(e) => {
                 job.lane.dead.store(true, Ordering::Relaxed);
                 job.store.record_failure(target, Some(&job.digest), &e, false, job.clock.now())?;
@@ -657,9 +657,11 @@ impl Retries<'_> {
     }
 }
 
-/// How a part ended: posted (where it landed), or how the target ends.
+/// How a part ended: posted (where it landed), refused because the channel is a forum (the
+/// digest is shaped again as a forum post), or how the target ends.
 enum PartEnd {
     Sent(Posted),
+    Forum(String),
     Stop(TargetOutcome),
 }
 
@@ -685,55 +687,71 @@ impl Job {
             return Ok(TargetOutcome::AlreadyDelivered);
         }
         // A delivery cut short resumes after the parts the ledger has as sent, in the layout it began.
-        let rows = if force { Vec::new() } else { self.store.ledger_parts(target, &self.digest)? };
-        if let Err(outcome) = self.shape(target, &rows).await? {
-            return Ok(outcome);
-        }
-        let total = self.parts.len();
-        if total == 0 {
-            return Ok(TargetOutcome::AlreadyDelivered);
-        }
-        let mut post = self.post_of(&rows);
-        let mut refusal = None;
-        let mut posted = 0;
-        for part in 0..total {
-            if let Some(stop) = self.stopped() {
-                return Ok(stop);
+        let mut rows = if force { Vec::new() } else { self.store.ledger_parts(target, &self.digest)? };
+        // A channel that turns out to be a forum (its first part refused with 40058) is shaped again,
+        // once, as a forum post.
+        let mut reshaped = false;
+        'shaped: loop {
+            if let Err(outcome) = self.shape(target, &rows).await? {
+                return Ok(outcome);
             }
-            let (landed, thread) = match rows.iter().find(|row| row.part == part) {
-                Some(row) if row.sent => match row.wants_thread() {
-                    true => (row.posted.clone(), row.thread_name.clone()),
-                    false => continue,
-                },
-                _ => {
-                    // A part already pending was tried before (a crash, or a run that gave up on
-                    // it): that attempt may have posted it, at any time since its row was first written.
-                    let earlier = self.store.pending_since(target, &self.digest, part)?;
-                    let now = self.clock.now();
-                    // The part is sent only once its pending row is committed; a lost store refuses
-                    // this write, so every target stops here.
-                    self.store.mark_pending(target, &self.digest, part, total, self.plan(part), now)?;
-                    let attempt = Attempt { part, total, since: earlier.unwrap_or(now), uncertain: earlier.is_some() };
-                    let place = self.place(part, post.as_deref());
-                    match self.send_part(target, attempt, &self.parts[part], place).await? {
-                        PartEnd::Sent(landed) => {
-                            posted += 1;
-                            if part == 0 && self.forum.is_some() {
-                                post = landed.channel.clone();
-                            }
-                            (landed, self.threads[part].clone())
-                        }
-                        PartEnd::Stop(outcome) => return Ok(outcome),
-                    }
+            let total = self.parts.len();
+            if total == 0 {
+                return Ok(TargetOutcome::AlreadyDelivered);
+            }
+            let mut post = self.post_of(&rows);
+            let mut refusal = None;
+            let mut posted = 0;
+            for part in 0..total {
+                if let Some(stop) = self.stopped() {
+                    return Ok(stop);
                 }
-            };
-            if let Some(name) = thread
-                && let Some(stop) = self.thread(target, part, &landed, &name, &mut refusal).await?
-            {
-                return Ok(stop);
+                let (landed, thread) = match rows.iter().find(|row| row.part == part) {
+                    Some(row) if row.sent => match row.wants_thread() {
+                        true => (row.posted.clone(), row.thread_name.clone()),
+                        false => continue,
+                    },
+                    _ => {
+                        // A part already pending was tried before (a crash, or a run that gave up on
+                        // it): that attempt may have posted it, at any time since its row was first
+                        // written.
+                        let earlier = self.store.pending_since(target, &self.digest, part)?;
+                        let now = self.clock.now();
+                        // The part is sent only once its pending row is committed; a lost store
+                        // refuses this write, so every target stops here.
+                        self.store.mark_pending(target, &self.digest, part, total, self.plan(part), now)?;
+                        let attempt =
+                            Attempt { part, total, since: earlier.unwrap_or(now), uncertain: earlier.is_some() };
+                        let place = self.place(part, post.as_deref());
+                        match self.send_part(target, attempt, &self.parts[part], place).await? {
+                            PartEnd::Sent(landed) => {
+                                posted += 1;
+                                if part == 0 && self.forum.is_some() {
+                                    post = landed.channel.clone();
+                                }
+                                (landed, self.threads[part].clone())
+                            }
+                            PartEnd::Forum(_) if part == 0 && !reshaped && self.forum.is_none() => {
+                                // Refused, so not posted: nothing of this digest is there yet.
+                                info!(target = %untrusted(&target.to_string()), "the channel is a forum; the digest becomes a forum post");
+                                self.store.remove_part(target, &self.digest, 0)?;
+                                rows.retain(|row| row.part != 0);
+                                reshaped = true;
+                                continue 'shaped;
+                            }
+                            PartEnd::Forum(why) => return self.fail(target, why),
+                            PartEnd::Stop(outcome) => return Ok(outcome),
+                        }
+                    }
+                };
+                if let Some(name) = thread
+                    && let Some(stop) = self.thread(target, part, &landed, &name, &mut refusal).await?
+                {
+                    return Ok(stop);
+                }
             }
+            return Ok(TargetOutcome::Delivered { parts: posted });
         }
-        Ok(TargetOutcome::Delivered { parts: posted })
     }
 
     /// The target's `threads` setting: its own, else the platform's default.
@@ -757,6 +775,15 @@ impl Job {
         let kind = match self.channel_kind(target).await? {
             Ok(kind) => kind,
             Err(outcome) => return Ok(Err(outcome)),
+        };
+        // A Discord channel whose first part landed in a channel of its own was a forum: that is its
+        // post. (The sink knows a forum only once it refused a message there, not after a restart.)
+        let first = rows.iter().find(|row| row.part == 0 && row.sent);
+        let posted_in_own_channel = target.platform == Platform::Discord
+            && first.and_then(|row| row.posted.channel.as_deref()).is_some_and(|c| c != target.channel);
+        let kind = match kind {
+            ChannelKind::Text if posted_in_own_channel => ChannelKind::Forum { tags: Vec::new(), require_tag: false },
+            kind => kind,
         };
         let rendered = self.rendered.clone();
         let shaped = if self.mode == ThreadMode::Article { &rendered.articles } else { &rendered.packed };
@@ -961,6 +988,7 @@ impl Job {
                     }
                     return Ok(PartEnd::Sent(posted));
                 }
+                Err(SendError::Forum(why)) => return Ok(PartEnd::Forum(why)),
                 Err(error) => {
                     // A post that failed in transit may have been accepted: look before the next one.
                     if matches!(error, SendError::Transient(_)) {

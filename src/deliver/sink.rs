@@ -36,6 +36,11 @@ pub enum SendError {
     /// The platform refused this message (400): retrying the same body cannot help.
     #[error("rejected: {0}")]
     Rejected(String),
+    /// The channel takes posts, not messages (a Discord forum or media channel, 40058): the
+    /// deliverer looks at the channel's kind and posts the digest as a forum post instead. A sink
+    /// that answers this also answers [`ChannelKind::Forum`] for the channel from then on.
+    #[error("the channel is a forum: {0}")]
+    Forum(String),
 }
 
 /// A successful send (or a part found already posted).
@@ -149,8 +154,9 @@ pub trait Sink: Send + Sync {
         let _ = (target, posted);
         Box::pin(async { Err(SendError::Rejected("this kind of target cannot delete its messages".into())) })
     }
-    /// What kind of channel the target is (the default: [`ChannelKind::Text`]; only Discord's bot
-    /// sink looks, for threads and forums). Errors as for [`Sink::send`].
+    /// What kind of channel the target is (the default: [`ChannelKind::Text`]). Discord's bot sink
+    /// asks Discord only about a channel it found to be a forum ([`SendError::Forum`]), for its tags:
+    /// a text channel costs no request. Errors as for [`Sink::send`].
     fn channel_kind<'a>(&'a self, target: &'a Target) -> KindFuture<'a> {
         let _ = target;
         Box::pin(async { Ok(ChannelKind::Text) })

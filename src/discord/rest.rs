@@ -60,6 +60,10 @@ pub struct ChannelSink {
     rest: Rest,
     /// The bot's own user id (`GET /users/@me`), asked once, to find the forum posts it made.
     me: tokio::sync::OnceCell<String>,
+    /// Channels found to be forum or media channels (Create Message answered 40058): only these are
+    /// asked for their kind and tags (Get Channel), so a delivery to text channels costs no request
+    /// more than its messages.
+    forums: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// Channel types: threads (announcement, public, private), forum and media channels.
@@ -101,7 +105,7 @@ impl WantedPost<'_> {
 
 impl ChannelSink {
     pub fn new(rest: Rest) -> ChannelSink {
-        ChannelSink { rest, me: tokio::sync::OnceCell::new() }
+        ChannelSink { rest, me: tokio::sync::OnceCell::new(), forums: std::sync::Mutex::new(Default::default()) }
     }
 
     /// One REST call through serenity's request builder, its answer read whole: status, headers, body.
@@ -299,6 +303,9 @@ impl ChannelSink {
     }
 
     async fn kind(&self, target: &Target) -> Result<ChannelKind, SendError> {
+        if !self.forums.lock().unwrap_or_else(|e| e.into_inner()).contains(&target.channel) {
+            return Ok(ChannelKind::Text);
+        }
         let route = Route::Channel { channel_id: ChannelId::new(channel_id(&target.channel)?) };
         let (status, headers, channel) = self.call("Get Channel", route, LightMethod::Get, None).await?;
         classify(status, &headers, &channel)?;
@@ -400,7 +407,13 @@ impl Sink for ChannelSink {
     fn send<'a>(&'a self, target: &'a Target, body: &'a Value, part: PartKey<'a>) -> SendFuture<'a> {
         Box::pin(async move {
             match part.place {
-                Place::Channel => self.create_message(&target.channel, body, part.nonce).await,
+                Place::Channel => match self.create_message(&target.channel, body, part.nonce).await {
+                    Err(SendError::Rejected(why)) if why.ends_with("code 40058)") => {
+                        self.forums.lock().unwrap_or_else(|e| e.into_inner()).insert(target.channel.clone());
+                        Err(SendError::Forum(why))
+                    }
+                    sent => sent,
+                },
                 Place::Thread(thread) => self.create_in_thread(thread, body, part.nonce).await,
                 Place::NewPost { name, tags } => self.create_post(target, body, name, tags).await,
             }

@@ -635,3 +635,47 @@ async fn a_corrected_title_renames_the_forum_post_and_the_issue_thread_once() {
     assert!(!reports.is_empty());
     assert_eq!((renames(post), renames(thread)), (1, 1));
 }
+
+#[tokio::test]
+async fn a_restart_in_the_middle_of_a_forum_post_puts_the_rest_inside_it() {
+    let app = spawn(
+        13,
+        |discord| {
+            discord.set_channel(ChannelSpec::forum(FORUM, tags()));
+            // The messages after the starter (posted inside the post, whose id starts with 1) fail
+            // for now: both tries of this run.
+            discord.inject("POST", "/channels/1", vec![Injected::server_error(); 2]);
+        },
+        |config| config.discord.channels = vec![FORUM],
+    )
+    .await;
+    let report = app.deliver().await;
+    assert!(matches!(outcome(&report, Platform::Discord), TargetOutcome::Failed(_)), "{report:?}");
+    let posts = app.discord.threads(FORUM);
+    assert_eq!(posts.len(), 1);
+    let post_id: u64 = posts[0]["id"].as_str().unwrap().parse().unwrap();
+    assert_eq!(app.discord.messages(post_id).len(), 1, "only the starter message so far");
+
+    // A new process (which has not seen the forum refuse a message) finishes inside the same post.
+    let config = (*app.running.bot.config).clone();
+    app.running.stop().await.unwrap();
+    let App { discord, slack, running, _dir } = app;
+    drop(running);
+    let credentials = Credentials {
+        discord: Some(Secret::new(TOKEN)),
+        slack: slack::Credentials { token: Some(Secret::new(SLACK_TOKEN)), signing_secret: None },
+        ..Credentials::default()
+    };
+    let clock = Arc::new(ManualClock::new(slot()));
+    let running = support::app::spawn_app(config, credentials, clock, |app| app.stepped().with_retry(RETRY)).await;
+    let app = App { discord, slack, running, _dir };
+    let report = app.deliver().await;
+    assert!(matches!(outcome(&report, Platform::Discord), TargetOutcome::Delivered { .. }), "{report:?}");
+    assert_eq!(app.discord.threads(FORUM).len(), 1, "no second post");
+    assert_eq!(app.discord.messages(post_id).len(), app.ledger(FORUM).len());
+    assert!(app.discord.messages(FORUM).is_empty());
+    assert!(
+        app.discord.requests_to("POST", &format!("/channels/{FORUM}/messages")).len() <= 1,
+        "the forum refused at most one message"
+    );
+}
