@@ -814,6 +814,10 @@ impl Job {
 
     /// What the target's channel is, asked of the sink with the usual retries.
     async fn channel_kind(&self, target: &Target) -> Result<Result<ChannelKind, TargetOutcome>, StoreError> {
+        // Most channels are known without a request: they take no place in the limiters.
+        if !self.lane.sink.asks_kind(target) {
+            return Ok(self.lane.sink.channel_kind(target).await.map_err(|e| TargetOutcome::Failed(e.to_string())));
+        }
         let channel = self.lane.others.get(&target.channel);
         let mut retries = Retries::new(self, fnv1a64(target.channel.as_bytes()));
         loop {

@@ -161,6 +161,12 @@ pub trait Sink: Send + Sync {
         let _ = target;
         Box::pin(async { Ok(ChannelKind::Text) })
     }
+    /// Whether [`Sink::channel_kind`] asks the platform about this target (a request, paced by the
+    /// limiters like the others); `false` when it answers from what it knows. Default: `false`.
+    fn asks_kind(&self, target: &Target) -> bool {
+        let _ = target;
+        false
+    }
     /// Whether this sink starts threads from its messages ([`Sink::start_thread`]).
     fn threads(&self) -> bool {
         false

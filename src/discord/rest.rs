@@ -434,6 +434,11 @@ impl Sink for ChannelSink {
         Box::pin(self.kind(target))
     }
 
+    /// Only a channel found to be a forum is asked about (its tags).
+    fn asks_kind(&self, target: &Target) -> bool {
+        self.forums.lock().unwrap_or_else(|e| e.into_inner()).contains(&target.channel)
+    }
+
     fn threads(&self) -> bool {
         true
     }
