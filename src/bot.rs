@@ -373,15 +373,16 @@ impl Drop for ReplyPermit {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::clock::ManualClock;
     use crate::command::Visibility;
     use crate::digest::text::plain_text;
     use chrono::TimeZone;
 
-    struct Fixture {
-        bot: Bot,
+    /// A bot on a real SQLite file and digests folder, removed when dropped.
+    pub(crate) struct Fixture {
+        pub(crate) bot: Bot,
         dir: std::path::PathBuf,
     }
 
@@ -396,14 +397,24 @@ mod tests {
     }
 
     fn fixture_with(name: &str, configure: impl FnOnce(&mut Config)) -> Fixture {
-        let dir = std::env::temp_dir().join(format!("digestbot-bot-{name}-{}", std::process::id()));
+        let older = ("2026-02-02.md", "---\ntitle: Older\ndate: 2026-02-02\n---\nx\n");
+        fixture_files(&format!("bot-{name}"), &[older], |config| {
+            config.discord.channels = vec![777];
+            configure(config);
+        })
+    }
+
+    /// The seed (2026-02-09) and `files` in the digests folder; Tuesday 2026-02-10 12:00 KST.
+    pub(crate) fn fixture_files(name: &str, files: &[(&str, &str)], configure: impl FnOnce(&mut Config)) -> Fixture {
+        let dir = std::env::temp_dir().join(format!("digestbot-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(dir.join("digests")).unwrap();
         std::fs::write(dir.join("digests/2026-02-09-weekly.md"), include_bytes!("../digests/2026-02-09-weekly.md"))
             .unwrap();
-        std::fs::write(dir.join("digests/2026-02-02.md"), "---\ntitle: Older\ndate: 2026-02-02\n---\nx\n").unwrap();
+        for (file, text) in files {
+            std::fs::write(dir.join("digests").join(file), text).unwrap();
+        }
         let mut config = Config::default();
-        config.discord.channels = vec![777];
         configure(&mut config);
         let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 2, 10, 3, 0, 0).unwrap()));
         let bot = Bot {

@@ -266,48 +266,18 @@ impl StatusReport {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use chrono::TimeZone;
 
     use super::*;
-    use crate::clock::ManualClock;
-    use crate::config::Config;
-    use crate::files::LibraryHandle;
-    use crate::store::{Plan, Store};
+    use crate::bot::tests::{Fixture, fixture_files};
+    use crate::store::Plan;
     use crate::target::{Platform, Posted};
-
-    struct Fixture {
-        bot: Bot,
-        dir: std::path::PathBuf,
-    }
-
-    impl Drop for Fixture {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.dir);
-        }
-    }
 
     /// The seed (2026-02-09) and a future digest (2026-02-16); channels 777 and 778 in the config;
     /// Tuesday 2026-02-10 12:00 KST.
     fn fixture(name: &str) -> Fixture {
-        let dir = std::env::temp_dir().join(format!("digestbot-status-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join("digests")).unwrap();
-        std::fs::write(dir.join("digests/2026-02-09-weekly.md"), include_bytes!("../digests/2026-02-09-weekly.md"))
-            .unwrap();
-        std::fs::write(dir.join("digests/2026-02-16.md"), "---\ntitle: Next week\ndate: 2026-02-16\n---\nx\n").unwrap();
-        let mut config = Config::default();
-        config.discord.channels = vec![777, 778];
-        let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 2, 10, 3, 0, 0).unwrap()));
-        let bot = Bot {
-            config: Arc::new(config),
-            library: LibraryHandle::open(&dir.join("digests"), Default::default()).unwrap(),
-            store: Arc::new(Store::open(&dir.join("state.db")).unwrap()),
-            clock,
-            metrics: Default::default(),
-        };
-        Fixture { bot, dir }
+        let next = ("2026-02-16.md", "---\ntitle: Next week\ndate: 2026-02-16\n---\nx\n");
+        fixture_files(&format!("status-{name}"), &[next], |config| config.discord.channels = vec![777, 778])
     }
 
     fn channel(id: &str) -> Target {
