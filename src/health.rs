@@ -10,6 +10,7 @@
 //! paused during the slot, its channel gone or forbidden, counts as missing). A slot in progress, or
 //! whose temporary failures the scheduler retries, is healthy. Nothing here touches the network.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -30,7 +31,13 @@ pub struct Health {
     bot: Bot,
     /// The gateway's connection; `None` when there is no Discord token.
     gateway: Option<watch::Receiver<Link>>,
+    /// Checks run at once: each reads the last slot's targets from SQLite, so a flood of probes
+    /// waits its turn (within the listener's request timeout) instead of adding up.
+    running: Arc<tokio::sync::Semaphore>,
 }
+
+/// At most this many health checks at once.
+pub const CONCURRENT_CHECKS: usize = 2;
 
 /// The last slot, as the health check sees it.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,8 +77,13 @@ pub struct HealthReport {
 }
 
 impl Health {
+    /// A place to run a check ([`CONCURRENT_CHECKS`] at once).
+    pub async fn place(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.running.clone().acquire_owned().await.ok()
+    }
+
     pub fn new(bot: Bot, gateway: Option<watch::Receiver<Link>>) -> Health {
-        Health { bot, gateway }
+        Health { bot, gateway, running: Arc::new(tokio::sync::Semaphore::new(CONCURRENT_CHECKS)) }
     }
 
     /// Reads the facts. Blocking (SQLite): call it on a blocking thread.

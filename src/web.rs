@@ -55,7 +55,8 @@ pub async fn serve(
 
 /// 200 with the report when healthy, 503 when not (or when the state cannot be read).
 async fn healthz(State(health): State<Health>) -> Response {
-    // The facts come from SQLite: off the async workers.
+    // The facts come from SQLite: off the async workers, a few checks at a time.
+    let _place = health.place().await;
     match tokio::task::spawn_blocking(move || health.check()).await {
         Ok(Ok(report)) => {
             let status = if report.healthy() { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
