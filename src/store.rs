@@ -1301,9 +1301,10 @@ impl Store {
         Ok(())
     }
 
-    /// Records an editor's decision; a later one overrides an earlier one.
-    pub fn record_decision(&self, decision: &Decision) -> Result<(), StoreError> {
-        self.write(|conn| {
+    /// Records an editor's decision; a later one overrides an earlier one. Its number, unique
+    /// among decisions.
+    pub fn record_decision(&self, decision: &Decision) -> Result<i64, StoreError> {
+        let id = self.write(|conn| {
             conn.execute(
                 "INSERT INTO approvals (digest, version, decision, editor, at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
@@ -1313,10 +1314,11 @@ impl Store {
                     decision.editor,
                     ts(decision.at)
                 ],
-            )
+            )?;
+            Ok(conn.last_insert_rowid())
         })?;
         self.decided.send_modify(|n| *n += 1);
-        Ok(())
+        Ok(id)
     }
 
     /// The latest decision on this version of the digest.

@@ -296,3 +296,29 @@ async fn preview_shows_a_future_digest_privately_to_editors_only_and_hold_holds(
     assert_eq!(status, 200);
     let SlotRun::Delivered { .. } = w.run_due().await else { panic!("approved on Slack: it goes out") };
 }
+
+#[tokio::test]
+async fn a_replayed_click_decides_once_and_tells_the_editors_once() {
+    let w = world(slot() - chrono::Duration::hours(23)).await;
+    w.run_due().await;
+    let buttons = w.buttons();
+    let (approve, message) = buttons.iter().find(|(id, _)| id.starts_with("digest:approve:")).cloned().unwrap();
+    let (hold, _) = buttons.iter().find(|(id, _)| id.starts_with("digest:hold:")).cloned().unwrap();
+    let told = |w: &World| w.editors().iter().filter(|m| text(m).contains("discord:")).count();
+    for _ in 0..5 {
+        let answer = w.click(&approve, message.clone(), MANAGE_GUILD).await;
+        assert!(text(&answer).contains("2026-02-16"), "each click is still answered: {answer}");
+    }
+    w.flush().await;
+    assert_eq!(told(&w), 1, "five clicks, one decision told: {:?}", w.editors());
+    assert_eq!(*w.running.bot.store.decisions().borrow(), 1, "one decision recorded");
+    // A change of mind is a new decision each time.
+    w.click(&hold, message.clone(), MANAGE_GUILD).await;
+    w.click(&hold, message.clone(), MANAGE_GUILD).await;
+    w.click(&approve, message, MANAGE_GUILD).await;
+    w.flush().await;
+    assert_eq!(told(&w), 3, "approve, hold, approve: {:?}", w.editors());
+    assert_eq!(*w.running.bot.store.decisions().borrow(), 3);
+    w.clock.set(slot());
+    let SlotRun::Delivered { .. } = w.run_due().await else { panic!("approved last: it goes out") };
+}
