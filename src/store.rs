@@ -558,7 +558,8 @@ impl Store {
             let identity = FileId::of(&std::fs::metadata(path).context("reading its metadata")?);
             Ok((conn, identity))
         };
-        let (conn, identity) = open().map_err(|source| StoreError::Open { path: path.to_path_buf(), reason: source })?;
+        let (conn, identity) =
+            open().map_err(|source| StoreError::Open { path: path.to_path_buf(), reason: source })?;
         Ok(Store {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),

@@ -256,7 +256,11 @@ impl Handler {
             may_manage: may_manage(interaction),
             channel_mention: parent.map(|p| format!("<#{}>", p.get())),
             editor: self
-                .editor(ctx, interaction.guild_id.map(|g| g.get()), interaction.member.as_ref().and_then(|m| m.permissions))
+                .editor(
+                    ctx,
+                    interaction.guild_id.map(|g| g.get()),
+                    interaction.member.as_ref().and_then(|m| m.permissions),
+                )
                 .await,
             who: format!("discord:{}", interaction.user.id.get()),
         };
