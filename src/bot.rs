@@ -27,7 +27,6 @@ use crate::config::Config;
 use crate::deliver::{NOTICE_PREFIX, version_of};
 use crate::digest::Digest;
 use crate::files::LibraryHandle;
-use crate::fnv::fnv1a64;
 use crate::logging::untrusted;
 use crate::metrics::Metrics;
 use crate::store::{Decision, Notice, Store, StoreError};
@@ -197,7 +196,7 @@ impl Bot {
 
     /// An editor approves or holds the digest `id` (at `version`, when a button names the version it
     /// showed: a file changed since is not approved unseen). Recorded with who and when, and told to
-    /// the editors' channel.
+    /// the editors' channel; the decision that already stands is neither recorded nor told again.
     pub fn decide(&self, id: &str, version: Option<&str>, approve: bool, who: &str) -> Result<Reply, StoreError> {
         let locale = self.config.locale;
         let library = self.library.current();
@@ -208,6 +207,11 @@ impl Bot {
         if version.is_some_and(|shown| shown != current) {
             return Ok(command::approval::stale(locale));
         }
+        // The same decision again (a replayed click, a double click, a second editor agreeing) is
+        // already on record: neither a new record nor a new notice to the editors' channel.
+        if self.store.decision(id, &current)?.is_some_and(|standing| standing.approved == approve) {
+            return Ok(command::approval::decided(approve, digest, &self.at(self.slot_of(digest)), locale));
+        }
         let now = self.now();
         let decision = Decision {
             digest: id.to_string(),
@@ -216,12 +220,10 @@ impl Bot {
             editor: who.to_string(),
             at: now,
         };
-        self.store.record_decision(&decision)?;
+        let number = self.store.record_decision(&decision)?;
         let (title, body) = locale.notice_decided(approve, id, who);
-        let key = format!(
-            "{NOTICE_PREFIX}decided:{:016x}",
-            fnv1a64(format!("{id}|{current}|{who}|{}", now.timestamp_millis()).as_bytes())
-        );
+        // Keyed by the decision's own number: two decisions in one millisecond are two notices.
+        let key = format!("{NOTICE_PREFIX}decided:{number}");
         self.store.queue_notice(&Notice { key, title, body, preview: None }, now)?;
         Ok(command::approval::decided(approve, digest, &self.at(self.slot_of(digest)), locale))
     }

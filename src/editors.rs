@@ -296,10 +296,17 @@ impl Editors {
         Notice { key, title, body, preview: None }
     }
 
-    /// Posts every notice still in the outbox to every editors' channel, oldest first; one that an
-    /// editors' channel refused stays for the next look.
+    /// Posts every notice still in the outbox to every editors' channel, oldest first. A channel
+    /// that refuses one gets no later one at this look (its editors read them in order), and the
+    /// notice stays for the next look; the other channel still gets them all: a Slack editors'
+    /// channel the bot was removed from does not keep approval requests from the Discord one.
     pub async fn flush(&self) -> Result<(), StoreError> {
+        let mut blocked: Vec<Target> = Vec::new();
         for notice in self.bot.store.pending_notices()? {
+            let open: Vec<Target> = self.channels.iter().filter(|c| !blocked.contains(c)).cloned().collect();
+            if open.is_empty() {
+                return Ok(());
+            }
             let lead = Doc::text(self.locale(), format!("**{}**\n\n{}", notice.title, notice.body));
             let doc = match &notice.preview {
                 None => lead,
@@ -317,21 +324,20 @@ impl Editors {
                     doc
                 }
             };
-            let report = self.deliverer.notify(&notice.key, &notice.title, &doc, &self.channels).await;
+            // A channel that has it already answers from the ledger, without a request.
+            let report = self.deliverer.notify(&notice.key, &notice.title, &doc, &open).await;
             if let Some(lost) = report.state_lost() {
                 return Err(lost.clone().into());
             }
-            let done = report.outcomes.iter().all(|(_, outcome)| {
-                matches!(outcome, TargetOutcome::Delivered { .. } | TargetOutcome::AlreadyDelivered)
-            });
-            if !done {
-                for (target, outcome) in &report.outcomes {
+            for (target, outcome) in &report.outcomes {
+                if !matches!(outcome, TargetOutcome::Delivered { .. } | TargetOutcome::AlreadyDelivered) {
                     warn!(target = %untrusted(&target.to_string()), outcome = %untrusted(&format!("{outcome:?}")), "could not post to the editors' channel; trying again at the next look");
+                    blocked.push(target.clone());
                 }
-                // Later notices wait: the editors read them in order.
-                return Ok(());
             }
-            self.bot.store.notice_done(&notice.key, self.bot.now())?;
+            if blocked.is_empty() {
+                self.bot.store.notice_done(&notice.key, self.bot.now())?;
+            }
         }
         Ok(())
     }

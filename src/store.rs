@@ -99,8 +99,9 @@ pub enum StoreError {
     Locked { path: PathBuf, lock: PathBuf, pid: Option<u32> },
     /// The file cannot be opened or migrated: report it; the operator checks the path, its
     /// permissions and its contents.
-    #[error("cannot open the state database {path}: {source}")]
-    Open { path: PathBuf, source: anyhow::Error },
+    /// Not a `source`: the reason (with its chain) is in the message, so `{:#}` says it once.
+    #[error("cannot open the state database {path}: {reason:#}")]
+    Open { path: PathBuf, reason: anyhow::Error },
     /// The state can no longer record anything: stop the process (and let a supervisor restart it).
     #[error(transparent)]
     Lost(#[from] StateLost),
@@ -377,7 +378,7 @@ impl StateLock {
     pub fn acquire(state: &Path) -> Result<StateLock, StoreError> {
         use anyhow::Context as _;
         let path = StateLock::path_for(state);
-        let open_error = |source: anyhow::Error| StoreError::Open { path: state.to_path_buf(), source };
+        let open_error = |source: anyhow::Error| StoreError::Open { path: state.to_path_buf(), reason: source };
         // Not truncated on open: the holder's pid must stay readable until the lock is ours.
         let mut file = std::fs::OpenOptions::new()
             .read(true)
@@ -488,7 +489,7 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
                 path: path.to_path_buf(),
-                source: anyhow::Error::new(e).context(format!("creating {}", dir.display())),
+                reason: anyhow::Error::new(e).context(format!("creating {}", dir.display())),
             })?;
         }
         // The lock comes first: a refused instance must not even run the migrations.
@@ -516,7 +517,7 @@ impl Store {
     /// version of digestbot wrote (another schema version) is refused with what to do.
     pub fn open_read_only(path: &Path) -> Result<Option<Store>, StoreError> {
         use rusqlite::OpenFlags;
-        let failed = |source: anyhow::Error| StoreError::Open { path: path.to_path_buf(), source };
+        let failed = |source: anyhow::Error| StoreError::Open { path: path.to_path_buf(), reason: source };
         let metadata = match std::fs::metadata(path) {
             Ok(metadata) => metadata,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -557,7 +558,8 @@ impl Store {
             let identity = FileId::of(&std::fs::metadata(path).context("reading its metadata")?);
             Ok((conn, identity))
         };
-        let (conn, identity) = open().map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        let (conn, identity) =
+            open().map_err(|source| StoreError::Open { path: path.to_path_buf(), reason: source })?;
         Ok(Store {
             conn: Mutex::new(conn),
             path: path.to_path_buf(),
@@ -1301,9 +1303,10 @@ impl Store {
         Ok(())
     }
 
-    /// Records an editor's decision; a later one overrides an earlier one.
-    pub fn record_decision(&self, decision: &Decision) -> Result<(), StoreError> {
-        self.write(|conn| {
+    /// Records an editor's decision; a later one overrides an earlier one. Its number, unique
+    /// among decisions.
+    pub fn record_decision(&self, decision: &Decision) -> Result<i64, StoreError> {
+        let id = self.write(|conn| {
             conn.execute(
                 "INSERT INTO approvals (digest, version, decision, editor, at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
@@ -1313,10 +1316,11 @@ impl Store {
                     decision.editor,
                     ts(decision.at)
                 ],
-            )
+            )?;
+            Ok(conn.last_insert_rowid())
         })?;
         self.decided.send_modify(|n| *n += 1);
-        Ok(())
+        Ok(id)
     }
 
     /// The latest decision on this version of the digest.

@@ -47,11 +47,49 @@ const EPHEMERAL: u64 = 1 << 6;
 pub struct Handler {
     bot: Bot,
     guild: Option<u64>,
+    /// The guild of `editors.discord`, once looked up.
+    editors_guild: tokio::sync::OnceCell<u64>,
 }
 
 impl Handler {
     pub fn new(bot: Bot, guild: Option<u64>) -> Handler {
-        Handler { bot, guild }
+        Handler { bot, guild, editors_guild: tokio::sync::OnceCell::new() }
+    }
+
+    /// Whether a member acting in `guild` with `permissions` is an editor: Manage Guild, Manage
+    /// Channels or Administrator, in the editors' guild. That is the guild of `editors.discord`
+    /// (looked up once), else `discord.guild_id`; with neither, any guild the bot is in. A member
+    /// with those permissions in another guild (anyone can add a public bot to a server of their
+    /// own) is no editor: they could hold the weekly digest.
+    async fn editor(&self, ctx: &Context, guild: Option<u64>, permissions: Option<Permissions>) -> Result<(), Denied> {
+        let denied = Err(Denied::NotEditor { slack: false });
+        let (Some(guild), Ok(())) = (guild, editor_permissions(permissions)) else { return denied };
+        let editors = match self.bot.config.editors.discord {
+            Some(channel) => {
+                let looked_up = self
+                    .editors_guild
+                    .get_or_try_init(|| async {
+                        match ctx.http.get_channel(ChannelId::new(channel)).await {
+                            Ok(serenity::all::Channel::Guild(channel)) => Ok(channel.guild_id.get()),
+                            Ok(_) => Err("not a guild channel".to_string()),
+                            Err(e) => Err(describe(&e)),
+                        }
+                    })
+                    .await;
+                match looked_up {
+                    Ok(editors) => Some(*editors),
+                    Err(why) => match self.guild {
+                        Some(guild) => Some(guild),
+                        None => {
+                            warn!(channel, error = %untrusted(&why), "cannot tell the guild of editors.discord; nobody is an editor until it can be looked up");
+                            return denied;
+                        }
+                    },
+                }
+            }
+            None => self.guild,
+        };
+        if editors.is_none_or(|editors| editors == guild) { Ok(()) } else { denied }
     }
 }
 
@@ -90,8 +128,8 @@ impl EventHandler for Handler {
             Interaction::Component(component) => {
                 match command::approval::parse_decision_id(&component.data.custom_id) {
                     Some((approve, digest, version)) => {
-                        let editor =
-                            editor(component.guild_id.is_some(), component.member.as_ref().and_then(|m| m.permissions));
+                        let permissions = component.member.as_ref().and_then(|m| m.permissions);
+                        let editor = self.editor(&ctx, component.guild_id.map(|g| g.get()), permissions).await;
                         let who = format!("discord:{}", component.user.id.get());
                         let bot = self.bot.clone();
                         let (digest, version) = (digest.to_string(), version.to_string());
@@ -217,7 +255,13 @@ impl Handler {
             target: Target::new(Platform::Discord, channel.get().to_string()),
             may_manage: may_manage(interaction),
             channel_mention: parent.map(|p| format!("<#{}>", p.get())),
-            editor: editor(interaction.guild_id.is_some(), interaction.member.as_ref().and_then(|m| m.permissions)),
+            editor: self
+                .editor(
+                    ctx,
+                    interaction.guild_id.map(|g| g.get()),
+                    interaction.member.as_ref().and_then(|m| m.permissions),
+                )
+                .await,
             who: format!("discord:{}", interaction.user.id.get()),
         };
         let parsed = parse(interaction);
@@ -330,11 +374,12 @@ fn may_manage(interaction: &CommandInteraction) -> Result<(), Denied> {
 }
 
 /// Editors (preview, approve, hold) are the members with Manage Guild, Manage Channels or
-/// Administrator; in a DM nobody is one (no guild role says so).
-fn editor(in_guild: bool, permissions: Option<Permissions>) -> Result<(), Denied> {
+/// Administrator (of the editors' guild: [`Handler::editor`]); in a DM nobody is one (no guild role
+/// says so).
+fn editor_permissions(permissions: Option<Permissions>) -> Result<(), Denied> {
     let permissions = permissions.unwrap_or(Permissions::empty());
     let editor = permissions.administrator() || permissions.manage_guild() || permissions.manage_channels();
-    if in_guild && editor { Ok(()) } else { Err(Denied::NotEditor { slack: false }) }
+    if editor { Ok(()) } else { Err(Denied::NotEditor { slack: false }) }
 }
 
 /// The command from the interaction's subcommand and typed options, checked against the registration.

@@ -296,3 +296,68 @@ async fn preview_shows_a_future_digest_privately_to_editors_only_and_hold_holds(
     assert_eq!(status, 200);
     let SlotRun::Delivered { .. } = w.run_due().await else { panic!("approved on Slack: it goes out") };
 }
+
+#[tokio::test]
+async fn a_replayed_click_decides_once_and_tells_the_editors_once() {
+    let w = world(slot() - chrono::Duration::hours(23)).await;
+    w.run_due().await;
+    let buttons = w.buttons();
+    let (approve, message) = buttons.iter().find(|(id, _)| id.starts_with("digest:approve:")).cloned().unwrap();
+    let (hold, _) = buttons.iter().find(|(id, _)| id.starts_with("digest:hold:")).cloned().unwrap();
+    let told = |w: &World| w.editors().iter().filter(|m| text(m).contains("discord:")).count();
+    for _ in 0..5 {
+        let answer = w.click(&approve, message.clone(), MANAGE_GUILD).await;
+        assert!(text(&answer).contains("2026-02-16"), "each click is still answered: {answer}");
+    }
+    w.flush().await;
+    assert_eq!(told(&w), 1, "five clicks, one decision told: {:?}", w.editors());
+    assert_eq!(*w.running.bot.store.decisions().borrow(), 1, "one decision recorded");
+    // A change of mind is a new decision each time.
+    w.click(&hold, message.clone(), MANAGE_GUILD).await;
+    w.click(&hold, message.clone(), MANAGE_GUILD).await;
+    w.click(&approve, message, MANAGE_GUILD).await;
+    w.flush().await;
+    assert_eq!(told(&w), 3, "approve, hold, approve: {:?}", w.editors());
+    assert_eq!(*w.running.bot.store.decisions().borrow(), 3);
+    w.clock.set(slot());
+    let SlotRun::Delivered { .. } = w.run_due().await else { panic!("approved last: it goes out") };
+}
+
+#[tokio::test]
+async fn a_manager_of_another_guild_or_a_dm_is_no_editor() {
+    let w = world(slot() - chrono::Duration::hours(23)).await;
+    w.run_due().await;
+    let (hold, message) = w.buttons().into_iter().find(|(id, _)| id.starts_with("digest:hold:")).unwrap();
+    // Someone who added the bot to a server of their own, where they have Manage Guild.
+    const ELSEWHERE: u64 = 1_300_000_000_000_000_777;
+    for sub in ["hold", "preview"] {
+        let mut spec = w.discord.interaction_spec(sub);
+        spec.guild_id = Some(ELSEWHERE);
+        spec.permissions = MANAGE_GUILD | (1 << 3);
+        let id = spec.id;
+        assert_eq!(w.discord.send_interaction(command_interaction(spec)), 1);
+        let answer = w.discord.wait_callback(id, WAIT).await.expect("answered");
+        assert!(text(&answer).contains("Manage Guild"), "{sub} from another guild is refused: {answer}");
+    }
+    let mut spec = w.discord.interaction_spec("approve");
+    spec.guild_id = Some(ELSEWHERE);
+    spec.channel_id = EDITORS;
+    spec.permissions = 1 << 3;
+    let id = spec.id;
+    assert_eq!(w.discord.send_interaction(component_interaction(spec, &hold, message.clone())), 1);
+    let answer = w.discord.wait_callback(id, WAIT).await.expect("answered");
+    assert!(text(&answer).contains("Manage Guild"), "a click from another guild is refused: {answer}");
+    let mut spec = w.discord.interaction_spec("approve");
+    spec.guild_id = None;
+    spec.permissions = 1 << 3;
+    let id = spec.id;
+    assert_eq!(w.discord.send_interaction(component_interaction(spec, &hold, message)), 1);
+    let answer = w.discord.wait_callback(id, WAIT).await.expect("answered");
+    assert!(text(&answer).contains("Manage Guild"), "a click from a DM is refused: {answer}");
+    assert_eq!(*w.running.bot.store.decisions().borrow(), 0, "nothing was decided");
+
+    // A member with Manage Guild in the editors' channel's own guild is one.
+    let answer = w.command("approve", vec![], MANAGE_GUILD).await;
+    assert!(!text(&answer).contains("Manage Guild"), "{answer}");
+    assert_eq!(*w.running.bot.store.decisions().borrow(), 1);
+}

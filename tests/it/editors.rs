@@ -249,3 +249,29 @@ async fn a_notice_the_editors_channel_refused_is_posted_at_the_next_look() {
     assert_eq!(world.told().len(), 1, "the outbox kept it");
     assert_eq!(world.told_on_slack().len(), 1, "Slack got it once, not once per try");
 }
+
+#[tokio::test]
+async fn an_editors_channel_that_refuses_keeps_nothing_from_the_other() {
+    let world = World::new().await;
+    // The bot lost access to the Discord editors' channel: every post there is refused.
+    world.discord.inject("POST", &format!("/channels/{EDITORS}/messages"), vec![Injected::forbidden(); 3]);
+    let app = world.start().await;
+    world.write("2026-02-16.md", "---\ntitle: [unclosed\n---\n");
+    app.look().await;
+    world.write("2026-02-23.md", "---\ntitle: x\ndate: 2026-13-01\n---\n");
+    app.look().await;
+    app.look().await;
+    assert!(world.told().is_empty());
+    let slack = world.told_on_slack();
+    assert_eq!(slack.len(), 2, "Slack gets each notice once, in order: {slack:?}");
+    assert!(slack[0].contains("2026-02-16.md") && slack[1].contains("2026-02-23.md"), "{slack:?}");
+    let refused = world.discord.requests_to("POST", &format!("/channels/{EDITORS}/messages")).len();
+    assert_eq!(refused, 3, "one refused try per look, not one per notice");
+
+    // Access back (the three refusals are used up): Discord gets both, in order; Slack nothing again.
+    app.look().await;
+    let told = world.told();
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(told[0].contains("2026-02-16.md") && told[1].contains("2026-02-23.md"), "{told:?}");
+    assert_eq!(world.told_on_slack().len(), 2);
+}

@@ -306,3 +306,28 @@ async fn killed_mid_correction_and_restarted_every_message_is_corrected_once_and
     }
     assert!(bodies(&fake, STUCK).iter().all(|b| !b.contains("\"Article ")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_on_a_state_file_it_cannot_read_says_why_once() {
+    let fake = FakeDiscord::start(FakeOptions { token: Some("test-token".into()), ..FakeOptions::default() }).await;
+    let (dir, config) = setup(&fake, &[]);
+    let run = |args: &[&str]| bot(dir.path(), &config, "2026-02-10T12:00:00+09:00", args).output().unwrap();
+    std::fs::create_dir_all(dir.path().join("state")).unwrap();
+    std::fs::write(dir.path().join("state/bot.sqlite3"), "not a database ".repeat(500)).unwrap();
+    let corrupt = run(&["status"]);
+    assert_eq!(corrupt.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&corrupt.stderr).into_owned();
+    assert!(said.contains("cannot open the state database"), "{said}");
+    // SQLite's own message names the fault twice; digestbot adds no third.
+    assert_eq!(said.matches("Error code 26").count(), 1, "the reason once: {said}");
+    // An older schema: what to do, once.
+    std::fs::remove_file(dir.path().join("state/bot.sqlite3")).unwrap();
+    rusqlite::Connection::open(dir.path().join("state/bot.sqlite3"))
+        .unwrap()
+        .execute_batch("PRAGMA user_version = 3; CREATE TABLE t (x);")
+        .unwrap();
+    let older = run(&["status", "--format", "json"]);
+    assert_eq!(older.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&older.stderr).into_owned();
+    assert_eq!(said.matches("its schema version is 3").count(), 1, "{said}");
+}
