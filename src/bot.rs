@@ -207,6 +207,9 @@ impl Bot {
         if version.is_some_and(|shown| shown != current) {
             return Ok(command::approval::stale(locale));
         }
+        if self.config.approval.mode != ApprovalMode::Required {
+            return Ok(command::approval::not_required(locale));
+        }
         // The same decision again (a replayed click, a double click, a second editor agreeing) is
         // already on record: neither a new record nor a new notice to the editors' channel.
         if self.store.decision(id, &current)?.is_some_and(|standing| standing.approved == approve) {
@@ -441,6 +444,26 @@ pub(crate) mod tests {
     }
 
     const SUBSCRIBE: Command = Command::Subscribe { threads: None };
+
+    #[test]
+    fn approve_while_approval_is_off_records_nothing() {
+        let f = fixture("approval-off");
+        let mut editor = caller("1", true);
+        editor.editor = Ok(());
+        let reply = f.bot.run(&Command::Decide { approve: true, date: Some("2026-02-09".into()) }, &editor);
+        assert!(lead(&reply).contains("approval: off"), "{}", lead(&reply));
+        assert!(
+            f.bot
+                .store
+                .decision("2026-02-09", &version_of(&f.bot.slot_digest(Some("2026-02-09")).unwrap().0))
+                .unwrap()
+                .is_none()
+        );
+        assert!(f.bot.store.pending_notices().unwrap().is_empty(), "the editors are told nothing");
+        // Not an editor: refused before anything else.
+        let reply = f.bot.run(&Command::Preview { date: None }, &caller("1", true));
+        assert!(lead(&reply).contains("Manage Guild") || lead(&reply).contains("서버 관리"), "{}", lead(&reply));
+    }
 
     fn subscribe(threads: ThreadMode) -> Command {
         Command::Subscribe { threads: Some(threads) }

@@ -138,7 +138,13 @@ pub async fn run(cli: Cli) -> ExitCode {
         Cmd::Post { digest, channels, dry_run, force } => {
             post(&cli, digest.as_deref(), channels, *dry_run, *force).await
         }
-        Cmd::Status { slot, format } => status(&cli, *slot, *format),
+        // Exit 1 means a target misses the digest; a status that cannot be given at all is 2.
+        Cmd::Status { slot, format } => {
+            return status(&cli, *slot, *format).unwrap_or_else(|e| {
+                eprintln!("error: {e:#}");
+                ExitCode::from(2)
+            });
+        }
         Cmd::Serve => match load_config(&cli) {
             Ok(config) => {
                 // The one place the environment is read: the app gets the credentials passed in.

@@ -35,6 +35,9 @@ use crate::target::{Platform, Target};
 
 /// Problems by kind: a digest file (by path), a target (by `platform:channel`).
 const FILE: &str = "file";
+/// More new broken files than this in one look are told in one message, naming [`FILES_NAMED`].
+const FILES_ONE_BY_ONE: usize = 5;
+const FILES_NAMED: usize = 10;
 const TARGET: &str = "target";
 
 /// The editors' channel(s) and what the bot tells them.
@@ -83,13 +86,33 @@ impl Editors {
         let store = &self.bot.store;
         let now = self.bot.now();
         let locale = self.locale();
-        for error in library.errors() {
-            let text = error.to_string();
-            let signature = format!("{:016x}", fnv1a64(text.as_bytes()));
-            let (title, body) = locale.notice_file_broken(&text);
-            let notice =
-                self.notice("file", &[&error.path, &signature, &now.timestamp_millis().to_string()], title, body);
-            store.raise_problem(FILE, &error.path, &signature, &notice, now)?;
+        let open: std::collections::HashMap<String, String> = store.open_problems(FILE)?.into_iter().collect();
+        let fresh: Vec<(&crate::digest::ParseError, String, String)> = library
+            .errors()
+            .iter()
+            .map(|error| {
+                let text = error.to_string();
+                let signature = format!("{:016x}", fnv1a64(text.as_bytes()));
+                (error, text, signature)
+            })
+            .filter(|(error, _, signature)| open.get(&error.path) != Some(signature))
+            .collect();
+        if fresh.len() > FILES_ONE_BY_ONE {
+            // A flood (a folder of drafts, a bad merge): one message names the first few.
+            let texts: Vec<&str> = fresh.iter().map(|(_, text, _)| text.as_str()).collect();
+            let (title, body) = locale.notice_files_broken(&texts, FILES_NAMED);
+            let stamp = now.timestamp_millis().to_string();
+            let notice = self.notice("files", &[&texts.join("\n"), &stamp], title, body);
+            let problems: Vec<(&str, &str)> =
+                fresh.iter().map(|(error, _, signature)| (error.path.as_str(), signature.as_str())).collect();
+            store.raise_problems(FILE, &problems, &notice, now)?;
+        } else {
+            for (error, text, signature) in &fresh {
+                let (title, body) = locale.notice_file_broken(text);
+                let notice =
+                    self.notice("file", &[&error.path, signature, &now.timestamp_millis().to_string()], title, body);
+                store.raise_problem(FILE, &error.path, signature, &notice, now)?;
+            }
         }
         let broken: Vec<&str> = library.errors().iter().map(|e| e.path.as_str()).collect();
         for (path, _) in store.open_problems(FILE)? {

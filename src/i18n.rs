@@ -611,6 +611,13 @@ impl Locale {
         }
     }
 
+    pub fn approval_off(self) -> &'static str {
+        self.pick(
+            "승인이 꺼져 있습니다(`approval: off`): 다이제스트는 승인 없이 발송 시각에 나갑니다. 아무것도 기록하지 않았습니다.",
+            "Approval is off (`approval: off`): digests go out at their slot without it. Nothing was recorded.",
+        )
+    }
+
     pub fn decision_stale(self) -> &'static str {
         self.pick(
             "이 미리보기 이후 파일이 바뀌었습니다. 새 미리보기를 확인하고 승인하세요.",
@@ -681,6 +688,29 @@ impl Locale {
                 "A digest file does not load".into(),
                 format!("`{error}`\n\nThis file will not be posted. I will tell you when a fixed version loads."),
             ),
+        }
+    }
+
+    /// Many files that do not load at once: the first `named` of `errors`, and how many more.
+    pub fn notice_files_broken(self, errors: &[&str], named: usize) -> (String, String) {
+        let mut body: String =
+            errors.iter().take(named).map(|e| format!("- `{}`\n", code_safe_up_to(e, NOTICE_TEXT))).collect();
+        let more = errors.len().saturating_sub(named);
+        match self {
+            Locale::Ko => {
+                if more > 0 {
+                    body.push_str(&format!("- 그 밖에 {more}개\n"));
+                }
+                body.push_str("\n이 파일들은 발송되지 않습니다. `digestbot check`로 모두 볼 수 있습니다.");
+                (format!("다이제스트 파일 {}개를 읽을 수 없습니다", errors.len()), body)
+            }
+            Locale::En => {
+                if more > 0 {
+                    body.push_str(&format!("- and {more} more\n"));
+                }
+                body.push_str("\nThese files will not be posted. `digestbot check` lists them all.");
+                (format!("{} digest files do not load", errors.len()), body)
+            }
         }
     }
 

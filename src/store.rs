@@ -1239,6 +1239,33 @@ impl Store {
         })
     }
 
+    /// Opens many problems of one kind, (subject, signature) each, and queues one `notice` telling of
+    /// them all, in one transaction (a flood of broken files is one message, not hundreds).
+    pub fn raise_problems(
+        &self,
+        kind: &str,
+        problems: &[(&str, &str)],
+        notice: &Notice,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.write(|conn| {
+            let tx = conn.transaction()?;
+            for (subject, signature) in problems {
+                tx.execute(
+                    "INSERT INTO problems (kind, subject, signature, notice, opened_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (kind, subject) DO UPDATE SET signature = excluded.signature,
+                        notice = excluded.notice, opened_at = excluded.opened_at",
+                    params![kind, subject, signature, notice.key, ts(at)],
+                )?;
+            }
+            tx.execute(
+                "INSERT OR IGNORE INTO notices (key, title, body, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![notice.key, notice.title, notice.body, ts(at)],
+            )?;
+            tx.commit()
+        })
+    }
+
     /// Closes a problem, queueing `notice` (its fix) in the same transaction: `false` when no such
     /// problem was open.
     pub fn resolve_problem(

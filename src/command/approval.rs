@@ -25,6 +25,11 @@ pub fn stale(locale: Locale) -> Reply {
     private(locale, locale.decision_stale().to_string())
 }
 
+/// `approve` or `hold` while approval is off: nothing is recorded.
+pub fn not_required(locale: Locale) -> Reply {
+    private(locale, locale.approval_off().to_string())
+}
+
 /// No digest for that date (or none for the next slot).
 pub fn no_digest(date: Option<&str>, locale: Locale) -> Reply {
     private(locale, locale.no_digest_to_preview(date))

@@ -275,3 +275,23 @@ async fn an_editors_channel_that_refuses_keeps_nothing_from_the_other() {
     assert!(told[0].contains("2026-02-16.md") && told[1].contains("2026-02-23.md"), "{told:?}");
     assert_eq!(world.told_on_slack().len(), 2);
 }
+
+#[tokio::test]
+async fn a_flood_of_broken_files_is_one_message_naming_the_first_ones() {
+    let world = World::new().await;
+    for i in 0..12 {
+        world.write(&format!("draft-{i:02}.md"), "---\ntitle: [unclosed\n---\n");
+    }
+    let app = world.start().await;
+    app.look().await;
+    app.look().await;
+    let told = world.told();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].contains("draft-00.md") && told[0].contains("digestbot check"), "{}", told[0]);
+    assert!(told[0].contains("12"), "how many: {}", told[0]);
+    assert_eq!(world.told_on_slack().len(), 1);
+    // Fixing one is told on its own; the others stay open, not told again.
+    world.write("draft-00.md", &synthetic_digest("2026-02-16", 1, 50));
+    app.look().await;
+    assert_eq!(world.told().len(), 2);
+}

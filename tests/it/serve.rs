@@ -225,7 +225,7 @@ async fn status_says_whether_every_target_got_the_slot_while_the_state_is_in_use
     assert_eq!(older.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&older.stdout).contains("no digest was published for it"));
     let wrong = run(&["status", "--slot", "2026-02-03"]);
-    assert_eq!(wrong.status.code(), Some(1));
+    assert_eq!(wrong.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&wrong.stderr).contains("2026-02-03 has no slot"));
 }
 
@@ -315,7 +315,7 @@ async fn status_on_a_state_file_it_cannot_read_says_why_once() {
     std::fs::create_dir_all(dir.path().join("state")).unwrap();
     std::fs::write(dir.path().join("state/bot.sqlite3"), "not a database ".repeat(500)).unwrap();
     let corrupt = run(&["status"]);
-    assert_eq!(corrupt.status.code(), Some(1));
+    assert_eq!(corrupt.status.code(), Some(2), "not 1: no target was found missing");
     let said = String::from_utf8_lossy(&corrupt.stderr).into_owned();
     assert!(said.contains("cannot open the state database"), "{said}");
     // SQLite's own message names the fault twice; digestbot adds no third.
@@ -327,7 +327,7 @@ async fn status_on_a_state_file_it_cannot_read_says_why_once() {
         .execute_batch("PRAGMA user_version = 3; CREATE TABLE t (x);")
         .unwrap();
     let older = run(&["status", "--format", "json"]);
-    assert_eq!(older.status.code(), Some(1));
+    assert_eq!(older.status.code(), Some(2));
     let said = String::from_utf8_lossy(&older.stderr).into_owned();
     assert_eq!(said.matches("its schema version is 3").count(), 1, "{said}");
 }
