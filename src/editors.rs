@@ -38,6 +38,8 @@ const FILE: &str = "file";
 /// More new broken files than this in one look are told in one message, naming [`FILES_NAMED`].
 const FILES_ONE_BY_ONE: usize = 5;
 const FILES_NAMED: usize = 10;
+/// A notice not posted within this many days is dropped.
+const NOTICE_DAYS: i64 = 7;
 const TARGET: &str = "target";
 
 /// The editors' channel(s) and what the bot tells them.
@@ -324,6 +326,13 @@ impl Editors {
     /// notice stays for the next look; the other channel still gets them all: a Slack editors'
     /// channel the bot was removed from does not keep approval requests from the Discord one.
     pub async fn flush(&self) -> Result<(), StoreError> {
+        // What an editors' channel could not take for a week is stale news: dropped, not flooded
+        // in when the channel comes back.
+        let now = self.bot.now();
+        let expired = self.bot.store.expire_notices(now - chrono::Duration::days(NOTICE_DAYS), now)?;
+        if expired > 0 {
+            warn!(expired, days = NOTICE_DAYS, "notices the editors' channel could not take for a week are dropped");
+        }
         let mut blocked: Vec<Target> = Vec::new();
         for notice in self.bot.store.pending_notices()? {
             let open: Vec<Target> = self.channels.iter().filter(|c| !blocked.contains(c)).cloned().collect();

@@ -1324,6 +1324,17 @@ impl Store {
             > 0)
     }
 
+    /// Gives up on the notices queued before `before` and not yet posted everywhere (an editors'
+    /// channel gone for good): how many.
+    pub fn expire_notices(&self, before: DateTime<Utc>, at: DateTime<Utc>) -> Result<usize, StoreError> {
+        self.write(|conn| {
+            conn.execute(
+                "UPDATE notices SET done_at = ?2 WHERE done_at IS NULL AND created_at < ?1",
+                params![ts(before), ts(at)],
+            )
+        })
+    }
+
     /// Marks a notice posted to every editors' channel.
     pub fn notice_done(&self, key: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
         self.write(|conn| conn.execute("UPDATE notices SET done_at = ?2 WHERE key = ?1", params![key, ts(at)]))?;

@@ -295,3 +295,20 @@ async fn a_flood_of_broken_files_is_one_message_naming_the_first_ones() {
     app.look().await;
     assert_eq!(world.told().len(), 2);
 }
+
+#[tokio::test]
+async fn notices_an_editors_channel_could_not_take_for_a_week_are_dropped() {
+    let world = World::new().await;
+    world.write("2026-02-16.md", "---\ntitle: [unclosed\n---\n");
+    // The Discord editors' channel refuses everything for now.
+    world.discord.inject("POST", &format!("/channels/{EDITORS}/messages"), vec![Injected::forbidden(); 50]);
+    let app = world.start().await;
+    app.look().await;
+    assert!(world.told().is_empty());
+    assert_eq!(world.told_on_slack().len(), 1, "the other channel is told");
+    assert_eq!(app.running.bot.store.pending_notices().unwrap().len(), 1, "kept for the refusing channel");
+    world.clock.set(slot() + chrono::Duration::days(8));
+    app.look().await;
+    assert!(app.running.bot.store.pending_notices().unwrap().is_empty(), "a week later it is dropped");
+    assert!(world.told().is_empty());
+}
