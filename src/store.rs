@@ -1304,7 +1304,7 @@ impl Store {
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT key, title, body, preview_digest, preview_version FROM notices
-             WHERE done_at IS NULL ORDER BY created_at, key",
+             WHERE done_at IS NULL ORDER BY created_at, rowid",
         )?;
         let rows = stmt.query_map([], |r| {
             let preview = match (r.get::<_, Option<String>>(3)?, r.get::<_, Option<String>>(4)?) {
