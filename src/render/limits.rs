@@ -117,7 +117,7 @@ fn needs_encoding(c: char) -> bool {
 
 /// `url` as a link both platforms take from a digest: an `http://` or `https://` URL with a host,
 /// trimmed, and with the characters a URL cannot hold (spaces, quotes, angle brackets, controls:
-/// [`needs_encoding`]) percent-encoded after the host; `None` for anything else (another scheme, no
+/// `needs_encoding`) percent-encoded after the host; `None` for anything else (another scheme, no
 /// host, a host holding such a character), which is shown as text and linked nowhere. A digest's
 /// links are written by people (`<https://a.com/x y>`, a placeholder `https://`); one Discord
 /// refuses would refuse the whole message.
