@@ -240,8 +240,28 @@ impl Editors {
         }
         if self.bot.config.approval.mode == ApprovalMode::Required {
             self.request_approvals(now)?;
+            self.held_too_long(now)?;
         }
         self.flush().await
+    }
+
+    /// A slot held for approval past `schedule.catch_up` will not go out: say so once.
+    fn held_too_long(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let config = &self.bot.config;
+        let latest = config.schedule.slot.latest_at_or_before(now);
+        let catch_up = chrono::Duration::from_std(config.schedule.catch_up).unwrap_or_default();
+        if now <= latest + catch_up {
+            return Ok(());
+        }
+        let Some(record) = self.bot.store.slot(latest)? else { return Ok(()) };
+        let Some(id) = record.digest.filter(|_| record.finished_at.is_none()) else { return Ok(()) };
+        let Some(version) = self.version_of(&id) else { return Ok(()) };
+        if self.bot.store.decision(&id, &version)?.is_some_and(|d| d.approved) {
+            return Ok(());
+        }
+        let (title, body) = self.locale().notice_held_too_long(&self.at(latest), &id);
+        self.bot.store.queue_notice(&Notice { key: slot_key("expired", latest), title, body, preview: None }, now)?;
+        Ok(())
     }
 
     /// The approval requests due: for the next slot from `approval.ahead` before it, and for the
@@ -290,12 +310,17 @@ impl Editors {
             before.push(config.approval.ahead);
         }
         let later = schedule.next_after(slot);
+        // A held slot is told over once its catch-up window has passed.
+        let catch_up = chrono::Duration::from_std(config.schedule.catch_up).unwrap_or_default();
+        let over = (config.approval.mode == ApprovalMode::Required)
+            .then(|| schedule.latest_at_or_before(now) + catch_up + chrono::Duration::seconds(1));
         before
             .into_iter()
             .flat_map(|ahead| {
                 let ahead = chrono::Duration::from_std(ahead).unwrap_or_default();
                 [slot - ahead, later - ahead]
             })
+            .chain(over)
             .filter(|at| *at > now)
             .min()
             .unwrap_or(later)

@@ -664,6 +664,19 @@ impl Locale {
         }
     }
 
+    pub fn notice_held_too_long(self, when: &str, id: &str) -> (String, String) {
+        match self {
+            Locale::Ko => (
+                format!("{when}: {id}은(는) 승인되지 않아 발송되지 않았습니다"),
+                "발송 가능 시간(`schedule.catch_up`)이 지났습니다. 보내려면 `digestbot post`를 쓰세요.".into(),
+            ),
+            Locale::En => (
+                format!("{when}: {id} was never approved and did not go out"),
+                "The catch-up window (`schedule.catch_up`) has passed. To send it anyway, use `digestbot post`.".into(),
+            ),
+        }
+    }
+
     pub fn notice_held(self, when: &str, id: &str, until: &str) -> (String, String) {
         match self {
             Locale::Ko => (

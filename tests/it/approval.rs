@@ -361,3 +361,18 @@ async fn a_manager_of_another_guild_or_a_dm_is_no_editor() {
     assert!(!text(&answer).contains("Manage Guild"), "{answer}");
     assert_eq!(*w.running.bot.store.decisions().borrow(), 1);
 }
+
+#[tokio::test]
+async fn a_slot_held_past_catch_up_is_told_once_and_never_posted() {
+    let w = world(slot() - chrono::Duration::hours(1)).await;
+    w.clock.set(slot() + chrono::Duration::minutes(1));
+    assert!(matches!(w.run_due().await, SlotRun::Held { .. }));
+    // Past the 12 hours of catch-up: the slot is over.
+    w.clock.set(slot() + chrono::Duration::hours(13));
+    assert!(matches!(w.run_due().await, SlotRun::NotDue));
+    w.run_due().await;
+    let told: Vec<String> = w.editors().iter().map(text).collect();
+    let expired = told.iter().filter(|t| t.contains("never approved") || t.contains("승인되지 않아 발송되지")).count();
+    assert_eq!(expired, 1, "{told:?}");
+    assert!(w.discord.messages(READERS).is_empty());
+}
