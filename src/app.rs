@@ -43,7 +43,7 @@ use crate::scheduler::{Scheduler, SchedulerError};
 use crate::secret::{Secret, WebhookRef};
 use crate::slack::{self, EndpointLimits, SlackApi, SlackState};
 use crate::store::{StateLost, Store, StoreError};
-use crate::target::Platform;
+use crate::target::{Platform, ThreadDefaults};
 use crate::web::{self, Site};
 
 /// How long shutdown waits for in-flight deliveries.
@@ -135,9 +135,7 @@ pub fn deliverer(
     let deliverer = sinks
         .into_iter()
         .fold(Deliverer::new(store, clock, config.locale, shutdown), |d, (platform, sink)| d.with_sink(platform, sink))
-        .with_threads(Platform::Discord, config.discord.threads)
-        .with_threads(Platform::Slack, config.slack.threads)
-        .with_threads(Platform::SlackWebhook, config.slack.threads);
+        .with_threads(ThreadDefaults { discord: config.discord.threads, slack: config.slack.threads });
     (deliverer, api)
 }
 

@@ -30,7 +30,7 @@ use crate::files::LibraryHandle;
 use crate::logging::untrusted;
 use crate::metrics::Metrics;
 use crate::store::{Decision, Notice, Store, StoreError};
-use crate::target::{Platform, Target, ThreadMode};
+use crate::target::{Platform, Target, ThreadDefaults, ThreadMode};
 
 /// The shared state of a running bot.
 #[derive(Clone)]
@@ -252,30 +252,24 @@ impl Bot {
         }))
     }
 
-    /// The `threads` default of a platform, from the config. Discord webhooks cannot start threads:
-    /// theirs is always `off`.
+    /// The config's `threads` defaults, and with them the rule for which setting applies.
+    pub fn thread_defaults(&self) -> ThreadDefaults {
+        ThreadDefaults { discord: self.config.discord.threads, slack: self.config.slack.threads }
+    }
+
+    /// The `threads` default of a platform, from the config ([`ThreadDefaults::default_for`]).
     pub fn default_thread_mode(&self, platform: Platform) -> ThreadMode {
-        match platform {
-            Platform::Discord => self.config.discord.threads,
-            Platform::DiscordWebhook => ThreadMode::Off,
-            Platform::Slack | Platform::SlackWebhook => self.config.slack.threads,
-        }
+        self.thread_defaults().default_for(platform)
     }
 
     /// The `threads` setting that applies to a target: its own, else its platform's default.
     pub fn thread_setting(&self, target: &Target) -> Result<ThreadSetting, StoreError> {
-        let own = match target.platform {
-            Platform::DiscordWebhook => None,
-            _ => self.store.thread_mode(target)?,
-        };
-        Ok(self.setting(target.platform, own))
+        Ok(self.setting(target.platform, self.store.thread_mode(target)?))
     }
 
     fn setting(&self, platform: Platform, own: Option<ThreadMode>) -> ThreadSetting {
-        match own {
-            Some(mode) => ThreadSetting { mode, own: true },
-            None => ThreadSetting { mode: self.default_thread_mode(platform), own: false },
-        }
+        let (mode, own) = self.thread_defaults().pick(platform, own);
+        ThreadSetting { mode, own }
     }
 
     /// Whether the config file lists this channel as always subscribed.
@@ -291,7 +285,7 @@ impl Bot {
     pub fn channel_status(&self, target: &Target) -> Result<ChannelStatus, StoreError> {
         let subscription = self.store.subscription(target)?;
         let last_failure = self.store.last_failure(target)?;
-        let own = subscription.as_ref().and_then(|s| s.threads).filter(|_| target.platform != Platform::DiscordWebhook);
+        let own = subscription.as_ref().and_then(|s| s.threads);
         Ok(ChannelStatus {
             subscribed: self.is_pinned(target) || subscription.is_some(),
             last_delivery: self.store.last_delivery(target)?,

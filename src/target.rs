@@ -94,6 +94,35 @@ impl ThreadMode {
     }
 }
 
+/// The config's `threads` defaults (`discord.threads`, `slack.threads`) and the one rule for which
+/// setting applies at a target: the bot's `status` and the deliverer both ask it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ThreadDefaults {
+    pub discord: ThreadMode,
+    pub slack: ThreadMode,
+}
+
+impl ThreadDefaults {
+    /// The setting of a target of `platform` that has none of its own. Discord webhooks cannot
+    /// start threads: theirs is always `off`. Slack's incoming webhooks follow `slack.threads`.
+    pub fn default_for(self, platform: Platform) -> ThreadMode {
+        match platform {
+            Platform::Discord => self.discord,
+            Platform::DiscordWebhook => ThreadMode::Off,
+            Platform::Slack | Platform::SlackWebhook => self.slack,
+        }
+    }
+
+    /// The setting that applies at a target of `platform` whose own setting is `own`, and whether
+    /// it is the target's own: `own` if it has one (never for a Discord webhook), else the default.
+    pub fn pick(self, platform: Platform, own: Option<ThreadMode>) -> (ThreadMode, bool) {
+        match own.filter(|_| platform != Platform::DiscordWebhook) {
+            Some(mode) => (mode, true),
+            None => (self.default_for(platform), false),
+        }
+    }
+}
+
 /// Where a sent part landed: the platform's message id and, for Slack, the channel id and the
 /// message's `ts`, which is what `chat.update` and thread replies need.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -107,5 +136,21 @@ impl Posted {
     /// A message known only by its id (Discord).
     pub fn id(message_id: Option<&str>) -> Posted {
         Posted { message_id: message_id.map(str::to_string), ..Posted::default() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_targets_own_setting_wins_but_a_discord_webhook_never_threads() {
+        let d = ThreadDefaults { discord: ThreadMode::Issue, slack: ThreadMode::Article };
+        assert_eq!(d.pick(Platform::Discord, None), (ThreadMode::Issue, false));
+        assert_eq!(d.pick(Platform::Discord, Some(ThreadMode::Off)), (ThreadMode::Off, true));
+        assert_eq!(d.pick(Platform::Slack, None), (ThreadMode::Article, false));
+        assert_eq!(d.pick(Platform::SlackWebhook, None), (ThreadMode::Article, false));
+        assert_eq!(d.pick(Platform::DiscordWebhook, None), (ThreadMode::Off, false));
+        assert_eq!(d.pick(Platform::DiscordWebhook, Some(ThreadMode::Article)), (ThreadMode::Off, false));
     }
 }

@@ -41,7 +41,7 @@ use crate::metrics::{DeliveryCounters, Metrics};
 use crate::render::post::{pick_tags, thread_name};
 use crate::render::{self, Doc, Layout};
 use crate::store::{LedgerPart, Plan, Shown, StateLost, Store, StoreError};
-use crate::target::{Platform, Posted, Target, ThreadMode};
+use crate::target::{Platform, Posted, Target, ThreadDefaults, ThreadMode};
 use limiter::{Keyed, Window};
 
 pub use sink::{
@@ -202,8 +202,8 @@ pub struct Deliverer {
     shutdown: watch::Receiver<bool>,
     /// Held by every delivery and correction, so that no two ever work on the same target at once.
     busy: Arc<tokio::sync::Mutex<()>>,
-    /// The `threads` setting of targets that have none of their own, by platform.
-    thread_defaults: HashMap<Platform, ThreadMode>,
+    /// The `threads` setting of targets that have none of their own.
+    thread_defaults: ThreadDefaults,
     /// Where the lanes count, if anywhere ([`Deliverer::with_metrics`]).
     metrics: Option<Metrics>,
 }
@@ -229,16 +229,15 @@ impl Deliverer {
             concurrency: 64,
             shutdown,
             busy: Arc::new(tokio::sync::Mutex::new(())),
-            thread_defaults: HashMap::new(),
+            thread_defaults: ThreadDefaults::default(),
             metrics: None,
         }
     }
 
-    /// The `threads` setting of `platform`'s targets that have none of their own (`discord.threads`,
-    /// `slack.threads`). Discord webhooks always post packed, without threads: a webhook cannot start
-    /// one.
-    pub fn with_threads(mut self, platform: Platform, mode: ThreadMode) -> Deliverer {
-        self.thread_defaults.insert(platform, mode);
+    /// The `threads` setting of targets that have none of their own (`discord.threads`,
+    /// `slack.threads`; see [`ThreadDefaults::pick`]).
+    pub fn with_threads(mut self, defaults: ThreadDefaults) -> Deliverer {
+        self.thread_defaults = defaults;
         self
     }
 
@@ -361,11 +360,7 @@ impl Deliverer {
                 parts: rendered.packed.bodies.clone(),
                 rendered,
                 names: names.clone(),
-                default_mode: match target.platform {
-                    _ if notice => ThreadMode::Off,
-                    Platform::DiscordWebhook => ThreadMode::Off,
-                    platform => self.thread_defaults.get(&platform).copied().unwrap_or_default(),
-                },
+                thread_defaults: self.thread_defaults,
                 notice,
                 mode: ThreadMode::Off,
                 threads: Vec::new(),
@@ -454,8 +449,8 @@ struct Job {
     /// The digest rendered for the target's platform in every layout, and its thread and post names.
     rendered: Arc<Rendered>,
     names: Arc<Names>,
-    /// The target's `threads` setting when it has none of its own.
-    default_mode: ThreadMode,
+    /// The `threads` settings of targets that have none of their own.
+    thread_defaults: ThreadDefaults,
     /// An editors' notice: the channel's own setting does not apply.
     notice: bool,
     /// What [`Job::shape`] picked: the setting the digest follows at this target, the thread to
@@ -754,13 +749,12 @@ impl Job {
         }
     }
 
-    /// The target's `threads` setting: its own, else the platform's default.
+    /// The target's `threads` setting: its own, else the platform's default (off for a notice).
     fn mode_setting(&self, target: &Target) -> Result<ThreadMode, StoreError> {
-        Ok(match target.platform {
-            _ if self.notice => ThreadMode::Off,
-            Platform::Discord | Platform::Slack => self.store.thread_mode(target)?.unwrap_or(self.default_mode),
-            Platform::DiscordWebhook | Platform::SlackWebhook => self.default_mode,
-        })
+        if self.notice {
+            return Ok(ThreadMode::Off);
+        }
+        Ok(self.thread_defaults.pick(target.platform, self.store.thread_mode(target)?).0)
     }
 
     /// Picks how the digest goes out at this target: the setting the ledger's first row recorded
