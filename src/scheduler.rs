@@ -5,7 +5,9 @@
 //! slot missed while the bot was down is delivered if it is at most `schedule.catch_up` old, and a
 //! slot whose delivery was interrupted is finished. The ledger makes every run idempotent, so running
 //! a slot twice posts nothing twice. Targets that failed for a temporary reason are retried every
-//! [`RETRY_EVERY`] while the slot is within the catch-up window. With an editors' channel
+//! [`RETRY_EVERY`] while the slot is within the catch-up window. With `approval: required` a slot
+//! whose digest's current version is not approved is held (nothing is posted) until a decision is
+//! recorded, which wakes the loop. With an editors' channel
 //! ([`Scheduler::with_editors`]) each step also tells it what happened and wakes for its reminders.
 
 use std::sync::Arc;

@@ -5,8 +5,9 @@
 //! is verified exactly as a slash command is (`server::verified`: the body capped at 64 KiB, the
 //! signature and its five-minute window); its one form field, `payload`, is parsed into an
 //! [`Interaction`] ([`parse`], pure), which [`dispatch`] acts on before the empty 200 goes out. A link
-//! button needs nothing more than that answer; a button without a `url`, and every other interaction
-//! type, is acknowledged and logged. Only the fields the log needs are read: the `response_url` and
+//! button needs nothing more than that answer; an approval request's Approve or Hold, clicked by an
+//! editor, records the decision (`Bot::decide`, on a blocking thread); any other button, and every
+//! other interaction type, is acknowledged and logged. Only the fields the log needs are read: the `response_url` and
 //! `trigger_id` (which let whoever holds them answer as the app) are never deserialised, so never
 //! logged, and no answer echoes the payload.
 
