@@ -133,7 +133,6 @@ impl Scheduler {
             return Ok(SlotRun::NoDigest { slot });
         };
         let id = digest.id();
-        let targets = self.bot.targets(slot)?;
         store.slot_started(slot, Some(&id), self.bot.now())?;
         if self.bot.config.approval.mode == ApprovalMode::Required
             && !store.decision(&id, &version_of(digest))?.is_some_and(|d| d.approved)
@@ -141,6 +140,7 @@ impl Scheduler {
             info!(%slot, digest = %id, "the slot's digest is not approved; held until an editor approves it");
             return Ok(SlotRun::Held { slot, digest: id });
         }
+        let targets = self.bot.targets(slot)?;
         // The deliverer alone decides which targets already have the digest (from the ledger).
         let mut report = self.deliverer.deliver(digest, &targets, &DeliverOptions::default()).await;
         report.outcomes.retain(|(_, outcome)| *outcome != TargetOutcome::AlreadyDelivered);
