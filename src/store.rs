@@ -1316,14 +1316,6 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Whether a notice with this key was ever queued.
-    pub fn notice_queued(&self, key: &str) -> Result<bool, StoreError> {
-        Ok(self
-            .conn()
-            .query_row("SELECT COUNT(*) FROM notices WHERE key = ?1", params![key], |r| r.get::<_, i64>(0))?
-            > 0)
-    }
-
     /// Gives up on the notices queued before `before` and not yet posted everywhere (an editors'
     /// channel gone for good): how many.
     pub fn expire_notices(&self, before: DateTime<Utc>, at: DateTime<Utc>) -> Result<usize, StoreError> {
