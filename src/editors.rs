@@ -88,7 +88,10 @@ impl Editors {
         let store = &self.bot.store;
         let now = self.bot.now();
         let locale = self.locale();
-        let open: std::collections::HashMap<String, String> = store.open_problems(FILE)?.into_iter().collect();
+        // Read once: a problem raised below is of a file still broken, which the end skips anyway.
+        let open = store.open_problems(FILE)?;
+        let signatures: std::collections::HashMap<&str, &str> =
+            open.iter().map(|(path, signature)| (path.as_str(), signature.as_str())).collect();
         let fresh: Vec<(&crate::digest::ParseError, String, String)> = library
             .errors()
             .iter()
@@ -97,7 +100,7 @@ impl Editors {
                 let signature = format!("{:016x}", fnv1a64(text.as_bytes()));
                 (error, text, signature)
             })
-            .filter(|(error, _, signature)| open.get(&error.path) != Some(signature))
+            .filter(|(error, _, signature)| signatures.get(error.path.as_str()) != Some(&signature.as_str()))
             .collect();
         if fresh.len() > FILES_ONE_BY_ONE {
             // A flood (a folder of drafts, a bad merge): one message names the first few.
@@ -116,17 +119,17 @@ impl Editors {
                 store.raise_problem(FILE, &error.path, signature, &notice, now)?;
             }
         }
-        let broken: Vec<&str> = library.errors().iter().map(|e| e.path.as_str()).collect();
-        for (path, _) in store.open_problems(FILE)? {
-            if broken.contains(&path.as_str()) {
+        let broken: std::collections::HashSet<&str> = library.errors().iter().map(|e| e.path.as_str()).collect();
+        for (path, _) in &open {
+            if broken.contains(path.as_str()) {
                 continue;
             }
             // Fixed, or gone: a digest that loads from it now is worth telling.
-            let notice = library.all().iter().find(|d| d.path == path).map(|digest| {
-                let (title, body) = locale.notice_file_fixed(&path, &digest.id(), &digest.title);
-                self.notice("fixed", &[&path, &now.timestamp_millis().to_string()], title, body)
+            let notice = library.all().iter().find(|d| d.path == *path).map(|digest| {
+                let (title, body) = locale.notice_file_fixed(path, &digest.id(), &digest.title);
+                self.notice("fixed", &[path, &now.timestamp_millis().to_string()], title, body)
             });
-            store.resolve_problem(FILE, &path, notice.as_ref(), now)?;
+            store.resolve_problem(FILE, path, notice.as_ref(), now)?;
         }
         self.flush().await
     }
