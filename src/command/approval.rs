@@ -42,8 +42,12 @@ pub fn decision_id(approve: bool, digest: &str, version: &str) -> String {
     format!("digest:{verb}:{digest}:{version}")
 }
 
-/// What a button id made by [`decision_id`] asks: (approve, digest, version).
+/// What a button id made by [`decision_id`] asks: (approve, digest, version). An id longer than any
+/// the bot makes (a forged Slack payload may carry kilobytes) asks nothing.
 pub fn parse_decision_id(id: &str) -> Option<(bool, &str, &str)> {
+    if id.len() > crate::render::limits::DISCORD_CUSTOM_ID {
+        return None;
+    }
     let rest = id.strip_prefix("digest:")?;
     let (approve, rest) = match rest.split_once(':')? {
         ("approve", rest) => (true, rest),
@@ -81,6 +85,8 @@ mod tests {
         ] {
             assert_eq!(parse_decision_id(bad), None, "{bad}");
         }
+        let long = decision_id(true, &"9".repeat(200), "00ab");
+        assert_eq!(parse_decision_id(&long), None, "longer than any id the bot sends");
     }
 
     #[test]
