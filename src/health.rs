@@ -93,7 +93,6 @@ impl Health {
         let schedule = &bot.config.schedule;
         let at = schedule.slot.latest_at_or_before(now);
         let report = status::report_slot(bot, at)?;
-        let finished = bot.store.slot(at)?.is_some_and(|record| record.finished_at.is_some());
         let within = (now - at).to_std().unwrap_or(Duration::ZERO) <= schedule.catch_up;
         let targets = report.targets.len() + report.paused.len();
         let paused = report.paused_missing();
@@ -105,7 +104,7 @@ impl Health {
             delivered: targets - failed,
             failed,
             paused,
-            retrying: !finished && within,
+            retrying: !report.finished && within,
         };
         let gateway = self.gateway.as_ref().map(|link| *link.borrow());
         Ok(HealthReport { now, gateway, slot, last_delivery: bot.store.last_sent_at()? })

@@ -25,6 +25,8 @@ use crate::target::Target;
 #[derive(Debug, Clone, PartialEq)]
 pub struct StatusReport {
     pub slot: DateTime<Utc>,
+    /// Whether the slot's run is recorded as finished (the scheduler retries no target of it).
+    pub finished: bool,
     /// The digest the slot posts: (id, title); `None` when none was published by its day.
     pub digest: Option<(String, String)>,
     pub targets: Vec<TargetStatus>,
@@ -92,7 +94,9 @@ pub fn report_slot(bot: &Bot, slot: DateTime<Utc>) -> Result<StatusReport, Statu
     let library = bot.library.current();
     let store = &bot.store;
     // What the slot posted, as recorded when it ran; else what it would post.
-    let recorded = store.slot(slot)?.and_then(|record| record.digest);
+    let record = store.slot(slot)?;
+    let finished = record.as_ref().is_some_and(|record| record.finished_at.is_some());
+    let recorded = record.and_then(|record| record.digest);
     let digest = match recorded {
         Some(id) => {
             let title = library.all().iter().find(|d| d.id() == id).map(|d| d.title.clone()).unwrap_or_default();
@@ -142,6 +146,7 @@ pub fn report_slot(bot: &Bot, slot: DateTime<Utc>) -> Result<StatusReport, Statu
     let approval_required = bot.config.approval.mode == ApprovalMode::Required;
     Ok(StatusReport {
         slot,
+        finished,
         digest,
         targets,
         paused,
