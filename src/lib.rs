@@ -10,13 +10,14 @@
 //! - [`schedule`]: the weekly slot and the next delivery instant, daylight saving time included.
 //! - [`config`]: the typed configuration, parsed from `config/digestbot.yaml` (its `load` is the one
 //!   function here that reads a file).
-//! - [`target`]: where a post goes (a platform and a channel): the vocabulary the store, delivery
-//!   and both platforms share. Plain data.
+//! - [`target`]: where a post goes (a platform and a channel) and how (the `threads` setting, and
+//!   which one applies): the vocabulary the store, delivery and both platforms share. Plain data.
 //! - [`fnv`]: FNV-1a, the one stable hash (webhook labels, delivery nonces).
 //! - [`secret`]: [`secret::Secret`] and [`secret::WebhookRef`], tokens and webhook URLs that never print.
 //!
 //! The edges, each thin and tested against a real SQLite file or a fake platform on loopback:
-//! - [`store`]: subscriptions, the delivery ledger, failures and slots in SQLite. It returns plain
+//! - [`store`]: subscriptions, the delivery ledger, failures, slots, the editors' outbox and
+//!   problems, and approvals in SQLite. It returns plain
 //!   facts (rows, `bool`s); `bot` turns them into command outcomes.
 //! - [`files`]: the digests folder, re-read when files change.
 //! - [`deliver`]: one digest to many targets, exactly once, within rate limits, with retries;
@@ -24,15 +25,18 @@
 //!   configured webhooks of both platforms.
 //! - [`http`]: the one HTTP client (timeouts, user agent) of both platforms, `Retry-After`, and
 //!   transport errors described without their URL.
-//! - [`scheduler`]: the weekly slot, catch-up after downtime, and retries of failed targets.
+//! - [`scheduler`]: the weekly slot, catch-up after downtime, retries of failed targets, and slots
+//!   held until their digest is approved (`approval: required`).
 //! - [`corrections`]: after each look at the folder, a posted digest whose file changed has its
 //!   messages edited in place.
-//! - [`discord`]: the gateway client for `/digest`, Create Message and webhook sinks.
-//! - [`slack`]: the signed `/digest` slash-command endpoint (answers within Slack's 3 s), and the
-//!   `chat.postMessage` and incoming-webhook sinks.
+//! - [`discord`]: the gateway client for `/digest` and the approval buttons, Create Message (threads
+//!   and forum posts included) and webhook sinks.
+//! - [`slack`]: the signed `/digest` slash-command and interactions endpoints (answers within Slack's
+//!   3 s), and the `chat.postMessage` and incoming-webhook sinks.
 //! - [`bot`]: what both platforms share when running a command.
 //! - [`editors`]: the editors' channel: broken files and their fixes, failed channels and their
-//!   recovery, slot summaries, reminders; through an outbox in the store and the deliverer.
+//!   recovery, slot summaries, reminders, approval requests; through an outbox in the store and the
+//!   deliverer.
 //! - [`status`]: `digestbot status`, whether every target got the slot's digest, read from the state.
 //! - [`health`]: `/healthz`, the gateway's connection, the last slot's outcome and the last delivery's
 //!   age, and whether that is healthy.
