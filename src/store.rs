@@ -456,6 +456,33 @@ fn refuses_writes(e: &rusqlite::Error) -> bool {
     )
 }
 
+/// Queues a notice in the outbox unless its key is there already: how many rows were added.
+fn insert_notice(conn: &Connection, notice: &Notice, at: DateTime<Utc>) -> rusqlite::Result<usize> {
+    let (digest, version) = notice.preview.clone().unzip();
+    conn.execute(
+        "INSERT OR IGNORE INTO notices (key, title, body, preview_digest, preview_version, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![notice.key, notice.title, notice.body, digest, version, ts(at)],
+    )
+}
+
+/// Opens (or reopens with a new signature) the problem (`kind`, `subject`), told by notice `key`.
+fn open_problem(
+    conn: &Connection,
+    kind: &str,
+    subject: &str,
+    signature: &str,
+    key: &str,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO problems (kind, subject, signature, notice, opened_at) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (kind, subject) DO UPDATE SET signature = excluded.signature,
+            notice = excluded.notice, opened_at = excluded.opened_at",
+        params![kind, subject, signature, key, ts(at)],
+    )
+}
+
 fn ts(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -1191,15 +1218,7 @@ impl Store {
 
     /// Queues a notice for the editors, unless one with its key was queued before: `true` when new.
     pub fn queue_notice(&self, notice: &Notice, at: DateTime<Utc>) -> Result<bool, StoreError> {
-        let (digest, version) = notice.preview.clone().unzip();
-        let added = self.write(|conn| {
-            conn.execute(
-                "INSERT OR IGNORE INTO notices (key, title, body, preview_digest, preview_version, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![notice.key, notice.title, notice.body, digest, version, ts(at)],
-            )
-        })?;
-        Ok(added > 0)
+        Ok(self.write(|conn| insert_notice(conn, notice, at))? > 0)
     }
 
     /// Opens a problem (`kind`, `subject`) and queues its notice, in one transaction: `false` (and
@@ -1224,16 +1243,8 @@ impl Store {
             if open.as_deref() == Some(signature) {
                 return Ok(false);
             }
-            tx.execute(
-                "INSERT INTO problems (kind, subject, signature, notice, opened_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT (kind, subject) DO UPDATE SET signature = excluded.signature,
-                    notice = excluded.notice, opened_at = excluded.opened_at",
-                params![kind, subject, signature, notice.key, ts(at)],
-            )?;
-            tx.execute(
-                "INSERT OR IGNORE INTO notices (key, title, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![notice.key, notice.title, notice.body, ts(at)],
-            )?;
+            open_problem(&tx, kind, subject, signature, &notice.key, at)?;
+            insert_notice(&tx, notice, at)?;
             tx.commit()?;
             Ok(true)
         })
@@ -1251,17 +1262,9 @@ impl Store {
         self.write(|conn| {
             let tx = conn.transaction()?;
             for (subject, signature) in problems {
-                tx.execute(
-                    "INSERT INTO problems (kind, subject, signature, notice, opened_at) VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (kind, subject) DO UPDATE SET signature = excluded.signature,
-                        notice = excluded.notice, opened_at = excluded.opened_at",
-                    params![kind, subject, signature, notice.key, ts(at)],
-                )?;
+                open_problem(&tx, kind, subject, signature, &notice.key, at)?;
             }
-            tx.execute(
-                "INSERT OR IGNORE INTO notices (key, title, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![notice.key, notice.title, notice.body, ts(at)],
-            )?;
+            insert_notice(&tx, notice, at)?;
             tx.commit()
         })
     }
@@ -1281,10 +1284,7 @@ impl Store {
             if closed > 0
                 && let Some(notice) = notice
             {
-                tx.execute(
-                    "INSERT OR IGNORE INTO notices (key, title, body, created_at) VALUES (?1, ?2, ?3, ?4)",
-                    params![notice.key, notice.title, notice.body, ts(at)],
-                )?;
+                insert_notice(&tx, notice, at)?;
             }
             tx.commit()?;
             Ok(closed > 0)
